@@ -1,0 +1,7 @@
+"""``python -m cacheserver``"""
+
+import sys
+
+from cacheserver.server import main
+
+sys.exit(main())

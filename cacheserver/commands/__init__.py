@@ -1,0 +1,16 @@
+"""Command families; each module ends with a ``COMMANDS`` tuple of rows."""
+
+from __future__ import annotations
+
+from cacheserver.commands import connection, keys, server, strings
+from cacheserver.commands.table import Table
+
+FAMILIES = (connection, strings, keys, server)
+
+
+def build_table() -> Table:
+    """A fresh table (fresh counters) from every family's rows."""
+    rows = []
+    for family in FAMILIES:
+        rows.extend(family.make_commands())
+    return Table(rows)

@@ -1,0 +1,362 @@
+"""Connection commands: PING ECHO QUIT RESET HELLO SELECT CLIENT."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cacheserver import REDIS_VERSION
+from cacheserver.commands.table import (
+    ADMIN,
+    FAST,
+    LOADING,
+    NO_AUTH,
+    NOSCRIPT,
+    STALE,
+    Command,
+)
+from cacheserver.errors import DB_INDEX, NOT_INTEGER, SYNTAX, CommandError, unknown_subcommand
+from protocol.resp import (
+    EMPTY_ARRAY,
+    OK,
+    PONG,
+    bulk,
+    integer,
+    map_reply,
+    simple,
+    verbatim,
+)
+
+if TYPE_CHECKING:
+    from cacheserver.connection import Client
+
+
+def parse_int(arg: bytes) -> int:
+    """A signed 64-bit integer argument, strictly (redis ``string2ll``)."""
+    from protocol.resp import string2ll
+
+    n = string2ll(arg)
+    if n is None:
+        raise CommandError(NOT_INTEGER)
+    return n
+
+
+def ping(c: Client, argv: list[bytes]) -> bytes:
+    """PING [message] -> +PONG | bulk"""
+    if len(argv) > 2:
+        raise CommandError(b"ERR wrong number of arguments for 'ping' command")
+    return PONG if len(argv) == 1 else bulk(argv[1])
+
+
+def echo(c: Client, argv: list[bytes]) -> bytes:
+    """ECHO message -> bulk"""
+    return bulk(argv[1])
+
+
+def quit_(c: Client, argv: list[bytes]) -> bytes:
+    """QUIT -> +OK, then the connection closes"""
+    c.close_after_reply = True
+    return OK
+
+
+def reset(c: Client, argv: list[bytes]) -> bytes:
+    """RESET -> +RESET (database 0, RESP2, no name)"""
+    c.db = c.server.keyspace.dbs[0]
+    c.set_protocol(False)
+    c.name = b""
+    return b"+RESET\r\n"
+
+
+def select(c: Client, argv: list[bytes]) -> bytes:
+    """SELECT index -> +OK"""
+    c.db = c.server.db_by_index(argv[1])
+    return OK
+
+
+def _valid_name(name: bytes) -> bool:
+    # redis validateClientName: printable ASCII, no spaces
+    return all(0x21 <= ch <= 0x7E for ch in name)
+
+
+def hello(c: Client, argv: list[bytes]) -> bytes:
+    """HELLO [protover [AUTH username password] [SETNAME clientname]] -> map"""
+    resp3 = c.resp3
+    name: bytes | None = None
+    if len(argv) >= 2:
+        try:
+            ver = parse_int(argv[1])
+        except CommandError:
+            raise CommandError(b"ERR Protocol version is not an integer or out of range") from None
+        if ver not in (2, 3):
+            raise CommandError(b"NOPROTO unsupported protocol version")
+        resp3 = ver == 3
+        i = 2
+        while i < len(argv):
+            opt = argv[i].lower()
+            more = len(argv) - i - 1
+            if opt == b"auth" and more >= 2:
+                c.server.authenticate(c, argv[i + 1], argv[i + 2])
+                i += 3
+            elif opt == b"setname" and more >= 1:
+                name = argv[i + 1]
+                if not _valid_name(name):
+                    raise CommandError(
+                        b"ERR Client names cannot contain spaces, newlines or special characters."
+                    )
+                i += 2
+            else:
+                raise CommandError(b"ERR Syntax error in HELLO option '%s'" % argv[i])
+    c.set_protocol(resp3)
+    if name is not None:
+        c.name = name
+    pairs = [
+        (bulk(b"server"), bulk(b"redis")),
+        (bulk(b"version"), bulk(REDIS_VERSION.encode())),
+        (bulk(b"proto"), integer(3 if resp3 else 2)),
+        (bulk(b"id"), integer(c.id)),
+        (bulk(b"mode"), bulk(b"standalone")),
+        (bulk(b"role"), bulk(b"master")),
+        (bulk(b"modules"), EMPTY_ARRAY),
+    ]
+    return map_reply(pairs, resp3)
+
+
+# -- CLIENT ----------------------------------------------------------------
+
+
+def client_id(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT ID -> integer"""
+    return integer(c.id)
+
+
+def client_setname(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT SETNAME connection-name -> +OK"""
+    if not _valid_name(argv[2]):
+        raise CommandError(
+            b"ERR Client names cannot contain spaces, newlines or special characters."
+        )
+    c.name = argv[2]
+    return OK
+
+
+def client_getname(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT GETNAME -> bulk | nil"""
+    return bulk(c.name) if c.name else c.nil
+
+
+def client_setinfo(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT SETINFO <LIB-NAME libname | LIB-VER libver> -> +OK"""
+    attr = argv[2].lower()
+    if attr not in (b"lib-name", b"lib-ver"):
+        raise CommandError(b"ERR Unrecognized option '%s'" % argv[2])
+    if not _valid_name(argv[3]) and argv[3]:
+        raise CommandError(
+            b"ERR %s cannot contain spaces, newlines or special characters." % attr
+        )
+    if attr == b"lib-name":
+        c.lib_name = argv[3]
+    else:
+        c.lib_ver = argv[3]
+    return OK
+
+
+def client_info(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT INFO -> verbatim string"""
+    return verbatim(c.info_line().encode() + b"\n", c.resp3)
+
+
+def client_list(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT LIST [TYPE normal|master|replica|pubsub] [ID client-id ...] -> verbatim"""
+    clients = list(c.server.clients.values())
+    i = 2
+    while i < len(argv):
+        opt = argv[i].lower()
+        if opt == b"type" and i + 1 < len(argv):
+            kind = argv[i + 1].lower()
+            if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
+                raise CommandError(b"ERR Unknown client type '%s'" % argv[i + 1])
+            clients = [x for x in clients if kind == b"normal"]
+            i += 2
+        elif opt == b"id" and i + 1 < len(argv):
+            ids = set()
+            for a in argv[i + 1 :]:
+                try:
+                    n = parse_int(a)
+                except CommandError:
+                    raise CommandError(b"ERR Invalid client ID") from None
+                if n <= 0:
+                    raise CommandError(b"ERR Invalid client ID")
+                ids.add(n)
+            clients = [x for x in clients if x.id in ids]
+            break
+        else:
+            raise CommandError(SYNTAX)
+    text = "".join(x.info_line() + "\n" for x in clients)
+    return verbatim(text.encode(), c.resp3)
+
+
+def client_kill(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT KILL ip:port | CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [USER name]
+    [TYPE normal|...] [SKIPME yes|no] -> +OK | integer"""
+    srv = c.server
+    if len(argv) == 3:  # old form
+        addr = argv[2].decode(errors="replace")
+        for x in list(srv.clients.values()):
+            if x.addr == addr:
+                _kill(c, x)
+                return OK
+        raise CommandError(b"ERR No such client")
+    if len(argv) % 2:
+        raise CommandError(SYNTAX)
+    cid = None
+    addr = laddr = user = kind = None
+    skipme = True
+    for i in range(2, len(argv), 2):
+        opt, val = argv[i].lower(), argv[i + 1]
+        if opt == b"id":
+            try:
+                cid = parse_int(val)
+            except CommandError:
+                raise CommandError(b"ERR client-id should be greater than 0") from None
+            if cid <= 0:
+                raise CommandError(b"ERR client-id should be greater than 0")
+        elif opt == b"addr":
+            addr = val.decode(errors="replace")
+        elif opt == b"laddr":
+            laddr = val.decode(errors="replace")
+        elif opt == b"user":
+            user = val
+        elif opt == b"type":
+            kind = val.lower()
+            if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
+                raise CommandError(b"ERR Unknown client type '%s'" % val)
+        elif opt == b"skipme":
+            v = val.lower()
+            if v not in (b"yes", b"no"):
+                raise CommandError(SYNTAX)
+            skipme = v == b"yes"
+        else:
+            raise CommandError(SYNTAX)
+    killed = 0
+    for x in list(srv.clients.values()):
+        if cid is not None and x.id != cid:
+            continue
+        if addr is not None and x.addr != addr:
+            continue
+        if laddr is not None and x.laddr != laddr:
+            continue
+        if user is not None and user != b"default":
+            continue
+        if kind is not None and kind != b"normal":
+            continue
+        if x is c and skipme:
+            continue
+        _kill(c, x)
+        killed += 1
+    return integer(killed)
+
+
+def _kill(c: Client, victim: Client) -> None:
+    if victim is c:
+        c.close_after_reply = True  # reply first, then close, as redis CLIENT_CLOSE_AFTER_REPLY
+    else:
+        victim.close()
+
+
+def client_no_evict(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT NO-EVICT ON|OFF -> +OK"""
+    if argv[2].lower() not in (b"on", b"off"):
+        raise CommandError(SYNTAX)
+    return OK
+
+
+CLIENT_HELP = [
+    b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    b"GETNAME",
+    b"    Return the name of the current connection.",
+    b"ID",
+    b"    Return the ID of the current connection.",
+    b"INFO",
+    b"    Return information about the current client connection.",
+    b"KILL <ip:port>",
+    b"    Kill connection made from <ip:port>.",
+    b"KILL <option> <value> [<option> <value> [...]]",
+    b"    Kill connections. Options are:",
+    b"    * ADDR (<ip:port>|<unixsocket>:0)",
+    b"      Kill connections made from the specified address",
+    b"    * LADDR (<ip:port>|<unixsocket>:0)",
+    b"      Kill connections made to specified local address",
+    b"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    b"      Kill connections by type.",
+    b"    * USER <username>",
+    b"      Kill connections authenticated by <username>.",
+    b"    * SKIPME (YES|NO)",
+    b"      Skip killing current connection (default: yes).",
+    b"    * ID <client-id>",
+    b"      Kill connections by client id.",
+    b"LIST [options ...]",
+    b"    Return information about client connections. Options:",
+    b"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    b"      Return clients of specified type.",
+    b"    * ID <client-id> [<client-id> ...]",
+    b"      Return clients of specified IDs only.",
+    b"SETNAME <name>",
+    b"    Assign the name <name> to the current connection.",
+    b"SETINFO <option> <value>",
+    b"    Set client meta attr. Options are:",
+    b"    * LIB-NAME: the client lib name.",
+    b"    * LIB-VER: the client lib version.",
+    b"NO-EVICT (ON|OFF)",
+    b"    Protect current client connection from eviction.",
+    b"HELP",
+    b"    Print this help.",
+]
+
+
+def help_reply(lines: list[bytes]) -> bytes:
+    """A HELP reply: an array of status lines, as redis addReplyHelp."""
+    return b"*%d\r\n" % len(lines) + b"".join(simple(line) for line in lines)
+
+
+def client_help(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT HELP -> array"""
+    return help_reply(CLIENT_HELP)
+
+
+def client_container(c: Client, argv: list[bytes]) -> bytes:
+    raise CommandError(unknown_subcommand(argv).msg)
+
+
+_CONN = "connection"
+
+
+def make_commands() -> list[Command]:
+    # Flags as Redis 7.0's command table.
+    cs = FAST | NOSCRIPT | LOADING | STALE
+    return [
+        Command(b"PING", ping, -1, FAST, group=_CONN),
+        Command(b"ECHO", echo, 2, FAST, group=_CONN),
+        Command(b"QUIT", quit_, -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, group=_CONN),
+        Command(b"RESET", reset, 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, group=_CONN, since="6.2.0"),
+        Command(b"HELLO", hello, -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, group=_CONN, since="6.0.0"),
+        Command(b"SELECT", select, 2, LOADING | STALE | FAST, group=_CONN),
+        Command(
+            b"CLIENT",
+            client_container,
+            -2,
+            0,
+            group=_CONN,
+            since="2.4.0",
+            subcommands=(
+                Command(b"ID", client_id, 2, cs),
+                Command(b"SETNAME", client_setname, 3, cs),
+                Command(b"GETNAME", client_getname, 2, cs),
+                Command(b"SETINFO", client_setinfo, 4, cs, since="7.2.0"),
+                Command(b"INFO", client_info, 2, cs),
+                Command(b"LIST", client_list, -2, ADMIN | NOSCRIPT | LOADING | STALE),
+                Command(b"KILL", client_kill, -3, ADMIN | NOSCRIPT | LOADING | STALE),
+                Command(b"NO-EVICT", client_no_evict, 3, ADMIN | NOSCRIPT | LOADING | STALE),
+                Command(b"HELP", client_help, 2, LOADING | STALE),
+            ),
+        ),
+    ]
+

@@ -1,0 +1,250 @@
+"""The command table: one declarative row per command.
+
+Flags follow redis ``server.h`` (``CMD_WRITE``, ``CMD_READONLY`` ...):
+
+- WRITE: may modify the keyspace.
+- READONLY: reads keys only.
+- DENYOOM: may grow memory; refused with ``-OOM`` over maxmemory.
+- ADMIN: administrative (``@admin @dangerous``).
+- PUBSUB: pub/sub related.
+- NOSCRIPT: not allowed from scripts.
+- BLOCKING: may block the client.
+- LOADING: allowed while loading.
+- STALE: allowed on a stale replica.
+- FAST: O(1) or O(log N); never blocks for long (``@fast``, else ``@slow``).
+- NO_AUTH: allowed before AUTH.
+- NO_MULTI: not allowed inside MULTI.
+- MOVABLE_KEYS: key positions depend on the arguments (``getkeys`` tells).
+- ALLOW_BUSY, SKIP_SLOWLOG, SKIP_MONITOR: as Redis.
+
+Arity counts the command name; a negative arity means "at least -arity"
+(redis ``commandCheckArity``).  ``first``, ``last``, ``step`` give key
+positions (``last`` -1 = the last argument), as in Redis's legacy key spec.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cacheserver.connection import Client
+
+
+class Flag(enum.IntFlag):
+    WRITE = 1 << 0
+    READONLY = 1 << 1
+    DENYOOM = 1 << 2
+    ADMIN = 1 << 3
+    PUBSUB = 1 << 4
+    NOSCRIPT = 1 << 5
+    BLOCKING = 1 << 6
+    LOADING = 1 << 7
+    STALE = 1 << 8
+    SKIP_MONITOR = 1 << 9
+    SKIP_SLOWLOG = 1 << 10
+    FAST = 1 << 11
+    NO_AUTH = 1 << 12
+    NO_MULTI = 1 << 13
+    MOVABLE_KEYS = 1 << 14
+    ALLOW_BUSY = 1 << 15
+
+
+WRITE = Flag.WRITE
+READONLY = Flag.READONLY
+DENYOOM = Flag.DENYOOM
+ADMIN = Flag.ADMIN
+PUBSUB = Flag.PUBSUB
+NOSCRIPT = Flag.NOSCRIPT
+BLOCKING = Flag.BLOCKING
+LOADING = Flag.LOADING
+STALE = Flag.STALE
+SKIP_MONITOR = Flag.SKIP_MONITOR
+SKIP_SLOWLOG = Flag.SKIP_SLOWLOG
+FAST = Flag.FAST
+NO_AUTH = Flag.NO_AUTH
+NO_MULTI = Flag.NO_MULTI
+MOVABLE_KEYS = Flag.MOVABLE_KEYS
+ALLOW_BUSY = Flag.ALLOW_BUSY
+
+# Names as COMMAND INFO prints them, in redis's order.
+FLAG_NAMES: tuple[tuple[Flag, bytes], ...] = (
+    (WRITE, b"write"),
+    (READONLY, b"readonly"),
+    (DENYOOM, b"denyoom"),
+    (ADMIN, b"admin"),
+    (PUBSUB, b"pubsub"),
+    (NOSCRIPT, b"noscript"),
+    (BLOCKING, b"blocking"),
+    (LOADING, b"loading"),
+    (STALE, b"stale"),
+    (SKIP_MONITOR, b"skip_monitor"),
+    (SKIP_SLOWLOG, b"skip_slowlog"),
+    (FAST, b"fast"),
+    (NO_AUTH, b"no_auth"),
+    (NO_MULTI, b"no_multi"),
+    (MOVABLE_KEYS, b"movablekeys"),
+    (ALLOW_BUSY, b"allow_busy"),
+)
+
+Handler = Callable[["Client", list[bytes]], Any]
+GetKeys = Callable[[list[bytes]], list[int]]
+
+
+class Command:
+    """One row: a command or a subcommand (``CONFIG|GET``) and its counters."""
+
+    __slots__ = (
+        "name",
+        "handler",
+        "arity",
+        "flags",
+        "first",
+        "last",
+        "step",
+        "group",
+        "categories",
+        "getkeys",
+        "since",
+        "subcommands",
+        "parent",
+        "fullname",
+        "calls",
+        "usec",
+        "rejected_calls",
+        "failed_calls",
+    )
+
+    def __init__(
+        self,
+        name: bytes,
+        handler: Handler | None,
+        arity: int,
+        flags: Flag | int,
+        first: int = 0,
+        last: int = 0,
+        step: int = 0,
+        *,
+        group: str = "",
+        categories: tuple[str, ...] = (),
+        getkeys: GetKeys | None = None,
+        since: str = "1.0.0",
+        subcommands: tuple[Command, ...] = (),
+    ) -> None:
+        self.name = name.lower()
+        self.handler = handler
+        self.arity = arity
+        self.flags = Flag(flags)
+        self.first = first
+        self.last = last
+        self.step = step
+        self.group = group
+        self.categories = categories
+        self.getkeys = getkeys
+        self.since = since
+        self.subcommands: dict[bytes, Command] = {}
+        self.parent: Command | None = None
+        self.fullname = self.name
+        for sub in subcommands:
+            sub.parent = self
+            sub.fullname = self.name + b"|" + sub.name
+            sub.group = sub.group or group
+            self.subcommands[sub.name] = sub
+        self.calls = 0
+        self.usec = 0
+        self.rejected_calls = 0
+        self.failed_calls = 0
+
+    @property
+    def doc(self) -> str:
+        """First docstring line of the handler: the wire syntax."""
+        text = (self.handler.__doc__ if self.handler else "") or ""
+        return text.strip().splitlines()[0] if text.strip() else ""
+
+    def acl_categories(self) -> list[str]:
+        """ACL categories as redis derives them (``setImplicitACLCategories``)."""
+        cats: list[str] = []
+        f = self.flags
+        if f & WRITE:
+            cats.append("write")
+        if f & READONLY and "scripting" not in self.categories:
+            cats.append("read")
+        if f & ADMIN:
+            cats += ["admin", "dangerous"]
+        if f & PUBSUB:
+            cats.append("pubsub")
+        if f & FAST:
+            cats.append("fast")
+        if f & BLOCKING:
+            cats.append("blocking")
+        if not f & FAST:
+            cats.append("slow")
+        for c in (self.group, *self.categories):
+            if c and c not in cats and c in ACL_CATEGORIES:
+                cats.append(c)
+        return cats
+
+    def key_positions(self, argv: list[bytes]) -> list[int]:
+        """Indexes of the key arguments in ``argv`` (redis ``getKeysFromCommand``)."""
+        if self.getkeys is not None:
+            return self.getkeys(argv)
+        if self.first <= 0:
+            return []
+        last = self.last if self.last >= 0 else len(argv) + self.last
+        return list(range(self.first, min(last, len(argv) - 1) + 1, self.step or 1))
+
+
+ACL_CATEGORIES = (
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+)
+
+
+class Table:
+    """Name -> row lookup, case-insensitive; built once from the families."""
+
+    __slots__ = ("rows", "_by_name")
+
+    def __init__(self, rows: list[Command]) -> None:
+        self.rows: dict[bytes, Command] = {}
+        self._by_name: dict[bytes, Command] = {}
+        for row in rows:
+            if row.name in self.rows:
+                raise ValueError(f"duplicate command {row.name!r}")
+            self.rows[row.name] = row
+            self._by_name[row.name] = row
+            self._by_name[row.name.upper()] = row
+
+    def lookup(self, name: bytes) -> Command | None:
+        row = self._by_name.get(name)
+        if row is None:
+            row = self._by_name.get(name.lower())
+        return row
+
+    def all_rows(self) -> list[Command]:
+        """Every row and subcommand row, for stats."""
+        out: list[Command] = []
+        for row in self.rows.values():
+            out.append(row)
+            out.extend(row.subcommands.values())
+        return out

@@ -1,0 +1,318 @@
+"""A Redis-protocol client connection: the hot path.
+
+``data_received`` feeds the reader, runs every complete request synchronously
+and writes all replies with one ``writelines`` (redis ``processInputBuffer``
+then ``handleClientsWithPendingWrites``).  Only a handler that must wait (a
+read-through load, a blocking pop) returns ``Pending``: the connection flushes
+what it has, stops reading, awaits, sends that reply, then goes on with the
+requests already buffered, so replies stay in request order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any
+
+from cacheserver.commands.table import Command
+from cacheserver.errors import CommandError, unknown_command, unknown_subcommand, wrong_arity
+from protocol.resp import NIL2, NIL3, ProtocolError, RespReader
+
+if TYPE_CHECKING:
+    from cacheserver.server import Server
+    from cacheserver.store.keyspace import Database
+
+log = logging.getLogger("cacheserver")
+
+INTERNAL_ERROR = b"-ERR internal error\r\n"
+
+
+class Pending:
+    """Returned by a handler whose reply comes later; ``awaitable`` yields the reply bytes."""
+
+    __slots__ = ("awaitable",)
+
+    def __init__(self, awaitable: Awaitable[bytes]) -> None:
+        self.awaitable = awaitable
+
+
+class Client(asyncio.Protocol):
+    """One connection speaking RESP2 or RESP3 (switched by HELLO)."""
+
+    __slots__ = (
+        "server",
+        "transport",
+        "reader",
+        "id",
+        "db",
+        "resp3",
+        "nil",
+        "now",
+        "name",
+        "lib_name",
+        "lib_ver",
+        "addr",
+        "laddr",
+        "fd",
+        "created",
+        "last_interaction",
+        "last_cmd",
+        "close_after_reply",
+        "closed",
+        "waiting",
+        "write_paused",
+        "local",
+        "kind",
+    )
+
+    def __init__(self, server: Server, kind: str = "tcp") -> None:
+        self.server = server
+        self.transport: asyncio.Transport | None = None
+        self.reader = RespReader(
+            max_bulk_len=server.config["proto-max-bulk-len"],
+        )
+        self.id = 0
+        self.db: Database = server.keyspace.dbs[0]
+        self.resp3 = False
+        self.nil = NIL2
+        self.now = 0
+        self.name = b""
+        self.lib_name = b""
+        self.lib_ver = b""
+        self.addr = "?:0"
+        self.laddr = "?:0"
+        self.fd = -1
+        self.created = time.time()
+        self.last_interaction = time.monotonic()
+        self.last_cmd = b"NULL"
+        self.close_after_reply = False
+        self.closed = False
+        self.waiting = False  # a Pending reply is outstanding
+        self.write_paused = False
+        self.local = True
+        self.kind = kind
+
+    # -- asyncio.Protocol ----------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        srv = self.server
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            self.fd = sock.fileno()
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                peer = transport.get_extra_info("peername")
+                here = transport.get_extra_info("sockname")
+                self.addr = _fmt_addr(peer)
+                self.laddr = _fmt_addr(here)
+                self.local = peer[0] in ("127.0.0.1", "::1") or peer[0].startswith("127.")
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    _set_keepalive(sock, srv.config["tcp-keepalive"])
+                except OSError:
+                    pass
+            else:
+                path = transport.get_extra_info("sockname") or ""
+                self.addr = f"{path}:0"
+                self.laddr = self.addr
+        srv.stats.total_connections_received += 1
+        if len(srv.clients) >= srv.config["maxclients"]:
+            srv.stats.rejected_connections += 1
+            transport.write(b"-ERR max number of clients reached\r\n")
+            transport.close()
+            self.closed = True
+            return
+        self.id = srv.new_client_id()
+        srv.clients[self.id] = self
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.server.clients.pop(self.id, None)
+
+    def pause_writing(self) -> None:
+        # The peer is not reading: stop reading its requests until it drains.
+        self.write_paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        if self.transport is not None and not self.waiting and not self.closed:
+            self.transport.resume_reading()
+            self.process()
+
+    def data_received(self, data: bytes) -> None:
+        srv = self.server
+        srv.stats.total_net_input_bytes += len(data)
+        self.reader.feed(data)
+        if self.waiting or self.write_paused:
+            return
+        self.process()
+
+    # -- the walk --------------------------------------------------------------
+
+    def process(self) -> None:
+        """Run every complete buffered request; one write for all replies."""
+        srv = self.server
+        gets = self.reader.gets
+        lookup = srv.table.lookup
+        out: list[bytes] = []
+        append = out.append
+        perf = time.perf_counter
+        self.now = srv.clock()
+        self.last_interaction = time.monotonic()
+        stats = srv.stats
+        ncmds = 0
+        while not self.close_after_reply:
+            try:
+                argv = gets()
+            except ProtocolError as e:
+                log.debug("protocol error from client %s: %s", self.addr, e.msg)
+                stats.count_error(b"ERR")
+                append(e.reply)
+                self.close_after_reply = True
+                break
+            if argv is False:
+                break
+            ncmds += 1
+            row = lookup(argv[0])
+            if row is None or not (row.arity == len(argv) or 0 > row.arity >= -len(argv)):
+                reply = self.reject(row, argv)
+                append(reply)
+                continue
+            if row.subcommands:
+                sub = row.subcommands.get(argv[1].lower())
+                if sub is None or not (sub.arity == len(argv) or 0 > sub.arity >= -len(argv)):
+                    append(self.reject_sub(row, sub, argv))
+                    continue
+                row = sub
+            self.last_cmd = row.fullname
+            t0 = perf()
+            try:
+                reply = row.handler(self, argv)  # type: ignore[misc]
+            except CommandError as e:
+                row.failed_calls += 1
+                reply = srv.error_reply(e.msg)
+            except Exception:
+                log.exception("internal error running %r", row.fullname)
+                row.failed_calls += 1
+                stats.count_error(b"ERR")
+                reply = INTERNAL_ERROR
+            row.usec += (perf() - t0) * 1e6
+            row.calls += 1
+            if reply.__class__ is bytes:
+                append(reply)
+            elif reply.__class__ is Pending:
+                if out:
+                    self.write(out)
+                    out = []
+                    append = out.append
+                self.wait_for(reply)
+                break
+            else:  # a list of chunks (a large reply kept unjoined)
+                out.extend(reply)
+        stats.total_commands_processed += ncmds
+        if out:
+            self.write(out)
+        if self.close_after_reply:
+            self.close()
+        elif self.reader.buffered() > srv.config["client-query-buffer-limit"]:
+            log.warning("closing client %s that reached max query buffer length", self.addr)
+            self.close()
+
+    def reject(self, row: Command | None, argv: list[bytes]) -> bytes:
+        if row is None:
+            return self.server.error_reply(unknown_command(argv).msg)
+        row.rejected_calls += 1
+        return self.server.error_reply(wrong_arity(row.fullname).msg)
+
+    def reject_sub(self, row: Command, sub: Command | None, argv: list[bytes]) -> bytes:
+        if sub is None:
+            row.rejected_calls += 1
+            return self.server.error_reply(unknown_subcommand(argv).msg)
+        sub.rejected_calls += 1
+        return self.server.error_reply(wrong_arity(sub.fullname).msg)
+
+    def write(self, chunks: list[bytes]) -> None:
+        t = self.transport
+        if t is None or self.closed:
+            return
+        srv = self.server
+        for c in chunks:
+            srv.stats.total_net_output_bytes += len(c)
+        t.writelines(chunks)
+
+    def wait_for(self, pending: Pending) -> None:
+        """Stop reading until ``pending`` yields its reply, then go on."""
+        self.waiting = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+        task = asyncio.ensure_future(self._finish(pending.awaitable))
+        self.server.tasks.add(task)
+        task.add_done_callback(self.server.tasks.discard)
+
+    async def _finish(self, awaitable: Awaitable[bytes]) -> None:
+        try:
+            reply = await awaitable
+        except CommandError as e:
+            reply = self.server.error_reply(e.msg)
+        except Exception:
+            log.exception("internal error in a pending reply")
+            reply = INTERNAL_ERROR
+        self.waiting = False
+        if self.closed:
+            return
+        self.write([reply])
+        if self.transport is not None and not self.write_paused:
+            self.transport.resume_reading()
+            self.process()
+
+    def close(self) -> None:
+        """Close after the replies already written are sent."""
+        if self.transport is not None and not self.closed:
+            self.closed = True
+            self.server.clients.pop(self.id, None)
+            self.transport.close()
+
+    # -- helpers for handlers -------------------------------------------------
+
+    def set_protocol(self, resp3: bool) -> None:
+        self.resp3 = resp3
+        self.nil = NIL3 if resp3 else NIL2
+
+    def info_line(self) -> str:
+        """One CLIENT LIST line (fields as Redis 7)."""
+        now = time.time()
+        idle = int(time.monotonic() - self.last_interaction)
+        qbuf = self.reader.buffered()
+        return (
+            f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} "
+            f"name={self.name.decode(errors='replace')} age={int(now - self.created)} idle={idle} "
+            f"flags=N db={self.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free=0 "
+            f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "
+            f"events=r cmd={self.last_cmd.decode(errors='replace')} user=default redir=-1 "
+            f"resp={3 if self.resp3 else 2} lib-name={self.lib_name.decode(errors='replace')} "
+            f"lib-ver={self.lib_ver.decode(errors='replace')}"
+        )
+
+
+def _fmt_addr(addr: Any) -> str:
+    if not addr:
+        return "?:0"
+    host, port = addr[0], addr[1]
+    return f"{host}:{port}"
+
+
+def _set_keepalive(sock: socket.socket, interval: int) -> None:
+    if interval <= 0:
+        return
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    # as redis anetKeepAlive: probes start after `interval`, then every interval/3
+    if hasattr(socket, "TCP_KEEPIDLE"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, interval)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(1, interval // 3))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)

@@ -1,0 +1,271 @@
+"""The server: listeners, clients, the background cycle, start and graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from cacheserver import __version__
+from cacheserver.commands import build_table
+from cacheserver.config import Config, parse_args
+from cacheserver.connection import Client
+from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
+from cacheserver.store.keyspace import Database, Keyspace
+from protocol.resp import error, string2ll
+
+log = logging.getLogger("cacheserver")
+
+LOG_LEVELS = {
+    "debug": logging.DEBUG,
+    "verbose": logging.INFO,
+    "notice": logging.INFO,
+    "warning": logging.WARNING,
+    "nothing": logging.CRITICAL + 10,
+}
+
+
+class ServerStats:
+    """Server-wide counters for INFO stats (names as Redis)."""
+
+    __slots__ = (
+        "total_connections_received",
+        "total_commands_processed",
+        "total_net_input_bytes",
+        "total_net_output_bytes",
+        "rejected_connections",
+        "total_error_replies",
+        "errorstats",
+    )
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.total_connections_received = 0
+        self.total_commands_processed = 0
+        self.total_net_input_bytes = 0
+        self.total_net_output_bytes = 0
+        self.rejected_connections = 0
+        self.total_error_replies = 0
+        self.errorstats: dict[bytes, int] = {}
+
+    def count_error(self, prefix: bytes) -> None:
+        self.total_error_replies += 1
+        self.errorstats[prefix] = self.errorstats.get(prefix, 0) + 1
+
+
+class Server:
+    """Everything one cacheserver process holds."""
+
+    def __init__(self, config: Config | None = None, ephemeral: bool = False) -> None:
+        self.config = config or Config()
+        # tests: port 0 means "any free port" instead of Redis's "TCP off"
+        self.ephemeral = ephemeral
+        self.keyspace = Keyspace(self.config["databases"])
+        self.table = build_table()
+        self.clients: dict[int, Client] = {}
+        self.stats = ServerStats()
+        self.tasks: set[asyncio.Future[Any]] = set()
+        self.listeners: list[asyncio.AbstractServer] = []
+        self.start_time = time.time()
+        # unix ms; one reading per batch of commands (tests may replace it)
+        self.clock = _wall_ms
+        self.run_id = os.urandom(20).hex()
+        self.loop_name = "asyncio"
+        self.ports: dict[str, int] = {}
+        self._next_id = 0
+        self._stop: asyncio.Event | None = None
+        self._cron: asyncio.TimerHandle | None = None
+        self._last_clients_check = 0.0
+        self.config.on("loglevel", lambda v: log.setLevel(LOG_LEVELS[v]))
+        self.config.on("proto-max-bulk-len", self._set_bulk_limit)
+
+    def _set_bulk_limit(self, value: int) -> None:
+        for c in self.clients.values():
+            c.reader.max_bulk_len = value
+
+    def new_client_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def db_by_index(self, arg: bytes) -> Database:
+        """The database SELECT/MOVE/SWAPDB name; Redis's errors for bad indexes."""
+        n = string2ll(arg)
+        if n is None:
+            raise CommandError(NOT_INTEGER)
+        if not 0 <= n < len(self.keyspace.dbs):
+            raise CommandError(DB_INDEX)
+        return self.keyspace.dbs[n]
+
+    def authenticate(self, c: Client, user: bytes, password: bytes) -> None:
+        """AUTH / HELLO AUTH.  With no users configured, ``default`` takes any password."""
+        if user != b"default":
+            raise CommandError(b"WRONGPASS invalid username-password pair or user is disabled.")
+
+    def error_reply(self, msg: bytes) -> bytes:
+        """Encode an error reply and count it in errorstats by its first word."""
+        self.stats.count_error(msg.split(b" ", 1)[0])
+        return error(msg)
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the listeners and start the background cycle."""
+        loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        cfg = self.config
+        port = cfg["port"]
+        if port or self.ephemeral:
+            for host in cfg["bind"]:
+                host = host.lstrip("-")  # redis's "-::*" means optional
+                host = "0.0.0.0" if host == "*" else ("::" if host == "::*" else host)
+                srv = await loop.create_server(
+                    lambda: Client(self),
+                    host,
+                    port,
+                    backlog=cfg["tcp-backlog"],
+                    reuse_address=True,
+                )
+                self.listeners.append(srv)
+                if port == 0:  # an ephemeral port: share it across addresses
+                    port = srv.sockets[0].getsockname()[1]
+            self.ports["redis"] = port
+        if cfg["unixsocket"]:
+            path = cfg["unixsocket"]
+            if os.path.exists(path):
+                os.unlink(path)
+            srv = await loop.create_unix_server(lambda: Client(self, "unix"), path)
+            if cfg["unixsocketperm"]:
+                os.chmod(path, int(str(cfg["unixsocketperm"]), 8))
+            self.listeners.append(srv)
+        self._schedule_cron()
+        log.info(
+            "cacheserver %s ready: redis port %s, pid %d, loop %s",
+            __version__,
+            self.ports.get("redis"),
+            os.getpid(),
+            self.loop_name,
+        )
+
+    def _schedule_cron(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._cron = loop.call_later(1.0 / self.config["hz"], self.cron)
+
+    def cron(self) -> None:
+        """Background cycle, ``hz`` times a second (redis ``serverCron``)."""
+        try:
+            ks = self.keyspace
+            ks.tick()
+            period = 1.0 / self.config["hz"]
+            effort = self.config["active-expire-effort"]
+            # redis: 25% of the period, plus 2% per effort step
+            budget = period * (25 + 2 * (effort - 1)) / 100
+            ks.expire_cycle(self.clock(), budget)
+            now = time.monotonic()
+            if now - self._last_clients_check >= 1.0:
+                self._last_clients_check = now
+                self.clients_cron(now)
+        except Exception:
+            log.exception("error in the background cycle")
+        finally:
+            if self._stop is not None and not self._stop.is_set():
+                self._schedule_cron()
+
+    def clients_cron(self, now: float) -> None:
+        timeout = self.config["timeout"]
+        if not timeout:
+            return
+        for c in list(self.clients.values()):
+            if not c.waiting and now - c.last_interaction > timeout:
+                log.debug("closing idle client %s", c.addr)
+                c.close()
+
+    def request_stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+
+    async def wait_stopped(self) -> None:
+        assert self._stop is not None
+        await self._stop.wait()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop accepting, let in-flight work finish, close every client."""
+        if self._stop is not None:
+            self._stop.set()
+        if self._cron is not None:
+            self._cron.cancel()
+        for srv in self.listeners:
+            srv.close()
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=grace)
+        for c in list(self.clients.values()):
+            c.close()
+        for srv in self.listeners:
+            await srv.wait_closed()
+        self.listeners.clear()
+        if self.config["unixsocket"] and os.path.exists(self.config["unixsocket"]):
+            os.unlink(self.config["unixsocket"])
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def setup_logging(config: Config) -> None:
+    logfile = config["logfile"]
+    handler: logging.Handler = (
+        logging.FileHandler(logfile) if logfile else logging.StreamHandler(sys.stderr)
+    )
+    handler.setFormatter(
+        logging.Formatter("%(process)d:M %(asctime)s.%(msecs)03d %(levelname)s %(message)s", "%d %b %Y %H:%M:%S")
+    )
+    log.handlers[:] = [handler]
+    log.setLevel(LOG_LEVELS[config["loglevel"]])
+    log.propagate = False
+
+
+def install_loop(config: Config) -> str:
+    """Use uvloop unless asked not to or missing; returns the loop's name."""
+    if config["event-loop"] == "uvloop":
+        try:
+            import uvloop
+        except ImportError:
+            log.warning("uvloop is not installed; using the asyncio event loop")
+            return "asyncio"
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+        return "uvloop"
+    return "asyncio"
+
+
+async def serve(server: Server) -> None:
+    await server.start()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, server.request_stop)
+        except (NotImplementedError, RuntimeError):
+            pass
+    await server.wait_stopped()
+    log.info("shutting down")
+    await server.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config = parse_args(argv)
+    setup_logging(config)
+    name = install_loop(config)
+    server = Server(config)
+    server.loop_name = name
+    try:
+        asyncio.run(serve(server))
+    except OSError as e:
+        log.error("could not start: %s", e)
+        return 1
+    log.info("bye")
+    return 0

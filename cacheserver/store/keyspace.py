@@ -1,0 +1,301 @@
+"""The keyspace: databases of ``dict[bytes, value]`` plus an ``expires`` dict.
+
+As redis ``db->dict`` and ``db->expires``: no wrapper object per key.  A string
+is ``bytes``; collection types come from their own modules.  Times are unix
+milliseconds; the caller passes one ``now`` per batch of commands.
+
+Expiry is lazy (every lookup checks the key's deadline) and active: each
+database keeps a heap of ``(deadline, key)`` that the expiry cycle pops, so
+keys that are never touched again still leave memory.  A heap entry is live
+only while ``expires[key]`` still equals its deadline; stale entries are
+dropped when popped, and the heap is rebuilt when they pile up.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sized
+from itertools import islice
+from typing import Any
+
+from cacheserver.errors import WrongType
+
+__all__ = ["Database", "Keyspace", "ScanCursors", "type_name"]
+
+Value = Any
+
+
+def type_name(value: Value) -> bytes:
+    """The TYPE reply for a stored value."""
+    if value.__class__ is bytes:
+        return b"string"
+    name: bytes | None = getattr(value, "TYPE", None)
+    if name is not None:
+        return name
+    raise TypeError(f"unknown value type {type(value)!r}")
+
+
+class Stats:
+    """Keyspace counters shown by INFO stats (names as Redis)."""
+
+    __slots__ = ("expired_keys", "keyspace_hits", "keyspace_misses", "expired_time_cap_reached_count")
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.expired_keys = 0
+        self.keyspace_hits = 0
+        self.keyspace_misses = 0
+        self.expired_time_cap_reached_count = 0
+
+
+class Database:
+    """One numbered database (SELECT n)."""
+
+    __slots__ = ("id", "data", "expires", "heap", "access", "ks", "scans")
+
+    def __init__(self, ks: Keyspace, index: int) -> None:
+        self.id = index
+        self.ks = ks
+        self.data: dict[bytes, Value] = {}
+        self.expires: dict[bytes, int] = {}
+        self.heap: list[tuple[int, bytes]] = []
+        # key -> LRU clock (seconds) of the last access; the clock int object
+        # is shared by every key touched in the same second.
+        self.access: dict[bytes, int] = {}
+        self.scans = ScanCursors()
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    # -- lookups --------------------------------------------------------------
+
+    def _expire_if_due(self, key: bytes, now: int) -> bool:
+        when = self.expires.get(key)
+        if when is not None and when <= now:
+            self._expired(key)
+            return True
+        return False
+
+    def _expired(self, key: bytes) -> None:
+        self.ks.stats.expired_keys += 1
+        self.delete(key)
+        hook = self.ks.on_expired
+        if hook is not None:
+            hook(self, key)
+
+    def get(self, key: bytes, now: int) -> Value | None:
+        """Read lookup: lazy expiry, LRU touch, hit/miss counted."""
+        value = self.data.get(key)
+        if value is None:
+            self.ks.stats.keyspace_misses += 1
+            return None
+        if self.expires and key in self.expires and self._expire_if_due(key, now):
+            self.ks.stats.keyspace_misses += 1
+            return None
+        self.ks.stats.keyspace_hits += 1
+        self.access[key] = self.ks.lru_clock
+        return value
+
+    def get_str(self, key: bytes, now: int) -> bytes | None:
+        """A string value for reading; WRONGTYPE for other types."""
+        value = self.get(key, now)
+        if value is not None and value.__class__ is not bytes:
+            raise WrongType()
+        return value
+
+    def lookup(self, key: bytes, now: int) -> Value | None:
+        """Lookup for writing: lazy expiry and LRU touch, no hit/miss count."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if self.expires and key in self.expires and self._expire_if_due(key, now):
+            return None
+        self.access[key] = self.ks.lru_clock
+        return value
+
+    def lookup_str(self, key: bytes, now: int) -> bytes | None:
+        value = self.lookup(key, now)
+        if value is not None and value.__class__ is not bytes:
+            raise WrongType()
+        return value
+
+    def peek(self, key: bytes, now: int) -> Value | None:
+        """Lookup that neither touches LRU nor counts (TYPE, TTL, OBJECT)."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if self.expires and key in self.expires and self._expire_if_due(key, now):
+            return None
+        return value
+
+    def exists(self, key: bytes, now: int) -> bool:
+        return self.peek(key, now) is not None
+
+    # -- writes ---------------------------------------------------------------
+
+    def set(self, key: bytes, value: Value, keepttl: bool = False) -> None:
+        """Store ``value``; drop any TTL unless ``keepttl`` (redis setKey)."""
+        self.data[key] = value
+        self.access[key] = self.ks.lru_clock
+        if not keepttl and self.expires and key in self.expires:
+            del self.expires[key]
+        self.ks.dirty += 1
+
+    def add(self, key: bytes, value: Value) -> None:
+        """Store a new key known to be absent (no TTL to drop)."""
+        self.data[key] = value
+        self.access[key] = self.ks.lru_clock
+        self.ks.dirty += 1
+
+    def delete(self, key: bytes) -> bool:
+        if self.data.pop(key, None) is None:
+            return False
+        self.access.pop(key, None)
+        if self.expires:
+            self.expires.pop(key, None)
+        self.ks.dirty += 1
+        return True
+
+    def set_expire(self, key: bytes, when: int) -> None:
+        """Deadline in unix ms for an existing key."""
+        self.expires[key] = when
+        heapq.heappush(self.heap, (when, key))
+        if len(self.heap) > 2 * len(self.expires) + 1024:
+            self.heap = [(w, k) for k, w in self.expires.items()]
+            heapq.heapify(self.heap)
+
+    def get_expire(self, key: bytes) -> int | None:
+        return self.expires.get(key)
+
+    def persist(self, key: bytes) -> bool:
+        return self.expires.pop(key, None) is not None
+
+    def flush(self) -> int:
+        n = len(self.data)
+        self.data = {}
+        self.expires = {}
+        self.heap = []
+        self.access = {}
+        self.scans = ScanCursors()
+        self.ks.dirty += n
+        return n
+
+    def swap_contents(self, other: Database) -> None:
+        for name in ("data", "expires", "heap", "access", "scans"):
+            a, b = getattr(self, name), getattr(other, name)
+            setattr(self, name, b)
+            setattr(other, name, a)
+
+    # -- sampling, active expiry ---------------------------------------------
+
+    def random_key(self, now: int) -> bytes | None:
+        """A random live key (O(n) walk in C over the dict's order)."""
+        for _ in range(100):
+            n = len(self.data)
+            if not n:
+                return None
+            key = next(islice(iter(self.data), random.randrange(n), None))
+            if not self._expire_if_due(key, now):
+                return key
+        # every draw was expired: fall back to any key, as redis does after 100 tries
+        return next(iter(self.data), None)
+
+    def expire_due(self, now: int, deadline: float) -> int:
+        """Delete keys whose deadline passed, until ``deadline`` (perf_counter)."""
+        heap, expires = self.heap, self.expires
+        done = 0
+        while heap and heap[0][0] <= now:
+            when, key = heapq.heappop(heap)
+            if expires.get(key) == when:
+                self._expired(key)
+                done += 1
+                if not done & 63 and time.perf_counter() > deadline:
+                    self.ks.stats.expired_time_cap_reached_count += 1
+                    break
+        return done
+
+    def avg_ttl(self, now: int) -> int:
+        """Mean remaining TTL in ms over a sample of keys with a TTL (INFO keyspace)."""
+        if not self.expires:
+            return 0
+        sample = list(islice(self.expires.values(), 128))
+        return max(0, sum(w - now for w in sample) // len(sample))
+
+
+class Keyspace:
+    """All databases, the LRU clock and the counters they share."""
+
+    __slots__ = ("dbs", "stats", "lru_clock", "dirty", "on_expired")
+
+    def __init__(self, databases: int = 16) -> None:
+        self.stats = Stats()
+        self.lru_clock = int(time.time())
+        self.dirty = 0  # writes since start (rdb_changes_since_last_save)
+        # called as hook(db, key) after a key expires (notifications, tracking)
+        self.on_expired: Callable[[Database, bytes], None] | None = None
+        self.dbs = [Database(self, i) for i in range(databases)]
+
+    def tick(self) -> None:
+        """Advance the shared LRU clock (seconds)."""
+        self.lru_clock = int(time.time())
+
+    def expire_cycle(self, now: int, budget: float) -> int:
+        """Active expiry over every database for at most ``budget`` seconds."""
+        deadline = time.perf_counter() + budget
+        done = 0
+        for db in self.dbs:
+            if db.heap:
+                done += db.expire_due(now, deadline)
+                if time.perf_counter() > deadline:
+                    break
+        return done
+
+
+class ScanCursors:
+    """Cursors for SCAN-style iteration over a changing collection.
+
+    A scan that starts at cursor 0 takes a snapshot of the collection's
+    members (a list of references) and names it by a slot; the cursor encodes
+    ``position << 12 | slot``.  Members present for the whole scan are
+    returned (the caller drops the ones gone since), as Redis guarantees.
+    At most ``limit`` snapshots are kept; an unknown cursor restarts from a
+    fresh snapshot at the same position.
+    """
+
+    __slots__ = ("snaps", "next_slot", "limit")
+
+    SLOT_BITS = 12
+
+    def __init__(self, limit: int = 16) -> None:
+        self.snaps: OrderedDict[int, list[Any]] = OrderedDict()
+        self.next_slot = 1
+        self.limit = limit
+
+    def scan(self, members: Iterable[Any] | Sized, cursor: int, count: int) -> tuple[int, list[Any]]:
+        """Next batch of up to ``count`` candidates and the cursor after it."""
+        mask = (1 << self.SLOT_BITS) - 1
+        pos, slot = cursor >> self.SLOT_BITS, cursor & mask
+        if cursor == 0 and len(members) <= count:  # type: ignore[arg-type]
+            return 0, list(members)  # type: ignore[call-overload]
+        snap = self.snaps.get(slot) if slot else None
+        if snap is None:
+            snap = list(members)  # type: ignore[call-overload]
+            if cursor == 0 or not slot:
+                slot = self.next_slot
+                self.next_slot = self.next_slot % mask + 1
+            self.snaps[slot] = snap
+            while len(self.snaps) > self.limit:
+                self.snaps.popitem(last=False)
+        else:
+            self.snaps.move_to_end(slot)
+        batch = snap[pos : pos + count]
+        pos += count
+        if pos >= len(snap):
+            self.snaps.pop(slot, None)
+            return 0, batch
+        return pos << self.SLOT_BITS | slot, batch

@@ -1,0 +1,55 @@
+"""Fixtures shared by every test directory."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from helpers import Harness, RedisServerProcess, ServerThread  # noqa: E402
+
+
+@pytest.fixture
+def h() -> Harness:
+    """An in-process server and client (no sockets)."""
+    return Harness()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerThread]:
+    """One cacheserver per test module (uvloop, ephemeral port).
+
+    With CACHESERVER_TEST_ADDR=host:port the tests target that running server.
+    """
+    addr = os.environ.get("CACHESERVER_TEST_ADDR")
+    if addr:
+        host, port = addr.rsplit(":", 1)
+        st = ServerThread()
+        st.port = int(port)
+        yield st
+        return
+    st = ServerThread().start()
+    yield st
+    st.stop()
+
+
+@pytest.fixture
+def r(server: ServerThread) -> Iterator[redis.Redis]:
+    """A redis-py client on a flushed server."""
+    client = redis.Redis(port=server.port, socket_timeout=10)
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def real_redis() -> Iterator[RedisServerProcess]:
+    """The real redis-server (required in CI)."""
+    proc = RedisServerProcess()
+    yield proc
+    proc.stop()

@@ -1,0 +1,296 @@
+"""Shared test helpers: an in-process harness, a raw RESP client, server runners."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cacheserver.config import Config
+from cacheserver.connection import Client
+from cacheserver.server import Server
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def encode(*args: bytes | str | int) -> bytes:
+    """A RESP multibulk request."""
+    parts = [b"*%d\r\n" % len(args)]
+    for a in args:
+        b = a if isinstance(a, bytes) else str(a).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(b), b))
+    return b"".join(parts)
+
+
+# -- in-process harness (unit tests) -------------------------------------------
+
+
+class MockTransport(asyncio.Transport):
+    """Collects what the connection writes; no socket, no loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out = bytearray()
+        self.closed = False
+        self.reading = True
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.out += data
+
+    def writelines(self, chunks: Any) -> None:
+        for c in chunks:
+            self.out += c
+
+    def close(self) -> None:
+        self.closed = True
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        if name == "peername":
+            return ("127.0.0.1", 40000)
+        if name == "sockname":
+            return ("127.0.0.1", 6379)
+        return default
+
+
+class Harness:
+    """A Server without listeners and one connected client, driven synchronously.
+
+    ``h.run(b"SET", b"k", b"v") == b"+OK\\r\\n"``; ``h.clock`` fixes time (ms).
+    """
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.server = Server(config)
+        self.client = self.connect()
+
+    def connect(self) -> Client:
+        c = Client(self.server)
+        c.connection_made(MockTransport())
+        return c
+
+    @property
+    def transport(self) -> MockTransport:
+        t = self.client.transport
+        assert isinstance(t, MockTransport)
+        return t
+
+    def feed(self, data: bytes, client: Client | None = None) -> bytes:
+        c = client or self.client
+        t = c.transport
+        assert isinstance(t, MockTransport)
+        start = len(t.out)
+        c.data_received(data)
+        return bytes(t.out[start:])
+
+    def run(self, *args: bytes | str | int, client: Client | None = None) -> bytes:
+        return self.feed(encode(*args), client)
+
+
+# -- raw RESP client (differential and integration tests) ----------------------
+
+
+def read_reply(buf: bytes, pos: int = 0) -> int | None:
+    """End offset of one complete RESP2/RESP3 reply starting at ``pos``, or None."""
+    if pos >= len(buf):
+        return None
+    t = buf[pos : pos + 1]
+    eol = buf.find(b"\r\n", pos)
+    if eol < 0:
+        return None
+    line = buf[pos + 1 : eol]
+    end = eol + 2
+    if t in (b"+", b"-", b":", b"_", b",", b"#", b"("):
+        return end
+    if t in (b"$", b"=", b"!"):
+        n = int(line)
+        if n < 0:
+            return end
+        return end + n + 2 if len(buf) >= end + n + 2 else None
+    if t in (b"*", b"~", b">", b"%", b"|"):
+        n = int(line)
+        if n < 0:
+            return end
+        if t in (b"%", b"|"):
+            n *= 2
+        for _ in range(n):
+            r = read_reply(buf, end)
+            if r is None:
+                return None
+            end = r
+        return end
+    raise ValueError(f"bad reply type {t!r} at {pos}: {buf[pos:pos + 40]!r}")
+
+
+class RawClient:
+    """A blocking socket that sends raw bytes and reads whole raw replies."""
+
+    def __init__(self, host: str, port: int, timeout: float = 10.0) -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def reply(self) -> bytes:
+        while True:
+            end = read_reply(self.buf)
+            if end is not None:
+                out, self.buf = self.buf[:end], self.buf[end:]
+                return out
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise ConnectionError(f"closed; unparsed {self.buf[:80]!r}")
+            self.buf += chunk
+
+    def call(self, *args: bytes | str | int) -> bytes:
+        self.send(encode(*args))
+        return self.reply()
+
+    def closed(self, timeout: float = 2.0) -> bool:
+        """True when the peer closes the connection within ``timeout`` seconds."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except (TimeoutError, socket.timeout):
+            return False
+        except ConnectionResetError:
+            return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+# -- servers -------------------------------------------------------------------
+
+
+class ServerThread:
+    """cacheserver on an ephemeral port, its event loop in a background thread."""
+
+    def __init__(self, config: Config | None = None, loop: str = "uvloop") -> None:
+        self.config = config or Config()
+        self.config.values["port"] = 0
+        self.loop_kind = loop
+        self.server: Server | None = None
+        self.port = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, daemon=True)
+
+    def _main(self) -> None:
+        if self.loop_kind == "uvloop":
+            import uvloop
+
+            self.loop = uvloop.new_event_loop()
+        else:
+            self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._serve())
+        self.loop.close()
+
+    async def _serve(self) -> None:
+        self.server = Server(self.config, ephemeral=True)
+        self.server.loop_name = self.loop_kind
+        await self.server.start()
+        self.port = self.server.ports["redis"]
+        self._ready.set()
+        await self.server.wait_stopped()
+        await self.server.stop()
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("cacheserver did not start")
+        return self
+
+    def call_soon(self, fn: Any, *args: Any) -> None:
+        assert self.loop is not None
+        self.loop.call_soon_threadsafe(fn, *args)
+
+    def stop(self) -> None:
+        if self.server is not None and self.loop is not None and self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.server.request_stop)
+        self._thread.join(10)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def need_binary(name: str) -> str:
+    """Path of a required external program; in CI its absence fails the test."""
+    path = shutil.which(name)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{name} is required in CI but is not installed")
+        pytest.skip(f"{name} not installed")
+    return path
+
+
+class RedisServerProcess:
+    """The real redis-server on a free port, for differential tests."""
+
+    def __init__(self, *extra: str) -> None:
+        self.binary = need_binary("redis-server")
+        self.dir = tempfile.mkdtemp(prefix="real-redis-")
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                "--port", str(self.port),
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", self.dir,
+                "--enable-debug-command", "yes",
+                "--protected-mode", "no",
+                *extra,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                c = RawClient("127.0.0.1", self.port)
+                if c.call("PING") == b"+PONG\r\n":
+                    c.close()
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def iter_splits(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """Every way of cutting ``data`` in two."""
+    for i in range(len(data) + 1):
+        yield data[:i], data[i:]
