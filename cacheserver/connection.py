@@ -98,8 +98,7 @@ class Client(asyncio.Protocol):
     # -- asyncio.Protocol ----------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = transport  # type: ignore[assignment]
         srv = self.server
         sock = transport.get_extra_info("socket")
         if sock is not None:

@@ -1,0 +1,63 @@
+"""Differential fixtures: the same raw requests to cacheserver and the real redis-server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from helpers import RawClient, RedisServerProcess, ServerThread, encode
+
+
+class Pair:
+    """Two raw connections, ours and the real redis-server's."""
+
+    def __init__(self, ours_port: int, real_port: int) -> None:
+        self.ours = RawClient("127.0.0.1", ours_port)
+        self.real = RawClient("127.0.0.1", real_port)
+
+    def both(self, *args: bytes | str | int) -> tuple[bytes, bytes]:
+        """Send one command to both; return (ours, real) raw replies."""
+        return self.ours.call(*args), self.real.call(*args)
+
+    def raw(self, data: bytes, replies: int = 1) -> tuple[bytes, bytes]:
+        """Send raw bytes to both; read ``replies`` replies from each."""
+        self.ours.send(data)
+        self.real.send(data)
+        return (
+            b"".join(self.ours.reply() for _ in range(replies)),
+            b"".join(self.real.reply() for _ in range(replies)),
+        )
+
+    def check(self, *args: bytes | str | int) -> bytes:
+        """Send one command to both and require identical reply bytes."""
+        ours, real = self.both(*args)
+        assert ours == real, f"{args!r}: ours {ours!r} != redis {real!r}"
+        return ours
+
+    def check_all(self, *commands: tuple[bytes | str | int, ...]) -> None:
+        for cmd in commands:
+            self.check(*cmd)
+
+    def reset(self) -> None:
+        for c in (self.ours, self.real):
+            c.send(encode("HELLO", "2") + encode("SELECT", "0") + encode("FLUSHALL"))
+            c.reply(), c.reply(), c.reply()
+
+    def close(self) -> None:
+        self.ours.close()
+        self.real.close()
+
+
+@pytest.fixture(scope="module")
+def pair_conns(server: ServerThread, real_redis: RedisServerProcess) -> Iterator[Pair]:
+    p = Pair(server.port, real_redis.port)
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def d(pair_conns: Pair) -> Pair:
+    """A Pair with both servers flushed, database 0, RESP2."""
+    pair_conns.reset()
+    return pair_conns
