@@ -158,63 +158,71 @@ class Client(asyncio.Protocol):
         """Run every complete buffered request; one write for all replies."""
         srv = self.server
         gets = self.reader.gets
-        lookup = srv.table.lookup
+        rows = srv.table.by_name
         out: list[bytes] = []
         append = out.append
         perf = time.perf_counter
         self.now = srv.clock()
         self.last_interaction = time.monotonic()
-        stats = srv.stats
         ncmds = 0
-        while not self.close_after_reply:
-            try:
+        row = None
+        t0 = perf()
+        try:
+            while True:
                 argv = gets()
-            except ProtocolError as e:
-                log.debug("protocol error from client %s: %s", self.addr, e.msg)
-                stats.count_error(b"ERR")
-                append(e.reply)
-                self.close_after_reply = True
-                break
-            if argv is False:
-                break
-            ncmds += 1
-            row = lookup(argv[0])
-            if row is None or not (row.arity == len(argv) or 0 > row.arity >= -len(argv)):
-                reply = self.reject(row, argv)
-                append(reply)
-                continue
-            if row.subcommands:
-                sub = row.subcommands.get(argv[1].lower())
-                if sub is None or not (sub.arity == len(argv) or 0 > sub.arity >= -len(argv)):
-                    append(self.reject_sub(row, sub, argv))
+                if argv is False:
+                    break
+                ncmds += 1
+                row = rows.get(argv[0])
+                if row is None:
+                    row = rows.get(argv[0].lower())
+                n = len(argv)
+                if row is None or (row.arity != n and not 0 > row.arity >= -n):
+                    append(self.reject(row, argv))
+                    row = None
                     continue
-                row = sub
+                if row.subcommands:
+                    sub = row.subcommands.get(argv[1].lower())
+                    if sub is None or (sub.arity != n and not 0 > sub.arity >= -n):
+                        append(self.reject_sub(row, sub, argv))
+                        row = None
+                        continue
+                    row = sub
+                try:
+                    reply = row.handler(self, argv)  # type: ignore[misc]
+                except CommandError as e:
+                    row.failed_calls += 1
+                    reply = srv.error_reply(e.msg)
+                except Exception:
+                    log.exception("internal error running %r", row.fullname)
+                    row.failed_calls += 1
+                    srv.stats.count_error(b"ERR")
+                    reply = INTERNAL_ERROR
+                # one clock reading per command: its time includes its parse
+                t1 = perf()
+                row.usec += (t1 - t0) * 1e6
+                t0 = t1
+                row.calls += 1
+                if reply.__class__ is bytes:
+                    append(reply)
+                elif reply.__class__ is Pending:
+                    if out:
+                        self.write(out)
+                        out = []
+                    self.wait_for(reply)  # type: ignore[arg-type]
+                    break
+                else:  # a list of chunks (a large reply kept unjoined)
+                    out.extend(reply)
+                if self.close_after_reply:
+                    break
+        except ProtocolError as e:
+            log.debug("protocol error from client %s: %s", self.addr, e.msg)
+            srv.stats.count_error(b"ERR")
+            out.append(e.reply)
+            self.close_after_reply = True
+        if row is not None:
             self.last_cmd = row.fullname
-            t0 = perf()
-            try:
-                reply = row.handler(self, argv)  # type: ignore[misc]
-            except CommandError as e:
-                row.failed_calls += 1
-                reply = srv.error_reply(e.msg)
-            except Exception:
-                log.exception("internal error running %r", row.fullname)
-                row.failed_calls += 1
-                stats.count_error(b"ERR")
-                reply = INTERNAL_ERROR
-            row.usec += (perf() - t0) * 1e6
-            row.calls += 1
-            if reply.__class__ is bytes:
-                append(reply)
-            elif reply.__class__ is Pending:
-                if out:
-                    self.write(out)
-                    out = []
-                    append = out.append
-                self.wait_for(reply)
-                break
-            else:  # a list of chunks (a large reply kept unjoined)
-                out.extend(reply)
-        stats.total_commands_processed += ncmds
+        srv.stats.total_commands_processed += ncmds
         if out:
             self.write(out)
         if self.close_after_reply:
@@ -240,9 +248,7 @@ class Client(asyncio.Protocol):
         t = self.transport
         if t is None or self.closed:
             return
-        srv = self.server
-        for c in chunks:
-            srv.stats.total_net_output_bytes += len(c)
+        self.server.stats.total_net_output_bytes += sum(map(len, chunks))
         t.writelines(chunks)
 
     def wait_for(self, pending: Pending) -> None:

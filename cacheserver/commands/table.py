@@ -223,22 +223,23 @@ ACL_CATEGORIES = (
 class Table:
     """Name -> row lookup, case-insensitive; built once from the families."""
 
-    __slots__ = ("rows", "_by_name")
+    __slots__ = ("rows", "by_name")
 
     def __init__(self, rows: list[Command]) -> None:
         self.rows: dict[bytes, Command] = {}
-        self._by_name: dict[bytes, Command] = {}
+        # exact-case lookups first (GET, get); anything else goes through lower()
+        self.by_name: dict[bytes, Command] = {}
         for row in rows:
             if row.name in self.rows:
                 raise ValueError(f"duplicate command {row.name!r}")
             self.rows[row.name] = row
-            self._by_name[row.name] = row
-            self._by_name[row.name.upper()] = row
+            self.by_name[row.name] = row
+            self.by_name[row.name.upper()] = row
 
     def lookup(self, name: bytes) -> Command | None:
-        row = self._by_name.get(name)
+        row = self.by_name.get(name)
         if row is None:
-            row = self._by_name.get(name.lower())
+            row = self.by_name.get(name.lower())
         return row
 
     def all_rows(self) -> list[Command]:
