@@ -86,7 +86,7 @@ class Client(asyncio.Protocol):
         self.laddr = "?:0"
         self.fd = -1
         self.created = time.time()
-        self.last_interaction = time.monotonic()
+        self.last_interaction = server.clock()  # unix ms of the last request
         self.last_cmd = b"NULL"
         self.close_after_reply = False
         self.closed = False
@@ -162,8 +162,7 @@ class Client(asyncio.Protocol):
         out: list[bytes] = []
         append = out.append
         perf = time.perf_counter
-        self.now = srv.clock()
-        self.last_interaction = time.monotonic()
+        self.now = self.last_interaction = srv.clock()
         ncmds = 0
         row = None
         t0 = perf()
@@ -227,7 +226,7 @@ class Client(asyncio.Protocol):
             self.write(out)
         if self.close_after_reply:
             self.close()
-        elif self.reader.buffered() > srv.config["client-query-buffer-limit"]:
+        elif self.reader.buffered() > srv.query_buffer_limit:
             log.warning("closing client %s that reached max query buffer length", self.addr)
             self.close()
 
@@ -292,7 +291,7 @@ class Client(asyncio.Protocol):
     def info_line(self) -> str:
         """One CLIENT LIST line (fields as Redis 7)."""
         now = time.time()
-        idle = int(time.monotonic() - self.last_interaction)
+        idle = (self.server.clock() - self.last_interaction) // 1000
         qbuf = self.reader.buffered()
         return (
             f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} "

@@ -82,13 +82,19 @@ class Server:
         self._next_id = 0
         self._stop: asyncio.Event | None = None
         self._cron: asyncio.TimerHandle | None = None
-        self._last_clients_check = 0.0
+        self._last_clients_check = 0
         self.config.on("loglevel", lambda v: log.setLevel(LOG_LEVELS[v]))
         self.config.on("proto-max-bulk-len", self._set_bulk_limit)
+        # read on every batch: kept as a plain attribute
+        self.query_buffer_limit: int = self.config["client-query-buffer-limit"]
+        self.config.on("client-query-buffer-limit", self._set_query_limit)
 
     def _set_bulk_limit(self, value: int) -> None:
         for c in self.clients.values():
             c.reader.max_bulk_len = value
+
+    def _set_query_limit(self, value: int) -> None:
+        self.query_buffer_limit = value
 
     def new_client_id(self) -> int:
         self._next_id += 1
@@ -167,8 +173,8 @@ class Server:
             # redis: 25% of the period, plus 2% per effort step
             budget = period * (25 + 2 * (effort - 1)) / 100
             ks.expire_cycle(self.clock(), budget)
-            now = time.monotonic()
-            if now - self._last_clients_check >= 1.0:
+            now = self.clock()
+            if now - self._last_clients_check >= 1000:
                 self._last_clients_check = now
                 self.clients_cron(now)
         except Exception:
@@ -177,12 +183,13 @@ class Server:
             if self._stop is not None and not self._stop.is_set():
                 self._schedule_cron()
 
-    def clients_cron(self, now: float) -> None:
+    def clients_cron(self, now: int) -> None:
+        """Close clients idle longer than ``timeout`` seconds (not those waiting on a reply)."""
         timeout = self.config["timeout"]
         if not timeout:
             return
         for c in list(self.clients.values()):
-            if not c.waiting and now - c.last_interaction > timeout:
+            if not c.waiting and now - c.last_interaction > timeout * 1000:
                 log.debug("closing idle client %s", c.addr)
                 c.close()
 
