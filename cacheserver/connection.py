@@ -43,29 +43,29 @@ class Client(asyncio.Protocol):
     """One connection speaking RESP2 or RESP3 (switched by HELLO)."""
 
     __slots__ = (
-        "server",
-        "transport",
-        "reader",
-        "id",
-        "db",
-        "resp3",
-        "nil",
-        "now",
-        "name",
-        "lib_name",
-        "lib_ver",
         "addr",
-        "laddr",
-        "fd",
-        "created",
-        "last_interaction",
-        "last_cmd",
         "close_after_reply",
         "closed",
+        "created",
+        "db",
+        "fd",
+        "id",
+        "kind",
+        "laddr",
+        "last_cmd",
+        "last_interaction",
+        "lib_name",
+        "lib_ver",
+        "local",
+        "name",
+        "nil",
+        "now",
+        "reader",
+        "resp3",
+        "server",
+        "transport",
         "waiting",
         "write_paused",
-        "local",
-        "kind",
     )
 
     def __init__(self, server: Server, kind: str = "tcp") -> None:
@@ -121,7 +121,7 @@ class Client(asyncio.Protocol):
         srv.stats.total_connections_received += 1
         if len(srv.clients) >= srv.config["maxclients"]:
             srv.stats.rejected_connections += 1
-            transport.write(b"-ERR max number of clients reached\r\n")
+            self.transport.write(b"-ERR max number of clients reached\r\n")  # type: ignore[union-attr]
             transport.close()
             self.closed = True
             return
@@ -208,7 +208,7 @@ class Client(asyncio.Protocol):
                     if out:
                         self.write(out)
                         out = []
-                    self.wait_for(reply)  # type: ignore[arg-type]
+                    self.wait_for(reply)
                     break
                 else:  # a list of chunks (a large reply kept unjoined)
                     out.extend(reply)

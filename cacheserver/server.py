@@ -34,13 +34,13 @@ class ServerStats:
     """Server-wide counters for INFO stats (names as Redis)."""
 
     __slots__ = (
-        "total_connections_received",
+        "errorstats",
+        "rejected_connections",
         "total_commands_processed",
+        "total_connections_received",
+        "total_error_replies",
         "total_net_input_bytes",
         "total_net_output_bytes",
-        "rejected_connections",
-        "total_error_replies",
-        "errorstats",
     )
 
     def __init__(self) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 import hiredis
 
@@ -221,7 +222,7 @@ class RespReader:
         self._count = 0
         self._tail = b""
 
-    def gets(self) -> list[bytes] | bool:
+    def gets(self) -> list[bytes] | Literal[False]:
         if self._fast:
             try:
                 req = self._hr.gets()
@@ -246,7 +247,7 @@ class RespReader:
 
     # -- exact parser (redis processInlineBuffer / processMultibulkBuffer) --
 
-    def _slow_gets(self) -> list[bytes] | bool:
+    def _slow_gets(self) -> list[bytes] | Literal[False]:
         buf = self._buf
         while True:
             pos = self._pos
@@ -267,7 +268,7 @@ class RespReader:
             if req:
                 return req
 
-    def _inline(self, buf: bytearray, pos: int) -> list[bytes] | bool:
+    def _inline(self, buf: bytearray, pos: int) -> list[bytes] | Literal[False]:
         nl = buf.find(b"\n", pos)
         if nl < 0:
             if len(buf) - pos > PROTO_INLINE_MAX_SIZE:
@@ -280,7 +281,7 @@ class RespReader:
         self._pos = nl + 1
         return args
 
-    def _multibulk(self, buf: bytearray, pos: int) -> list[bytes] | bool:
+    def _multibulk(self, buf: bytearray, pos: int) -> list[bytes] | Literal[False]:
         if self._mb_left == 0:
             cr = buf.find(b"\r", pos)
             if cr < 0:

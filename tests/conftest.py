@@ -11,7 +11,7 @@ import redis
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from helpers import Harness, RedisServerProcess, ServerThread  # noqa: E402
+from helpers import Harness, RedisServerProcess, ServerThread
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def server() -> Iterator[ServerThread]:
     if addr:
         host, port = addr.rsplit(":", 1)
         st = ServerThread()
-        st.port = int(port)
+        st.host, st.port = host, int(port)
         yield st
         return
     st = ServerThread().start()
@@ -41,7 +41,7 @@ def server() -> Iterator[ServerThread]:
 @pytest.fixture
 def r(server: ServerThread) -> Iterator[redis.Redis]:
     """A redis-py client on a flushed server."""
-    client = redis.Redis(port=server.port, socket_timeout=10)
+    client = redis.Redis(host=server.host, port=server.port, socket_timeout=10)
     client.flushall()
     yield client
     client.close()

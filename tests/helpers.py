@@ -173,7 +173,7 @@ class RawClient:
                 if not chunk:
                     return True
                 self.buf += chunk
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return False
         except ConnectionResetError:
             return True
@@ -193,6 +193,7 @@ class ServerThread:
         self.config.values["port"] = 0
         self.loop_kind = loop
         self.server: Server | None = None
+        self.host = "127.0.0.1"
         self.port = 0
         self.loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()

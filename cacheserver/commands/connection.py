@@ -14,7 +14,7 @@ from cacheserver.commands.table import (
     STALE,
     Command,
 )
-from cacheserver.errors import DB_INDEX, NOT_INTEGER, SYNTAX, CommandError, unknown_subcommand
+from cacheserver.errors import NOT_INTEGER, SYNTAX, CommandError, unknown_subcommand
 from protocol.resp import (
     EMPTY_ARRAY,
     OK,
@@ -199,16 +199,19 @@ def client_kill(c: Client, argv: list[bytes]) -> bytes:
     [TYPE normal|...] [SKIPME yes|no] -> +OK | integer"""
     srv = c.server
     if len(argv) == 3:  # old form
-        addr = argv[2].decode(errors="replace")
+        target = argv[2].decode(errors="replace")
         for x in list(srv.clients.values()):
-            if x.addr == addr:
+            if x.addr == target:
                 _kill(c, x)
                 return OK
         raise CommandError(b"ERR No such client")
     if len(argv) % 2:
         raise CommandError(SYNTAX)
-    cid = None
-    addr = laddr = user = kind = None
+    cid: int | None = None
+    addr: str | None = None
+    laddr: str | None = None
+    user: bytes | None = None
+    kind: bytes | None = None
     skipme = True
     for i in range(2, len(argv), 2):
         opt, val = argv[i].lower(), argv[i + 1]

@@ -96,24 +96,24 @@ class Command:
     """One row: a command or a subcommand (``CONFIG|GET``) and its counters."""
 
     __slots__ = (
-        "name",
-        "handler",
         "arity",
-        "flags",
-        "first",
-        "last",
-        "step",
-        "group",
-        "categories",
-        "getkeys",
-        "since",
-        "subcommands",
-        "parent",
-        "fullname",
         "calls",
-        "usec",
-        "rejected_calls",
+        "categories",
         "failed_calls",
+        "first",
+        "flags",
+        "fullname",
+        "getkeys",
+        "group",
+        "handler",
+        "last",
+        "name",
+        "parent",
+        "rejected_calls",
+        "since",
+        "step",
+        "subcommands",
+        "usec",
     )
 
     def __init__(
@@ -152,7 +152,7 @@ class Command:
             sub.group = sub.group or group
             self.subcommands[sub.name] = sub
         self.calls = 0
-        self.usec = 0
+        self.usec = 0.0
         self.rejected_calls = 0
         self.failed_calls = 0
 
@@ -223,7 +223,7 @@ ACL_CATEGORIES = (
 class Table:
     """Name -> row lookup, case-insensitive; built once from the families."""
 
-    __slots__ = ("rows", "by_name")
+    __slots__ = ("by_name", "rows")
 
     def __init__(self, rows: list[Command]) -> None:
         self.rows: dict[bytes, Command] = {}

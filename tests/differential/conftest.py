@@ -12,8 +12,8 @@ from helpers import RawClient, RedisServerProcess, ServerThread, encode
 class Pair:
     """Two raw connections, ours and the real redis-server's."""
 
-    def __init__(self, ours_port: int, real_port: int) -> None:
-        self.ours = RawClient("127.0.0.1", ours_port)
+    def __init__(self, ours_port: int, real_port: int, ours_host: str = "127.0.0.1") -> None:
+        self.ours = RawClient(ours_host, ours_port)
         self.real = RawClient("127.0.0.1", real_port)
 
     def both(self, *args: bytes | str | int) -> tuple[bytes, bytes]:
@@ -51,7 +51,7 @@ class Pair:
 
 @pytest.fixture(scope="module")
 def pair_conns(server: ServerThread, real_redis: RedisServerProcess) -> Iterator[Pair]:
-    p = Pair(server.port, real_redis.port)
+    p = Pair(server.port, real_redis.port, server.host)
     yield p
     p.close()
 
