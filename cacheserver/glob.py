@@ -1,8 +1,18 @@
 """Glob patterns exactly as redis ``stringmatchlen`` (KEYS, SCAN MATCH, CONFIG GET, PSUBSCRIBE).
 
-``*`` any run, ``?`` one byte, ``[abc]``/``[a-z]``/``[^a]`` classes (reversed
-ranges allowed, an unterminated class ends at the pattern's end), ``\\x`` a
-literal ``x``.  A pattern is compiled once to an equivalent regular expression.
+``*`` any run, ``?`` one byte, ``[abc]``/``[a-z]``/``[^a]`` classes, ``\\x`` a
+literal ``x``.  The quirks of the C code are kept: bytes compare as signed
+``char`` in ranges (``[\\x00-\\xff]`` holds only those two bytes), a reversed
+range is swapped, an unterminated class ends at the pattern's end (``[^``
+matches any byte), ``[a-]`` is the range ``a``..``]``, a trailing ``\\`` is a
+literal, and a non-empty pattern never matches the empty string (not even
+``*``).  With ``nocase`` literals and ranges compare through ``tolower`` but an
+escaped byte inside a class still compares exactly.
+
+A pattern is compiled once to an equivalent regular expression.  Every piece
+between stars matches a fixed number of bytes, so committing to the earliest
+match of each middle piece (an atomic lazy group) loses no match and keeps
+matching linear in the subject, as redis's ``skipLongerMatches`` does.
 """
 
 from __future__ import annotations
@@ -11,78 +21,153 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-__all__ = ["compile_glob", "glob_match"]
+__all__ = ["compile_glob", "compile_regex", "glob_match"]
+
+_ALL = frozenset(range(256))
+_STAR = b""  # token marking a '*' (every other token is a non-empty regex)
 
 
-def _translate(pattern: bytes, nocase: bool) -> bytes:
+def _signed(b: int) -> int:
+    # x86 ``char`` is signed: bytes 0x80-0xff compare below 0x00 in ranges
+    return b - 256 if b > 127 else b
+
+
+def _lower(c: int) -> int:
+    # C-locale tolower on a (possibly negative) char value
+    return c + 32 if 65 <= c <= 90 else c
+
+
+def _byte_class(members: set[int] | frozenset[int]) -> bytes:
+    """A regex matching exactly one byte out of ``members``."""
+    if not members:
+        return b"(?!)"
+    if len(members) == 256:
+        return b"."
+    if len(members) == 1:
+        (m,) = members
+        return b"\\x%02x" % m
+    out = [b"["]
+    run: list[int] = []
+    for m in sorted(members):
+        if run and m == run[-1] + 1:
+            run.append(m)
+            continue
+        if run:
+            out.append(_run(run))
+        run = [m]
+    out.append(_run(run))
+    out.append(b"]")
+    return b"".join(out)
+
+
+def _run(run: list[int]) -> bytes:
+    if len(run) == 1:
+        return b"\\x%02x" % run[0]
+    return b"\\x%02x-\\x%02x" % (run[0], run[-1])
+
+
+def _literal(c: int, nocase: bool) -> bytes:
+    if nocase and (65 <= c <= 90 or 97 <= c <= 122):
+        return _byte_class({c | 0x20, c & ~0x20})
+    return b"\\x%02x" % c
+
+
+def _class(pattern: bytes, i: int, nocase: bool) -> tuple[bytes, int]:
+    """Translate the class opening at ``pattern[i] == '['``; returns (regex, index after it)."""
+    n = len(pattern)
+    i += 1
+    negate = i < n and pattern[i] == 0x5E  # '^'
+    if negate:
+        i += 1
+    members: set[int] = set()
+    while True:
+        if i < n and pattern[i] == 0x5C and n - i >= 2:  # '\\x': exact, even with nocase
+            i += 1
+            members.add(pattern[i])
+        elif i >= n:  # unterminated: the class ends with the pattern
+            break
+        elif pattern[i] == 0x5D:  # ']'
+            i += 1
+            break
+        elif n - i >= 3 and pattern[i + 1] == 0x2D:  # 'a-z'
+            lo, hi = _signed(pattern[i]), _signed(pattern[i + 2])
+            if lo > hi:
+                lo, hi = hi, lo
+            if nocase:
+                lo, hi = _lower(lo), _lower(hi)
+                members.update(b for b in range(256) if lo <= _lower(_signed(b)) <= hi)
+            else:
+                members.update(b for b in range(256) if lo <= _signed(b) <= hi)
+            i += 2
+        elif nocase:
+            c = _lower(_signed(pattern[i]))
+            members.update(b for b in range(256) if _lower(_signed(b)) == c)
+        else:
+            members.add(pattern[i])
+        if i < n:
+            i += 1
+    return _byte_class(_ALL - members if negate else members), i
+
+
+def _tokens(pattern: bytes, nocase: bool) -> list[bytes]:
+    """One regex per byte-consuming element, ``_STAR`` for each run of stars."""
     out: list[bytes] = []
     i, n = 0, len(pattern)
     while i < n:
         c = pattern[i]
         if c == 0x2A:  # '*'
-            while i + 1 < n and pattern[i + 1] == 0x2A:
-                i += 1
-            out.append(b".*")
+            if not out or out[-1] != _STAR:
+                out.append(_STAR)
+            i += 1
         elif c == 0x3F:  # '?'
             out.append(b".")
-        elif c == 0x5B:  # '['
             i += 1
-            negate = i < n and pattern[i] == 0x5E
-            if negate:
-                i += 1
-            members: set[int] = set()
-            while True:
-                if i < n and pattern[i] == 0x5C and n - i >= 2:
-                    i += 1
-                    members.add(pattern[i])
-                elif i < n and pattern[i] == 0x5D:
-                    break
-                elif i >= n:
-                    break
-                elif n - i >= 3 and pattern[i + 1] == 0x2D:
-                    lo, hi = pattern[i], pattern[i + 2]
-                    if lo > hi:
-                        lo, hi = hi, lo
-                    members.update(range(lo, hi + 1))
-                    i += 2
-                else:
-                    members.add(pattern[i])
-                i += 1
-            if nocase:
-                members |= {bytes([m]).lower()[0] for m in members}
-                members |= {bytes([m]).upper()[0] for m in members}
-            if negate:
-                members = set(range(256)) - members
-            if not members:
-                out.append(b"(?!)")
-            else:
-                out.append(b"[" + b"".join(b"\\x%02x" % m for m in sorted(members)) + b"]")
+        elif c == 0x5B:  # '['
+            rx, i = _class(pattern, i, nocase)
+            out.append(rx)
         else:
             if c == 0x5C and n - i >= 2:  # '\\' escapes the next byte
                 i += 1
                 c = pattern[i]
-            out.append(re.escape(bytes([c])))
-        i += 1
+            out.append(_literal(c, nocase))
+            i += 1
+    return out
+
+
+def _translate(pattern: bytes, nocase: bool) -> bytes:
+    pieces: list[list[bytes]] = [[]]
+    for tok in _tokens(pattern, nocase):
+        if tok == _STAR:
+            pieces.append([])
+        else:
+            pieces[-1].append(tok)
+    if len(pieces) == 1:
+        return b"".join(pieces[0])
+    head, *middle, tail = (b"".join(p) for p in pieces)
+    # stringmatchlen never matches an empty subject against a non-empty pattern
+    out = [b"(?=.)", head]
+    out.extend(b"(?>.*?" + m + b")" for m in middle if m)
+    out.append(b".*")
+    out.append(tail)
     return b"".join(out)
+
+
+@lru_cache(maxsize=1024)
+def compile_regex(pattern: bytes, nocase: bool = False) -> re.Pattern[bytes]:
+    """A compiled regex whose ``fullmatch`` is ``stringmatchlen`` (for hot loops)."""
+    return re.compile(_translate(pattern, nocase), re.DOTALL)
 
 
 @lru_cache(maxsize=1024)
 def compile_glob(pattern: bytes, nocase: bool = False) -> Callable[[bytes], bool]:
     """A predicate ``f(subject) -> bool`` for ``pattern``."""
-    if pattern == b"*":
-        return lambda s: True
-    flags = re.DOTALL | (re.IGNORECASE if nocase else 0)
-    rx = re.compile(_translate(pattern, nocase), flags)
-    fullmatch = rx.fullmatch
+    fullmatch = compile_regex(pattern, nocase).fullmatch
 
     def match(s: bytes) -> bool:
-        # stringmatchlen never matches an empty subject against a non-empty pattern
-        if not s:
-            return not pattern
         return fullmatch(s) is not None
 
     return match
 
 
 def glob_match(pattern: bytes, subject: bytes, nocase: bool = False) -> bool:
-    return compile_glob(pattern, nocase)(subject)
+    return compile_regex(pattern, nocase).fullmatch(subject) is not None
