@@ -17,7 +17,7 @@ import heapq
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Callable, Collection
 from itertools import islice
 from typing import Any
 
@@ -41,7 +41,7 @@ def type_name(value: Value) -> bytes:
 class Stats:
     """Keyspace counters shown by INFO stats (names as Redis)."""
 
-    __slots__ = ("expired_keys", "keyspace_hits", "keyspace_misses", "expired_time_cap_reached_count")
+    __slots__ = ("expired_keys", "expired_time_cap_reached_count", "keyspace_hits", "keyspace_misses")
 
     def __init__(self) -> None:
         self.reset()
@@ -56,7 +56,7 @@ class Stats:
 class Database:
     """One numbered database (SELECT n)."""
 
-    __slots__ = ("id", "data", "expires", "heap", "access", "ks", "scans")
+    __slots__ = ("access", "data", "expires", "heap", "id", "ks", "scans")
 
     def __init__(self, ks: Keyspace, index: int) -> None:
         self.id = index
@@ -122,6 +122,18 @@ class Database:
         value = self.lookup(key, now)
         if value is not None and value.__class__ is not bytes:
             raise WrongType()
+        return value
+
+    def get_notouch(self, key: bytes, now: int) -> Value | None:
+        """Read lookup without the LRU touch: lazy expiry, hit/miss counted
+        (redis ``LOOKUP_NOTOUCH``: TYPE, TTL, EXISTS, OBJECT, SCAN TYPE)."""
+        value = self.data.get(key)
+        if value is None or (
+            self.expires and key in self.expires and self._expire_if_due(key, now)
+        ):
+            self.ks.stats.keyspace_misses += 1
+            return None
+        self.ks.stats.keyspace_hits += 1
         return value
 
     def peek(self, key: bytes, now: int) -> Value | None:
@@ -194,16 +206,27 @@ class Database:
     # -- sampling, active expiry ---------------------------------------------
 
     def random_key(self, now: int) -> bytes | None:
-        """A random live key (O(n) walk in C over the dict's order)."""
+        """A random live key; expired draws are deleted (redis ``dbRandomKey``).
+
+        A draw is an O(n) walk in C over the dict's order.  After 100 expired
+        draws one pass deletes every expired key and picks among the rest, so
+        a database of mostly expired keys costs O(n) once, not O(n) per key.
+        """
+        data = self.data
         for _ in range(100):
-            n = len(self.data)
+            n = len(data)
             if not n:
                 return None
-            key = next(islice(iter(self.data), random.randrange(n), None))
+            key = next(islice(iter(data), random.randrange(n), None))
             if not self._expire_if_due(key, now):
                 return key
-        # every draw was expired: fall back to any key, as redis does after 100 tries
-        return next(iter(self.data), None)
+        expires = self.expires
+        dead = [k for k, w in expires.items() if w <= now]
+        for key in dead:
+            self._expired(key)
+        if not data:
+            return None
+        return next(islice(iter(data), random.randrange(len(data)), None))
 
     def expire_due(self, now: int, deadline: float) -> int:
         """Delete keys whose deadline passed, until ``deadline`` (perf_counter)."""
@@ -230,7 +253,7 @@ class Database:
 class Keyspace:
     """All databases, the LRU clock and the counters they share."""
 
-    __slots__ = ("dbs", "stats", "lru_clock", "dirty", "on_expired")
+    __slots__ = ("dbs", "dirty", "lru_clock", "on_expired", "stats")
 
     def __init__(self, databases: int = 16) -> None:
         self.stats = Stats()
@@ -267,7 +290,7 @@ class ScanCursors:
     fresh snapshot at the same position.
     """
 
-    __slots__ = ("snaps", "next_slot", "limit")
+    __slots__ = ("limit", "next_slot", "snaps")
 
     SLOT_BITS = 12
 
@@ -276,15 +299,15 @@ class ScanCursors:
         self.next_slot = 1
         self.limit = limit
 
-    def scan(self, members: Iterable[Any] | Sized, cursor: int, count: int) -> tuple[int, list[Any]]:
+    def scan(self, members: Collection[Any], cursor: int, count: int) -> tuple[int, list[Any]]:
         """Next batch of up to ``count`` candidates and the cursor after it."""
         mask = (1 << self.SLOT_BITS) - 1
         pos, slot = cursor >> self.SLOT_BITS, cursor & mask
-        if cursor == 0 and len(members) <= count:  # type: ignore[arg-type]
-            return 0, list(members)  # type: ignore[call-overload]
+        if cursor == 0 and len(members) <= count:
+            return 0, list(members)
         snap = self.snaps.get(slot) if slot else None
         if snap is None:
-            snap = list(members)  # type: ignore[call-overload]
+            snap = list(members)
             if cursor == 0 or not slot:
                 slot = self.next_slot
                 self.next_slot = self.next_slot % mask + 1
