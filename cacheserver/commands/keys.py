@@ -134,13 +134,10 @@ def _rename(c: Client, argv: list[bytes], nx: bool) -> bytes:
             return ZERO
         db.delete(dst)
     when = db.expires.get(src)
-    access = db.access.get(src)
     db.delete(src)
     db.add(dst, value)
     if when is not None:
         db.set_expire(dst, when)
-    if access is not None:  # the same object moves: it keeps its access time
-        db.access[dst] = access
     return ONE if nx else OK
 
 
@@ -198,13 +195,10 @@ def move(c: Client, argv: list[bytes]) -> bytes:
     if value is None or dst_db.lookup(key, now) is not None:
         return ZERO
     when = src_db.expires.get(key)
-    access = src_db.access.get(key)
     src_db.delete(key)
     dst_db.add(key, value)
     if when is not None:
         dst_db.set_expire(key, when)
-    if access is not None:
-        dst_db.access[key] = access
     return ONE
 
 
