@@ -443,7 +443,9 @@ def check(
             server.baseline_errors = sum(isinstance(r, RespError) for r in replies)
             for bench in benches:
                 requests = _requests(bench, data, keyspace)
-                while batch := list(itertools.islice(requests, 1000)):
+                while bench.name not in failed and (
+                    batch := list(itertools.islice(requests, 1000))
+                ):
                     for argv, reply in zip(batch, conn.pipeline(batch), strict=True):
                         if isinstance(reply, RespError) and bench.name not in failed:
                             shown = b" ".join(a[:20] for a in argv[:4]).decode(errors="replace")
@@ -594,41 +596,65 @@ def _csv_ints(text: str) -> list[int]:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0] if __doc__ else None,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
         "--tests",
         type=_csv_words,
-        default=list(DEFAULT_TESTS),
-        help=f"comma-separated tests, from: {', '.join(BENCHES)}",
+        default=",".join(DEFAULT_TESTS),
+        metavar="T,T",
+        help=f"tests to run, from: {', '.join(BENCHES)} (default: %(default)s)",
     )
-    p.add_argument("--pipelines", type=_csv_ints, default=[1, 16], help="-P values")
+    p.add_argument(
+        "--pipelines",
+        type=_csv_ints,
+        default="1,16",
+        metavar="P,P",
+        help="redis-benchmark -P values (default: %(default)s)",
+    )
     p.add_argument(
         "--requests",
         type=int,
         default=100000,
-        help="requests per run at -P 1 (times the test's scale: 0.2 for MSET)",
+        metavar="N",
+        help="requests per run at -P 1, times the test's scale (0.2 for MSET) "
+        "(default: %(default)s)",
     )
     p.add_argument(
         "--pipelined-requests",
         type=int,
-        default=None,
-        help="requests per run at -P > 1 (default: 4 x --requests, so the run lasts long "
-        "enough for the CPU-time reading)",
+        metavar="N",
+        help="requests per run at -P > 1, times the test's scale (default: 4 x --requests, "
+        "so that the run lasts long enough for the CPU-time reading)",
     )
-    p.add_argument("--rounds", type=int, default=3, help="runs per server and test (median)")
-    p.add_argument("--clients", type=int, default=50, help="redis-benchmark -c")
-    p.add_argument("--datasize", type=int, default=64, help="redis-benchmark -d")
-    p.add_argument("--keyspace", type=int, default=100000, help="redis-benchmark -r")
-    p.add_argument("--markdown", action="store_true", help="print a markdown table")
-    p.add_argument("--json", metavar="PATH", help="also write the raw samples as JSON")
-    p.add_argument("--python", default=sys.executable, help="interpreter that runs cacheserver")
-    p.add_argument("--event-loop", default="uvloop", choices=("uvloop", "asyncio"))
     p.add_argument(
-        "--cacheserver-args", default="", help="extra cacheserver arguments (shell words)"
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs per server and test; the table shows medians (default: %(default)s)",
     )
-    p.add_argument("--redis-server", default="redis-server")
-    p.add_argument("--redis-benchmark", default="redis-benchmark")
+    p.add_argument("--clients", type=int, default=50, help="redis-benchmark -c (default: 50)")
+    p.add_argument("--datasize", type=int, default=64, help="redis-benchmark -d (default: 64)")
+    p.add_argument(
+        "--keyspace", type=int, default=100000, help="redis-benchmark -r (default: 100000)"
+    )
+    p.add_argument("--markdown", action="store_true", help="print a markdown table")
+    p.add_argument("--json", metavar="PATH", help="also write every sample as JSON")
+    p.add_argument(
+        "--python",
+        default=sys.executable,
+        help="interpreter that runs cacheserver (default: this one)",
+    )
+    p.add_argument(
+        "--event-loop",
+        default="uvloop",
+        choices=("uvloop", "asyncio"),
+        help="cacheserver --event-loop (default: uvloop)",
+    )
+    p.add_argument(
+        "--cacheserver-args", default="", metavar="ARGS", help="more cacheserver arguments"
+    )
+    p.add_argument("--redis-server", default="redis-server", metavar="PATH")
+    p.add_argument("--redis-benchmark", default="redis-benchmark", metavar="PATH")
     opts = p.parse_args(argv)
     unknown = [t for t in opts.tests if t not in BENCHES]
     if unknown:
