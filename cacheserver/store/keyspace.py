@@ -41,7 +41,12 @@ def type_name(value: Value) -> bytes:
 class Stats:
     """Keyspace counters shown by INFO stats (names as Redis)."""
 
-    __slots__ = ("expired_keys", "expired_time_cap_reached_count", "keyspace_hits", "keyspace_misses")
+    __slots__ = (
+        "expired_keys",
+        "expired_time_cap_reached_count",
+        "keyspace_hits",
+        "keyspace_misses",
+    )
 
     def __init__(self) -> None:
         self.reset()

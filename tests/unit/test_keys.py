@@ -130,14 +130,26 @@ def test_reads_count_hits_and_misses_like_redis(h: Harness) -> None:
     stats = h.server.keyspace.stats
     h.run("SET", "a", "1")
     hits, misses = stats.keyspace_hits, stats.keyspace_misses
-    for cmd in (("TYPE", "a"), ("TTL", "a"), ("OBJECT", "ENCODING", "a"), ("EXISTS", "a"), ("TOUCH", "a")):
+    for cmd in (
+        ("TYPE", "a"),
+        ("TTL", "a"),
+        ("OBJECT", "ENCODING", "a"),
+        ("EXISTS", "a"),
+        ("TOUCH", "a"),
+    ):
         h.run(*cmd)
     assert stats.keyspace_hits == hits + 5
     h.run("TYPE", "nope")
     h.run("EXISTS", "nope")
     assert stats.keyspace_misses == misses + 2
     # writes, DBSIZE, KEYS and SCAN without TYPE count nothing
-    for cmd in (("PERSIST", "a"), ("EXPIRE", "a", "100"), ("DBSIZE",), ("KEYS", "*"), ("SCAN", "0")):
+    for cmd in (
+        ("PERSIST", "a"),
+        ("EXPIRE", "a", "100"),
+        ("DBSIZE",),
+        ("KEYS", "*"),
+        ("SCAN", "0"),
+    ):
         h.run(*cmd)
     assert (stats.keyspace_hits, stats.keyspace_misses) == (hits + 5, misses + 2)
 
@@ -186,7 +198,10 @@ def test_rename_moves_the_value_and_touches_it(h: Harness) -> None:
 def test_copy(h: Harness) -> None:
     h.run("SET", "a", "1", "EX", "100")
     assert h.run("COPY", "a", "a") == b"-ERR source and destination objects are the same\r\n"
-    assert h.run("COPY", "a", "a", "DB", "0") == b"-ERR source and destination objects are the same\r\n"
+    assert (
+        h.run("COPY", "a", "a", "DB", "0")
+        == b"-ERR source and destination objects are the same\r\n"
+    )
     assert h.run("COPY", "nope", "nope") == b"-ERR source and destination objects are the same\r\n"
     assert h.run("COPY", "a", "b", "DB") == b"-ERR syntax error\r\n"
     assert h.run("COPY", "a", "b", "FOO") == b"-ERR syntax error\r\n"
@@ -466,15 +481,24 @@ def test_deadline_in_the_past_deletes(h: Harness, clock: Clock) -> None:
 
 def test_ttl_family(h: Harness, clock: Clock) -> None:
     assert h.feed(
-        encode("TTL", "nope") + encode("PTTL", "nope") + encode("EXPIRETIME", "nope") + encode("PEXPIRETIME", "nope")
+        encode("TTL", "nope")
+        + encode("PTTL", "nope")
+        + encode("EXPIRETIME", "nope")
+        + encode("PEXPIRETIME", "nope")
     ) == ints(-2, -2, -2, -2)
     h.run("SET", "k", "v")
     assert h.feed(
-        encode("TTL", "k") + encode("PTTL", "k") + encode("EXPIRETIME", "k") + encode("PEXPIRETIME", "k")
+        encode("TTL", "k")
+        + encode("PTTL", "k")
+        + encode("EXPIRETIME", "k")
+        + encode("PEXPIRETIME", "k")
     ) == ints(-1, -1, -1, -1)
     h.run("PEXPIRE", "k", "10499")
     assert h.feed(
-        encode("TTL", "k") + encode("PTTL", "k") + encode("EXPIRETIME", "k") + encode("PEXPIRETIME", "k")
+        encode("TTL", "k")
+        + encode("PTTL", "k")
+        + encode("EXPIRETIME", "k")
+        + encode("PEXPIRETIME", "k")
     ) == ints(10, 10499, (T0 + 10499 + 500) // 1000, T0 + 10499)
     clock.t += 1000
     assert h.feed(encode("TTL", "k") + encode("PTTL", "k")) == ints(9, 9499)  # (9499 + 500) // 1000
@@ -491,7 +515,9 @@ def test_expireat_sets_an_absolute_deadline(h: Harness, clock: Clock) -> None:
     assert h.run("EXPIREAT", "k", str(T0 // 1000 + 60)) == b":1\r\n"
     assert h.run("PEXPIRETIME", "k") == b":%d\r\n" % (T0 + 60000)
     assert h.run("PEXPIREAT", "k", str(T0 + 1234)) == b":1\r\n"
-    assert h.feed(encode("PTTL", "k") + encode("EXPIRETIME", "k")) == ints(1234, (T0 + 1734) // 1000)
+    assert h.feed(encode("PTTL", "k") + encode("EXPIRETIME", "k")) == ints(
+        1234, (T0 + 1734) // 1000
+    )
 
 
 def test_persist(h: Harness, clock: Clock) -> None:
@@ -641,7 +667,10 @@ def test_object_of_collections(h: Harness) -> None:
 def test_object_missing_keys_and_errors(h: Harness) -> None:
     for sub in ("ENCODING", "REFCOUNT", "IDLETIME", "FREQ"):
         assert h.run("OBJECT", sub, "nope") == b"$-1\r\n", sub
-        assert h.run("OBJECT", sub) == b"-ERR wrong number of arguments for 'object|%s' command\r\n" % sub.lower().encode()
+        assert (
+            h.run("OBJECT", sub)
+            == b"-ERR wrong number of arguments for 'object|%s' command\r\n" % sub.lower().encode()
+        )
     h.run("SET", "k", "v")
     assert h.run("OBJECT", "FREQ", "k") == (
         b"-ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
@@ -650,7 +679,10 @@ def test_object_missing_keys_and_errors(h: Harness) -> None:
     )
     assert h.run("OBJECT", "foo") == b"-ERR unknown subcommand 'foo'. Try OBJECT HELP.\r\n"
     assert h.run("OBJECT") == b"-ERR wrong number of arguments for 'object' command\r\n"
-    assert h.run("OBJECT", "HELP", "x") == b"-ERR wrong number of arguments for 'object|help' command\r\n"
+    assert (
+        h.run("OBJECT", "HELP", "x")
+        == b"-ERR wrong number of arguments for 'object|help' command\r\n"
+    )
     h.run("HELLO", "3")
     assert h.run("OBJECT", "ENCODING", "nope") == b"_\r\n"
 
@@ -672,7 +704,9 @@ def test_object_idletime_does_not_touch(h: Harness) -> None:
 
 def test_object_help(h: Harness) -> None:
     out = h.run("OBJECT", "help")
-    assert out.startswith(b"*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n")
+    assert out.startswith(
+        b"*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n"
+    )
     assert out.endswith(b"+HELP\r\n+    Prints this help.\r\n")
     assert len(OBJECT_HELP) == 15
 
@@ -711,9 +745,15 @@ def test_table_rows_as_redis() -> None:
     }
     for name, (arity, flags, first, last, step) in want.items():
         r = rows[name]
-        assert (r.arity, r.flags, r.first, r.last, r.step) == (arity, flags, first, last, step), name
+        assert (r.arity, r.flags, r.first, r.last, r.step) == (arity, flags, first, last, step), (
+            name
+        )
     obj = rows[b"object"].subcommands
     assert sorted(obj) == [b"encoding", b"freq", b"help", b"idletime", b"refcount"]
-    assert (obj[b"encoding"].arity, obj[b"encoding"].flags, obj[b"encoding"].first) == (3, Flag.READONLY, 2)
+    assert (obj[b"encoding"].arity, obj[b"encoding"].flags, obj[b"encoding"].first) == (
+        3,
+        Flag.READONLY,
+        2,
+    )
     assert obj[b"help"].flags == Flag.LOADING | Flag.STALE
     assert "dangerous" in rows[b"keys"].acl_categories()
