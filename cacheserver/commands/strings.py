@@ -155,6 +155,7 @@ _LD_HEX = re.compile(
 )
 _LD_INF_RE = re.compile(rb"[+-]?(?i:inf(?:inity)?)\Z")
 _DIGIT_CHUNK = 4000  # below Python's int/str conversion limit (4300 digits)
+_CHUNK_POW = 10**_DIGIT_CHUNK
 _P17 = 10**17
 
 
@@ -200,9 +201,9 @@ def _dec_to_int(digits: bytes) -> int:
 
 
 def _int_to_dec(n: int) -> bytes:
-    if n < 10**_DIGIT_CHUNK:
+    if n < _CHUNK_POW:
         return b"%d" % n
-    hi, lo = divmod(n, 10**_DIGIT_CHUNK)
+    hi, lo = divmod(n, _CHUNK_POW)
     return _int_to_dec(hi) + b"%0*d" % (_DIGIT_CHUNK, lo)
 
 
@@ -318,8 +319,12 @@ def _lcs_reply(
     c: Client, a: bytes, b: bytes, getlen: bool, getidx: bool, withmatchlen: bool, minmatchlen: int
 ) -> bytes:
     alen, blen = len(a), len(b)
-    rows = _lcs_rows(a, b)
-    total = blen - rows[alen].bit_count()
+    if alen and blen:
+        rows = _lcs_rows(a, b)
+        total = blen - rows[alen].bit_count()
+    else:  # nothing in common; the walk below does not run
+        rows = []
+        total = 0
     if getlen and not getidx:
         return integer(total)
 
