@@ -236,15 +236,21 @@ class Database:
     def expire_due(self, now: int, deadline: float) -> int:
         """Delete keys whose deadline passed, until ``deadline`` (perf_counter)."""
         heap, expires = self.heap, self.expires
+        pop, delete, clock = heapq.heappop, self.delete, time.perf_counter
+        ks = self.ks
+        hook = ks.on_expired
         done = 0
         while heap and heap[0][0] <= now:
-            when, key = heapq.heappop(heap)
+            when, key = pop(heap)
             if expires.get(key) == when:
-                self._expired(key)
+                delete(key)
+                if hook is not None:
+                    hook(self, key)
                 done += 1
-                if not done & 63 and time.perf_counter() > deadline:
-                    self.ks.stats.expired_time_cap_reached_count += 1
+                if not done & 63 and clock() > deadline:
+                    ks.stats.expired_time_cap_reached_count += 1
                     break
+        ks.stats.expired_keys += done
         return done
 
     def avg_ttl(self, now: int) -> int:
