@@ -2,22 +2,39 @@
 
 Like Redis's ``standardConfig`` table in ``config.c``: each row has a name
 (Redis's own where Redis has the setting), a kind, a default, limits, whether
-``CONFIG SET`` may change it at run time, and a line of help.  Memory values
-take Redis's units (``100mb``, ``1gb``, ``512k``); booleans are ``yes``/``no``.
+``CONFIG SET`` may change it at run time, and a line of help.  Values are
+parsed as Redis parses them: integers strictly (``string2ll``: no sign ``+``,
+no spaces, no leading zeros), memory values with Redis's units (``100mb``,
+``1gb``, ``512k``; ``k`` is 1000, ``kb`` 1024), booleans ``yes``/``no`` in any
+case, enums case-insensitively.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from protocol.resp import split_inline
+from cacheserver.glob import compile_glob
+from protocol.resp import split_inline, string2ll
 
-__all__ = ["Setting", "SETTINGS", "Config", "ConfigError", "parse_args", "parse_memory"]
+__all__ = [
+    "BY_NAME",
+    "SETTINGS",
+    "Config",
+    "ConfigError",
+    "Setting",
+    "UnknownSetting",
+    "parse_args",
+    "parse_memory",
+]
+
+LLONG_MAX = 2**63 - 1
 
 
 class ConfigError(Exception):
@@ -32,7 +49,17 @@ class ConfigError(Exception):
         return self.reason
 
 
-_MEM = re.compile(r"^(\d+)(b|k|kb|m|mb|g|gb)?$", re.IGNORECASE)
+class UnknownSetting(ConfigError, KeyError):
+    """CONFIG SET of a name the table does not have (``name`` as the client wrote it)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("unknown option", name)
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+_MEM = re.compile(r"(\d+)(b|k|kb|m|mb|g|gb)?\Z", re.IGNORECASE)
 _UNITS = {
     "": 1,
     "b": 1,
@@ -46,61 +73,109 @@ _UNITS = {
 
 
 def parse_memory(text: str) -> int:
-    """``100mb`` -> 104857600, as redis ``memtoull`` (k = 1000, kb = 1024)."""
-    m = _MEM.match(text.strip())
+    """``100mb`` -> 104857600, as redis ``memtoull`` (k = 1000, kb = 1024).
+
+    No sign, no spaces, no fractions.  The result may exceed 64 bits; the
+    setting's range check then reports it, as Redis does for saturated values.
+    """
+    m = _MEM.match(text)
     if m is None:
         raise ConfigError("argument must be a memory value")
-    return int(m.group(1)) * _UNITS[(m.group(2) or "").lower()]
+    return int(m.group(1)) * _UNITS[m.group(2).lower() if m.group(2) else ""]
+
+
+def _memory_text(n: int) -> str:
+    """A byte count in the largest exact unit, as redis ``rewriteConfigBytesOption``."""
+    for unit, size in (("gb", 1024**3), ("mb", 1024**2), ("kb", 1024)):
+        if n and n % size == 0:
+            return f"{n // size}{unit}"
+    return str(n)
+
+
+def _quote(text: str) -> str:
+    """A config-file value: bare when safe, else double-quoted as redis ``sdscatrepr``."""
+    if text and not re.search(r"[\s\"'\\#]", text) and text.isprintable():
+        return text
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            out.append("\\x%02x" % (ord(ch) & 0xFF))
+    out.append('"')
+    return "".join(out)
 
 
 @dataclass(frozen=True)
 class Setting:
     name: str
-    kind: str  # int | memory | bool | enum | string | list
+    kind: str  # int | octal | memory | bool | enum | string | list
     default: Any
     help: str
     mutable: bool = True
     lo: int = 0
-    hi: int = 2**63 - 1
+    hi: int = LLONG_MAX
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
-    # settings that exist for tools that read them (redis-benchmark reads save
-    # and appendonly); their values are fixed
+    # Settings that exist for tools that read them (redis-benchmark reads
+    # save and appendonly): only their default value is accepted.
     fixed: bool = False
+    # Why only the default is accepted (the error reason for other values).
+    fixed_reason: str = ""
+    # Values inside [lo, hi] but outside clamp are silently brought to the
+    # nearest bound, as redis does for hz (CONFIG_MIN_HZ..CONFIG_MAX_HZ).
+    clamp: tuple[int, int] | None = None
 
     def parse(self, text: str) -> Any:
         """Value from its text form, or ConfigError with Redis's reason."""
         k = self.kind
         if k == "int":
-            try:
-                v = int(text)
-            except ValueError:
-                raise ConfigError("argument couldn't be parsed into an integer") from None
-            return self._check_range(v)
-        if k == "memory":
-            return self._check_range(parse_memory(text))
-        if k == "bool":
+            v = string2ll(text.encode("utf-8", "surrogateescape"))
+            if v is None:
+                raise ConfigError("argument couldn't be parsed into an integer")
+            value: Any = self._check_range(v)
+        elif k == "octal":
+            if not re.fullmatch(r"[0-7]+", text):
+                raise ConfigError("argument couldn't be parsed into an integer")
+            value = self._check_range(int(text, 8))
+        elif k == "memory":
+            value = self._check_range(parse_memory(text))
+        elif k == "bool":
             t = text.lower()
             if t not in ("yes", "no"):
                 raise ConfigError("argument must be 'yes' or 'no'")
-            return t == "yes"
-        if k == "enum":
+            value = t == "yes"
+        elif k == "enum":
             t = text.lower()
             if t not in self.choices:
                 raise ConfigError(
                     "argument(s) must be one of the following: " + ", ".join(self.choices)
                 )
-            return t
-        if k == "list":
-            args = split_inline(text.encode())
+            value = t
+        elif k == "list":
+            args = split_inline(text.encode("utf-8", "surrogateescape"))
             if args is None:
-                raise ConfigError("unbalanced quotes")
-            return [a.decode() for a in args]
-        return text
+                raise ConfigError("Unbalanced quotes in configuration line")
+            value = [a.decode("utf-8", "surrogateescape") for a in args]
+        else:
+            value = text
+        if self.fixed and value != self.default:
+            raise ConfigError(self.fixed_reason or "only the default value is supported")
+        return value
 
     def _check_range(self, v: int) -> int:
         if not self.lo <= v <= self.hi:
             raise ConfigError(f"argument must be between {self.lo} and {self.hi} inclusive")
+        if self.clamp is not None:
+            v = min(max(v, self.clamp[0]), self.clamp[1])
         return v
 
     def render(self, value: Any) -> str:
@@ -109,7 +184,34 @@ class Setting:
             return "yes" if value else "no"
         if self.kind == "list":
             return " ".join(value)
+        if self.kind == "octal":
+            return f"{value:o}"
         return str(value)
+
+    def file_text(self, value: Any) -> str:
+        """The value as a config-file line writes it (CONFIG REWRITE)."""
+        if self.kind == "memory":
+            return _memory_text(value)
+        if self.kind == "list":
+            return " ".join(_quote(v) for v in value) if value else '""'
+        return _quote(self.render(value))
+
+    def value_help(self) -> str:
+        """What values the setting takes, for ``--help``."""
+        k = self.kind
+        if k == "int":
+            return f"integer {self.lo}..{self.hi}"
+        if k == "octal":
+            return f"octal {self.lo:o}..{self.hi:o}"
+        if k == "memory":
+            return f"bytes {self.lo}..{self.hi}; units k kb m mb g gb"
+        if k == "bool":
+            return "yes|no"
+        if k == "enum":
+            return "|".join(self.choices)
+        if k == "list":
+            return "one or more values"
+        return "text"
 
 
 U32 = 2**32 - 1
@@ -121,14 +223,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bind", "list", ["127.0.0.1"], "addresses the Redis listener binds to", mutable=False),
     Setting("port", "int", 6379, "Redis protocol TCP port; 0 turns TCP off", mutable=False, hi=65535),
     Setting("unixsocket", "string", "", "path of a Unix socket for the Redis protocol", mutable=False),
-    Setting("unixsocketperm", "int", 0, "octal permissions of the Unix socket (e.g. 700)", mutable=False, hi=0o777),
+    Setting(
+        "unixsocketperm",
+        "octal",
+        0,
+        "permissions of the Unix socket, in octal (e.g. 700); 0 keeps the umask's",
+        mutable=False,
+        hi=0o777,
+    ),
     Setting("tcp-backlog", "int", 511, "listen() backlog", mutable=False, hi=I32),
     Setting("tcp-keepalive", "int", 300, "seconds between TCP keepalive probes; 0 = off", hi=I32),
     Setting("timeout", "int", 0, "close a client idle this many seconds; 0 = never", hi=I32),
     Setting("maxclients", "int", 10000, "most clients connected at once", lo=1, hi=U32),
     # -- limits
     Setting(
-        "proto-max-bulk-len", "memory", 512 * MB, "largest bulk string a request may carry", lo=MB
+        "proto-max-bulk-len",
+        "memory",
+        512 * MB,
+        "largest bulk string a request may carry",
+        lo=MB,
     ),
     Setting(
         "client-query-buffer-limit",
@@ -139,7 +252,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     # -- keyspace
     Setting("databases", "int", 16, "number of databases (SELECT 0..n-1)", mutable=False, lo=1, hi=I32),
-    Setting("hz", "int", 10, "background cycles (active expiry, client timeouts) per second", lo=1, hi=500),
+    Setting(
+        "hz",
+        "int",
+        10,
+        "background cycles (active expiry, client timeouts) per second; kept within 1..500",
+        hi=I32,
+        clamp=(1, 500),
+    ),
     Setting(
         "active-expire-effort",
         "int",
@@ -153,22 +273,36 @@ SETTINGS: tuple[Setting, ...] = (
         "loglevel",
         "enum",
         "notice",
-        "debug, verbose, notice or warning",
-        choices=("debug", "verbose", "notice", "warning", "nothing"),
+        "how much to log",
+        choices=("debug", "verbose", "notice", "warning"),
     ),
     Setting("logfile", "string", "", "log file; empty = stderr", mutable=False),
     Setting(
         "enable-debug-command",
         "enum",
         "no",
-        "allow DEBUG: no, yes, or local (loopback clients only)",
+        "allow DEBUG: no, yes, or local (loopback and Unix-socket clients only)",
         mutable=False,
         choices=("no", "yes", "local"),
     ),
     Setting("event-loop", "enum", "uvloop", "uvloop, or asyncio", mutable=False, choices=("uvloop", "asyncio")),
     # -- fixed, for tools that read them
-    Setting("save", "string", "", "snapshots: cacheserver keeps no files (always empty)", fixed=True),
-    Setting("appendonly", "bool", False, "append-only file: always no", fixed=True),
+    Setting(
+        "save",
+        "string",
+        "",
+        "snapshots: cacheserver keeps none, so only an empty value is accepted",
+        fixed=True,
+        fixed_reason="cacheserver keeps no snapshots; only an empty save is accepted",
+    ),
+    Setting(
+        "appendonly",
+        "bool",
+        False,
+        "append-only file: cacheserver keeps none, so only no is accepted",
+        fixed=True,
+        fixed_reason="cacheserver keeps no append-only file; only 'no' is accepted",
+    ),
 )
 
 BY_NAME: dict[str, Setting] = {}
@@ -177,9 +311,15 @@ for _s in SETTINGS:
     for _a in _s.aliases:
         BY_NAME[_a] = _s
 
+REWRITE_SIGNATURE = "# Generated by CONFIG REWRITE"
+
 
 class Config:
-    """Current values, with observers called on change (``on(name, fn)``)."""
+    """Current values, with observers called on change (``on(name, fn)``).
+
+    An observer may raise ConfigError to refuse a value it cannot apply; the
+    whole CONFIG SET is then rolled back, as redis ``configSetCommand`` does.
+    """
 
     def __init__(self, **values: Any) -> None:
         self.values: dict[str, Any] = {s.name: _copy(s.default) for s in SETTINGS}
@@ -195,29 +335,51 @@ class Config:
         self._observers.setdefault(name, []).append(fn)
 
     def set_many(self, pairs: Sequence[tuple[str, str]], runtime: bool = True) -> None:
-        """Validate every pair, then apply all (CONFIG SET is all-or-nothing)."""
-        parsed: list[tuple[Setting, Any]] = []
+        """Validate every pair, then apply all (CONFIG SET is all-or-nothing).
+
+        Checks run in Redis's order: first every name (unknown ->
+        UnknownSetting, immutable, duplicate; ``name`` as written), then
+        every value (``name`` the setting's own), then the observers.
+        """
+        found: list[tuple[Setting, str]] = []
         seen: set[str] = set()
         for name, text in pairs:
             s = BY_NAME.get(name.lower())
             if s is None:
-                raise KeyError(name)
+                raise UnknownSetting(name)
+            if runtime and not s.mutable:
+                raise ConfigError("can't set immutable config", name)
             if s.name in seen:
-                raise ConfigError("duplicate parameter", s.name)
+                raise ConfigError("duplicate parameter", name)
             seen.add(s.name)
-            if runtime and (not s.mutable or s.fixed):
-                raise ConfigError("can't set immutable config", s.name)
+            found.append((s, text))
+        parsed: list[tuple[Setting, Any]] = []
+        for s, text in found:
             try:
                 parsed.append((s, s.parse(text)))
             except ConfigError as e:
-                raise ConfigError(str(e), s.name) from None
+                raise ConfigError(e.reason, s.name) from None
+        old = {s.name: self.values[s.name] for s, _ in parsed}
         for s, v in parsed:
             self.values[s.name] = v
-        for s, v in parsed:
-            for fn in self._observers.get(s.name, ()):
-                fn(v)
+        applied: list[Setting] = []
+        try:
+            for s, v in parsed:
+                applied.append(s)
+                for fn in self._observers.get(s.name, ()):
+                    fn(v)
+        except ConfigError as e:
+            for s in applied:
+                self.values[s.name] = old[s.name]
+                for fn in self._observers.get(s.name, ()):
+                    try:
+                        fn(old[s.name])
+                    except ConfigError:
+                        pass
+            raise ConfigError(e.reason, e.name or applied[-1].name) from None
 
     def get_matching(self, match: Callable[[bytes], bool]) -> list[tuple[str, str]]:
+        """(name, text) of every setting whose name (or alias) ``match`` accepts."""
         out: list[tuple[str, str]] = []
         for s in SETTINGS:
             for name in (s.name, *s.aliases):
@@ -225,35 +387,140 @@ class Config:
                     out.append((name, s.render(self.values[s.name])))
         return out
 
+    def get_patterns(self, patterns: Sequence[bytes]) -> list[tuple[bytes, bytes]]:
+        """CONFIG GET: each setting once, as redis ``configGetCommand``.
+
+        A name without glob characters is looked up directly and answered
+        under the name as written; a pattern matches names and aliases,
+        case-insensitively.
+        """
+        out: list[tuple[bytes, bytes]] = []
+        taken: set[str] = set()
+        for pat in patterns:
+            if not any(ch in pat for ch in b"[*?"):
+                s = BY_NAME.get(pat.decode("latin-1").lower())
+                if s is not None and s.name not in taken:
+                    taken.add(s.name)
+                    out.append((pat, s.render(self.values[s.name]).encode()))
+                continue
+            match = compile_glob(pat, True)
+            for s in SETTINGS:
+                for name in (s.name, *s.aliases):
+                    if s.name not in taken and match(name.encode()):
+                        taken.add(s.name)
+                        out.append((name.encode(), s.render(self.values[s.name]).encode()))
+        return out
+
+    # -- the config file ---------------------------------------------------------
+
     def load_file(self, path: str) -> None:
-        """Read a redis.conf-style file: ``name value...`` per line, ``#`` comments."""
-        self.file = path
-        with open(path, encoding="utf-8") as f:
-            lines = f.read().splitlines()
-        for lineno, raw in enumerate(lines, 1):
-            line = raw.strip()
+        """Read a redis.conf-style file: ``name value...`` per line, ``#`` comments.
+
+        Any error is fatal (SystemExit) with the file, the line and the reason,
+        as redis ``loadServerConfigFromString``.
+        """
+        self.file = os.path.abspath(path)
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                text = f.read()
+        except OSError as e:
+            raise SystemExit(
+                f"\n*** FATAL CONFIG FILE ERROR ***\nCan't open the configuration file {path}: "
+                f"{e.strerror}"
+            ) from None
+        self.load_text(text, path)
+
+    def load_text(self, text: str, path: str = "<config>") -> None:
+        for lineno, raw in enumerate(text.splitlines(), 1):
+            line = raw.strip(" \t\r\n")
             if not line or line.startswith("#"):
                 continue
-            args = split_inline(line.encode())
-            if not args:
-                _fatal(path, lineno, raw, "unbalanced quotes in configuration line")
+            args = split_inline(line.encode("utf-8", "surrogateescape"))
+            if args is None:
+                _fatal(path, lineno, raw, "Unbalanced quotes in configuration line")
                 continue
-            name = args[0].decode().lower()
+            if not args:
+                continue
+            name = args[0].decode("utf-8", "surrogateescape").lower()
             s = BY_NAME.get(name)
             if s is None:
                 _fatal(path, lineno, raw, "Bad directive or wrong number of arguments")
                 continue
-            if s.fixed:
-                continue
-            values = [a.decode() for a in args[1:]]
-            text = " ".join(values) if s.kind == "list" else (values[0] if len(values) == 1 else None)
-            if text is None:
+            values = [a.decode("utf-8", "surrogateescape") for a in args[1:]]
+            if s.kind == "list" or s.name == "save":
+                # bind takes several addresses; save takes pairs (only "" is accepted)
+                text_value = " ".join(values)
+                if s.kind == "list" and not values:
+                    _fatal(path, lineno, raw, "wrong number of arguments")
+                    continue
+            elif len(values) == 1:
+                text_value = values[0]
+            else:
                 _fatal(path, lineno, raw, "wrong number of arguments")
                 continue
             try:
-                self.values[s.name] = s.parse(text)
+                self.values[s.name] = s.parse(text_value)
             except ConfigError as e:
-                _fatal(path, lineno, raw, str(e))
+                _fatal(path, lineno, raw, e.reason)
+
+    def rewrite(self) -> None:
+        """CONFIG REWRITE: update the config file in place (redis ``rewriteConfig``).
+
+        Lines of known settings are replaced by the current value (later
+        duplicates dropped); comments and other lines stay; settings changed
+        from their default but absent from the file are appended after a
+        signature line.  Raises OSError when the file cannot be written.
+        """
+        path = self.file
+        try:
+            with open(path, encoding="utf-8", errors="surrogateescape") as f:
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            lines = []
+        out: list[str | None] = []
+        done: set[str] = set()
+        has_tail = False
+        for raw in lines:
+            if raw.strip() == REWRITE_SIGNATURE:
+                has_tail = True
+            stripped = raw.strip(" \t\r\n")
+            args = None if stripped.startswith("#") else split_inline(stripped.encode())
+            s = BY_NAME.get(args[0].decode(errors="replace").lower()) if args else None
+            if s is None or s.fixed:
+                out.append(raw)
+                continue
+            if s.name in done:
+                out.append(None)  # an orphaned duplicate
+                continue
+            done.add(s.name)
+            out.append(f"{s.name} {s.file_text(self.values[s.name])}")
+        extra = [
+            f"{s.name} {s.file_text(self.values[s.name])}"
+            for s in SETTINGS
+            if not s.fixed and s.name not in done and self.values[s.name] != s.default
+        ]
+        if extra and not has_tail:
+            out.append(REWRITE_SIGNATURE)
+        out.extend(extra)
+        text = "".join(line + "\n" for line in out if line is not None)
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".cacheserver-rewrite-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            try:
+                os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+            except FileNotFoundError:
+                os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
 
 
 def _copy(v: Any) -> Any:
@@ -268,38 +535,49 @@ def _fatal(path: str, lineno: int, line: str, reason: str) -> None:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Config:
-    """``cacheserver [config-file] [--name value ...]``, flags named as the settings."""
+    """``cacheserver [config-file] [--name value ...]``, flags named as the settings.
+
+    The file is read first and the flags applied after it, so a flag wins over
+    the same directive in the file (as redis-server's command line).
+    """
     p = argparse.ArgumentParser(
         prog="cacheserver",
-        description="A Redis- and memcached-compatible cache server. Every option is also "
-        "a config-file directive and, where marked, CONFIG SET-able at run time.",
+        usage="cacheserver [config-file] [--option value ...]",
+        description="A Redis- and memcached-compatible cache server.\n\n"
+        "Every option below is also a directive of the config file (a redis.conf-style\n"
+        "file of 'name value' lines; '#' starts a comment; quote values with spaces),\n"
+        "and can be read with CONFIG GET.  Options not marked [restart to change] can\n"
+        "also be changed at run time with CONFIG SET.  Options given on the command\n"
+        "line override the same directives in the config file.",
+        epilog="examples:\n"
+        "  cacheserver --port 7000 --maxclients 500\n"
+        "  cacheserver /etc/cacheserver.conf --loglevel verbose\n"
+        "  cacheserver --bind 127.0.0.1 ::1 --unixsocket /run/cacheserver.sock",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("config_file", nargs="?", help="a redis.conf-style file of 'name value' lines")
     for s in SETTINGS:
-        if s.fixed:
-            continue
-        extra = "" if s.mutable else " [restart to change]"
-        default = s.render(s.default) if s.kind != "memory" else str(s.default)
+        extra = "" if s.mutable or s.fixed else " [restart to change]"
+        default = s.file_text(s.default) if s.kind in ("memory", "list") else s.render(s.default)
         p.add_argument(
             f"--{s.name}",
             dest=s.name,
             metavar="VALUE" if s.kind != "list" else "ADDR",
             nargs="+" if s.kind == "list" else None,
-            help=f"{s.help} (default: {default!r}){extra}",
+            help=f"{s.help}. Takes {s.value_help()}; default {default or chr(34) * 2}.{extra}",
         )
     ns = p.parse_args(argv)
     cfg = Config()
     if ns.config_file:
         cfg.load_file(ns.config_file)
     for s in SETTINGS:
-        v = getattr(ns, s.name, None) if not s.fixed else None
+        v = getattr(ns, s.name, None)
         if v is None:
             continue
         text = " ".join(v) if isinstance(v, list) else v
         try:
             cfg.values[s.name] = s.parse(text)
         except ConfigError as e:
-            print(f"cacheserver: --{s.name} {text}: {e}", file=sys.stderr)
+            print(f"cacheserver: --{s.name} {text!r}: {e}", file=sys.stderr)
             raise SystemExit(2) from None
     return cfg
