@@ -105,6 +105,10 @@ class Server:
         n = string2ll(arg)
         if n is None:
             raise CommandError(NOT_INTEGER)
+        if not -(2**31) <= n < 2**31:  # redis getIntFromObjectOrReply
+            raise CommandError(
+                b"ERR value is out of range, value must between -2147483648 and 2147483647"
+            )
         if not 0 <= n < len(self.keyspace.dbs):
             raise CommandError(DB_INDEX)
         return self.keyspace.dbs[n]

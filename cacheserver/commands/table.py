@@ -183,7 +183,7 @@ class Command:
         for c in (self.group, *self.categories):
             if c and c not in cats and c in ACL_CATEGORIES:
                 cats.append(c)
-        return cats
+        return sorted(cats, key=ACL_CATEGORIES.index)
 
     def key_positions(self, argv: list[bytes]) -> list[int]:
         """Indexes of the key arguments in ``argv`` (redis ``getKeysFromCommand``)."""

@@ -51,3 +51,10 @@ def test_select(h: Harness) -> None:
     assert h.run("GET", "k") == b"$-1\r\n"
     assert h.run("SELECT", "16") == b"-ERR DB index is out of range\r\n"
     assert h.run("SELECT", "x") == b"-ERR value is not an integer or out of range\r\n"
+
+
+def test_select_out_of_int_range(h: Harness) -> None:
+    assert h.run("SELECT", "99999999999") == (
+        b"-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
+    )
+    assert h.run("SELECT", "-1") == b"-ERR DB index is out of range\r\n"
