@@ -19,14 +19,14 @@ from typing import Literal
 import hiredis
 
 __all__ = [
-    "RespReader",
     "ProtocolError",
+    "RespReader",
+    "array",
     "bulk",
+    "encode_double",
+    "error",
     "integer",
     "simple",
-    "error",
-    "array",
-    "encode_double",
 ]
 
 CRLF = b"\r\n"
@@ -35,7 +35,11 @@ INT_MAX = 2**31 - 1
 
 
 class ProtocolError(Exception):
-    """Broken framing: reply ``-ERR Protocol error: <msg>`` and close."""
+    """Broken framing: reply ``-ERR Protocol error: <msg>`` and close.
+
+    ``msg`` is text; a raw request byte quoted in it (``got '%c'``) is kept as
+    its latin-1 character so that the reply carries the byte itself, as Redis's.
+    """
 
     def __init__(self, msg: str) -> None:
         super().__init__(msg)
@@ -43,13 +47,24 @@ class ProtocolError(Exception):
 
     @property
     def reply(self) -> bytes:
-        return b"-ERR Protocol error: " + self.msg.encode() + CRLF
+        # CR and LF become spaces, as redis addReplyErrorFormat
+        text = self.msg.encode("latin-1", "replace").replace(b"\r", b" ").replace(b"\n", b" ")
+        return b"-ERR Protocol error: " + text + CRLF
 
 
-# A number of 7+ digits after '*' or '$' may be a length near a limit; hiredis
-# would preallocate or wait for it, so such chunks go through the exact parser.
-_SUSPECT = re.compile(rb"[*$]-?[0-9]{7}")
+# hiredis preallocates the list for an array header, so a count of 7+ digits
+# (at most INT_MAX in Redis, 2**31 pointers) must never reach it.
+_BIG_COUNT = re.compile(rb"\*[0-9]{7}")
+# hiredis hands these back as bytes inside a request, though Redis refuses
+# them: simple string '+', verbatim '=', big number '(' as arguments, and set
+# '~', push '>', attribute '|' where a request should start.  A chunk holding
+# one (or an argument starting with one) has its requests checked byte by byte.
+_ODD = re.compile(rb"\r\n[+=(~>|]")
+# The fast path needs limits at least this big: counts up to 6 digits pass it.
+_FAST_MIN_LIMIT = 999_999
 _STRICT_INT = re.compile(rb"-?(?:0|[1-9][0-9]{0,18})\Z")
+# Bytes around an n-byte argument: "$<n>\r\n" before it and "\r\n" after.
+_BULK_OVERHEAD = bytes(len(b"%d" % n) + 5 for n in range(65536))
 
 
 def string2ll(s: bytes) -> int | None:
@@ -141,22 +156,43 @@ class RespReader:
     ``gets()`` returns a ``list[bytes]`` per request and ``False`` when it needs
     more data; it raises ``ProtocolError`` when the framing is broken.  Empty
     requests (``*0``, blank inline lines) are skipped.
+
+    Input that starts a multibulk request goes to hiredis.  hiredis is lenient
+    where Redis is not (other reply types as arguments, nested arrays, waiting
+    past a bad header), so it only keeps what it returns whole and flat: a
+    hiredis error, an odd reply, or a request still incomplete when the input
+    runs out sends the bytes from that request on to the exact parser
+    (``_slow_gets``, redis ``processInlineBuffer`` / ``processMultibulkBuffer``),
+    which also takes inline requests and input near the limits.  When that
+    parser finishes a request it hands the rest of the input back to hiredis,
+    at most once per ``feed``: a pipeline cut across reads costs one slow
+    request per read.
+
+    To know where the returned requests end without re-parsing them, the
+    reader watches hiredis's buffer: hiredis drops consumed input once 1 KB is
+    consumed, and a drop right after a request marks where it ended; only the
+    requests since the last drop are re-walked (``_skip``) on a fallback.
     """
 
     __slots__ = (
-        "_hr",
-        "_fast",
-        "_retained",
-        "_count",
-        "_tail",
-        "_buf",
-        "_pos",
-        "_mb_left",
-        "_bulk_len",
         "_args",
-        "max_bulk_len",
-        "max_multibulk_len",
-        "auth_required",
+        "_auth_required",
+        "_buf",
+        "_bulk_len",
+        "_chunks",
+        "_count",
+        "_fast",
+        "_fast_ok",
+        "_fed",
+        "_handback",
+        "_hlen",
+        "_hr",
+        "_max_bulk_len",
+        "_max_multibulk_len",
+        "_mb_left",
+        "_off",
+        "_pos",
+        "_verify",
     )
 
     def __init__(
@@ -164,85 +200,194 @@ class RespReader:
     ) -> None:
         self._hr = hiredis.Reader()
         self._fast = True
-        self._retained: list[bytes] = []  # chunks fed to hiredis since it was empty
-        self._count = 0  # requests hiredis returned from those chunks
-        self._tail = b""
-        self._buf = bytearray()  # slow-path buffer
+        # Fast path: the chunks fed to hiredis since it last held nothing, their
+        # size, where in them the last request of known end ended, how many
+        # requests were returned after it, hiredis's buffer length as last seen
+        # (-1: unknown), and whether each request is checked byte by byte.
+        self._chunks: list[bytes] = []
+        self._fed = 0
+        self._off = 0
+        self._count = 0
+        self._hlen = 0
+        self._verify = False
+        self._handback = False
+        # Exact path: buffer, read position, and the request being assembled.
+        self._buf = bytearray()
         self._pos = 0
         self._mb_left = 0
         self._bulk_len = -1
         self._args: list[bytes] = []
-        self.max_bulk_len = max_bulk_len
-        self.max_multibulk_len = max_multibulk_len
+        self._max_bulk_len = max_bulk_len
+        self._max_multibulk_len = max_multibulk_len
         # Before AUTH, Redis caps multibulk at 10 and bulks at 16384 bytes.
-        self.auth_required = False
+        self._auth_required = False
+        self._fast_ok = True
+        self._update_fast_ok()
+
+    # Limits are properties so that the fast path reads one cached flag.
+
+    @property
+    def max_bulk_len(self) -> int:
+        return self._max_bulk_len
+
+    @max_bulk_len.setter
+    def max_bulk_len(self, value: int) -> None:
+        self._max_bulk_len = value
+        self._update_fast_ok()
+
+    @property
+    def max_multibulk_len(self) -> int:
+        return self._max_multibulk_len
+
+    @max_multibulk_len.setter
+    def max_multibulk_len(self, value: int) -> None:
+        self._max_multibulk_len = value
+        self._update_fast_ok()
+
+    @property
+    def auth_required(self) -> bool:
+        return self._auth_required
+
+    @auth_required.setter
+    def auth_required(self, value: bool) -> None:
+        self._auth_required = value
+        self._update_fast_ok()
+
+    def _update_fast_ok(self) -> None:
+        # hiredis knows no limits: it only sees counts that cannot reach them.
+        self._fast_ok = (
+            not self._auth_required
+            and self._max_bulk_len >= _FAST_MIN_LIMIT
+            and self._max_multibulk_len >= _FAST_MIN_LIMIT
+        )
 
     def buffered(self) -> int:
-        """Bytes held for requests not yet returned (an upper bound on hiredis's side)."""
+        """Bytes held for requests not yet returned (at most ~1 KB over, on the fast path)."""
         if self._fast:
-            return self._hr.len() if self._hr.has_data() else 0
+            return self._fed - self._off
         return len(self._buf) - self._pos
 
     def feed(self, data: bytes) -> None:
         if not data:
             return
+        self._handback = True
         if self._fast:
-            pending = self._hr.has_data()
+            chunks = self._chunks
             if (
-                (pending or data[0] == 42)  # '*'
-                and _SUSPECT.search(data) is None
-                and (not pending or _SUSPECT.search(self._tail + data[:12]) is None)
-                and not self.auth_required
+                self._fast_ok
+                and (data[0] == 42 or chunks)  # '*', or hiredis is inside a request
+                # a bulk over the limit cannot fit in what hiredis holds
+                and self._fed + len(data) <= self._max_bulk_len
+                and _BIG_COUNT.search(data) is None
+                and not (chunks and self._seam(data, _BIG_COUNT, 8))
             ):
-                if not pending:
-                    self._retained.clear()
-                    self._count = 0
-                self._retained.append(data)
-                self._tail = data[-12:]
+                if not self._verify and (
+                    _ODD.search(data) is not None or (chunks and self._seam(data, _ODD, 2))
+                ):
+                    self._start_verify()
+                chunks.append(data)
+                self._fed += len(data)
+                if self._hlen >= 0:
+                    self._hlen += len(data)
                 self._hr.feed(data)
                 return
             self._to_slow()
         self._buf += data
 
+    def _seam(self, data: bytes, pattern: re.Pattern[bytes], width: int) -> bool:
+        """``pattern`` across the boundary between the held chunks and ``data``."""
+        chunks = self._chunks
+        tail = chunks[-1][-width:]
+        if len(tail) < width and len(chunks) > 1:
+            tail = b"".join(chunks)[-width:]
+        return pattern.search(tail + data[: width + 1]) is not None
+
+    def _data(self) -> bytes:
+        chunks = self._chunks
+        if len(chunks) == 1:
+            return chunks[0]
+        data = b"".join(chunks)
+        chunks[:] = [data]
+        return data
+
+    def _start_verify(self) -> None:
+        """From here on, check each returned request against its bytes."""
+        if self._chunks:
+            self._off = _skip(self._data(), self._off, self._count)
+            self._count = 0
+        self._verify = True
+
+    def _check(self, req: list[bytes]) -> bool:
+        """Is ``req`` a '*' header and one '$' bulk per argument, at ``_off``?"""
+        data = self._data()
+        pos = self._off
+        if data[pos] != 42:  # '*'
+            return False
+        overhead = _BULK_OVERHEAD
+        pos += overhead[len(req)] - 2
+        for a in req:
+            if data[pos] != 36:  # '$'
+                return False
+            n = len(a)
+            pos += n + (overhead[n] if n < 65536 else len(b"%d" % n) + 5)
+        self._off = pos
+        return True
+
     def _to_slow(self) -> None:
-        """Hand the unparsed rest of hiredis's input to the exact parser."""
+        """Hand the bytes after the last returned request to the exact parser."""
         self._fast = False
         buf = self._buf
         del buf[: self._pos]
         self._pos = 0
-        if self._retained:
-            joined = b"".join(self._retained)
-            # Skip the requests hiredis already returned from these chunks.
-            start = 0
-            for _ in range(self._count):
-                start = _skip_request(joined, start)
-            buf += joined[start:]
+        if self._chunks:
+            data = self._data()
+            buf += memoryview(data)[_skip(data, self._off, self._count) :]
+            self._chunks.clear()
         self._hr = hiredis.Reader()
-        self._retained.clear()
-        self._count = 0
-        self._tail = b""
+        self._fed = self._off = self._count = self._hlen = 0
+        self._verify = False
 
     def gets(self) -> list[bytes] | Literal[False]:
-        if self._fast:
+        if not self._fast:
+            return self._slow_gets()
+        hr = self._hr
+        while True:
             try:
-                req = self._hr.gets()
+                req = hr.gets()
             except hiredis.ProtocolError:
-                self._to_slow()
-                return self._slow_gets()
+                break
             if req is False:
+                if self._chunks:
+                    break  # a request is incomplete: the exact parser judges it as it comes
                 return False
             if req.__class__ is not list:
-                # nil multibulk (*-1) or a non-array type byte: exact path decides
-                self._to_slow()
-                return self._slow_gets()
+                break  # nil multibulk (*-1), an error reply, a map...
             for a in req:
                 if a.__class__ is not bytes:
-                    self._to_slow()
-                    return self._slow_gets()
-            self._count += 1
-            if not req:
-                return self.gets()
-            return req
+                    break  # an integer, nil, nested array...
+            else:
+                if self._verify and not self._check(req):
+                    break
+                if not hr.has_data():
+                    # Between two requests with nothing buffered: drop the input.
+                    self._chunks.clear()
+                    self._fed = self._off = self._count = 0
+                    self._hlen = -1  # hiredis may keep up to 1 KB of consumed input
+                    self._verify = False
+                elif not self._verify:
+                    rem = hr.len()
+                    if rem != self._hlen and self._hlen >= 0:
+                        # hiredis dropped consumed input: this request ended at fed - rem
+                        self._off = self._fed - rem
+                        self._count = 0
+                    else:
+                        self._count += 1
+                    self._hlen = rem
+                if req:
+                    return req
+                continue
+            break
+        self._to_slow()
         return self._slow_gets()
 
     # -- exact parser (redis processInlineBuffer / processMultibulkBuffer) --
@@ -251,12 +396,14 @@ class RespReader:
         buf = self._buf
         while True:
             pos = self._pos
-            if pos >= len(buf):
+            if self._mb_left:
+                req = self._multibulk(buf, pos)
+            elif pos >= len(buf):
                 buf.clear()
                 self._pos = 0
-                self._fast = True  # drained: back to hiredis
+                self._fast = True  # drained between requests: back to hiredis
                 return False
-            if self._mb_left == 0 and buf[pos] != 42:
+            elif buf[pos] != 42:  # '*'
                 req = self._inline(buf, pos)
             else:
                 req = self._multibulk(buf, pos)
@@ -266,10 +413,41 @@ class RespReader:
                     self._pos = 0
                 return False
             if req:
+                if self._handback:
+                    self._hand_back()
                 return req
 
+    def _hand_back(self) -> None:
+        """After a complete request, give the rest of the input to hiredis if it may parse it."""
+        self._handback = False
+        buf = self._buf
+        pos = self._pos
+        if (
+            pos < len(buf)
+            and buf[pos] == 42
+            and self._fast_ok
+            and len(buf) - pos <= self._max_bulk_len
+            and _BIG_COUNT.search(buf, pos) is None
+        ):
+            rest = bytes(buf[pos:])
+            buf.clear()
+            self._pos = 0
+            self._fast = True
+            self._chunks.append(rest)
+            self._fed = self._hlen = len(rest)
+            self._verify = _ODD.search(rest) is not None
+            self._hr.feed(rest)
+
+    def _line_end(self, buf: bytearray, pos: int, sep: bytes) -> int:
+        """Index of ``sep`` at or after ``pos``, or -1; a NUL byte before it hides it,
+        as redis looks for it with ``strchr`` in a NUL-terminated buffer."""
+        end = buf.find(sep, pos)
+        if buf.find(b"\x00", pos, end if end >= 0 else len(buf)) >= 0:
+            return -1
+        return end
+
     def _inline(self, buf: bytearray, pos: int) -> list[bytes] | Literal[False]:
-        nl = buf.find(b"\n", pos)
+        nl = self._line_end(buf, pos, b"\n")
         if nl < 0:
             if len(buf) - pos > PROTO_INLINE_MAX_SIZE:
                 raise ProtocolError("too big inline request")
@@ -283,17 +461,17 @@ class RespReader:
 
     def _multibulk(self, buf: bytearray, pos: int) -> list[bytes] | Literal[False]:
         if self._mb_left == 0:
-            cr = buf.find(b"\r", pos)
+            cr = self._line_end(buf, pos, b"\r")
             if cr < 0:
                 if len(buf) - pos > PROTO_INLINE_MAX_SIZE:
                     raise ProtocolError("too big mbulk count string")
                 return False
             if cr > len(buf) - 2:
-                return False
+                return False  # the byte after '\r' (redis does not check it is '\n')
             ll = string2ll(bytes(buf[pos + 1 : cr]))
-            if ll is None or ll > INT_MAX or ll > self.max_multibulk_len:
+            if ll is None or ll > INT_MAX or ll > self._max_multibulk_len:
                 raise ProtocolError("invalid multibulk length")
-            if ll > 10 and self.auth_required:
+            if ll > 10 and self._auth_required:
                 raise ProtocolError("unauthenticated multibulk length")
             pos = self._pos = cr + 2
             if ll <= 0:
@@ -303,7 +481,7 @@ class RespReader:
         args = self._args
         while self._mb_left:
             if self._bulk_len == -1:
-                cr = buf.find(b"\r", pos)
+                cr = self._line_end(buf, pos, b"\r")
                 if cr < 0:
                     if len(buf) - pos > PROTO_INLINE_MAX_SIZE:
                         raise ProtocolError("too big bulk count string")
@@ -313,9 +491,9 @@ class RespReader:
                 if buf[pos] != 36:  # '$'
                     raise ProtocolError(f"expected '$', got '{chr(buf[pos])}'")
                 ll = string2ll(bytes(buf[pos + 1 : cr]))
-                if ll is None or ll < 0 or ll > self.max_bulk_len:
+                if ll is None or ll < 0 or ll > self._max_bulk_len:
                     raise ProtocolError("invalid bulk length")
-                if ll > 16384 and self.auth_required:
+                if ll > 16384 and self._auth_required:
                     raise ProtocolError("unauthenticated bulk length")
                 pos = self._pos = cr + 2
                 self._bulk_len = ll
@@ -330,14 +508,16 @@ class RespReader:
         return args
 
 
-def _skip_request(data: bytes, pos: int) -> int:
-    """End offset of the well-formed multibulk request at ``pos`` (hiredis accepted it)."""
-    cr = data.index(b"\r", pos)
-    n = int(data[pos + 1 : cr])
-    pos = cr + 2
-    for _ in range(max(n, 0)):
+def _skip(data: bytes, pos: int, count: int) -> int:
+    """Offset after the ``count`` requests at ``pos``, which hiredis returned
+    (so each is a '*' header and '$' bulks, every header ending in CRLF)."""
+    for _ in range(count):
         cr = data.index(b"\r", pos)
-        pos = cr + 2 + int(data[pos + 1 : cr]) + 2
+        n = int(data[pos + 1 : cr])
+        pos = cr + 2
+        for _ in range(n):
+            cr = data.index(b"\r", pos)
+            pos = cr + 2 + int(data[pos + 1 : cr]) + 2
     return pos
 
 
