@@ -1,0 +1,505 @@
+"""Differential tests of INFO, CONFIG, COMMAND, TIME, SHUTDOWN and DEBUG against
+the real redis-server 7.0.15: identical bytes wherever Redis's reply is
+deterministic and ours is meant to match; field names and sorted pairs where
+the values are the process's own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import hiredis
+import pytest
+
+from cacheserver.config import Config
+from conftest import Pair
+from helpers import ServerThread
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerThread]:
+    """cacheserver with DEBUG allowed, as the real redis-server under test."""
+    st = ServerThread(Config(enable_debug_command="yes")).start()
+    yield st
+    st.stop()
+
+
+def parse(raw: bytes) -> Any:
+    r = hiredis.Reader()
+    r.feed(raw)
+    return r.gets()
+
+
+def pairs(flat: list[Any]) -> dict[Any, Any]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def both(d: Pair, *args: str) -> tuple[Any, Any]:
+    ours, real = d.both(*args)
+    return parse(ours), parse(real)
+
+
+# -- CONFIG --------------------------------------------------------------------
+
+CONFIG_SET_ERRORS = [
+    ("foo", "1"),
+    ("maxclients", "0"),
+    ("maxclients", "abc"),
+    ("maxclients", "4294967296"),
+    ("MaxClients", "0"),
+    ("maxclients", "10", "maxclients", "20"),
+    ("maxclients", "10", "MAXCLIENTS", "20"),
+    ("maxclients",),
+    ("maxclients", "1", "foo"),
+    ("foo", "1", "maxclients", "0"),
+    ("maxclients", "0", "foo", "1"),
+    ("maxclients", "0", "databases", "1"),
+    ("databases", "3"),
+    ("DATABASES", "3"),
+    ("enable-debug-command", "yes"),
+    ("hz", "-1"),
+    ("hz", "x"),
+    ("timeout", "-1"),
+    ("timeout", "+5"),
+    ("timeout", " 5"),
+    ("timeout", "05"),
+    ("timeout", "1e3"),
+    ("timeout", "2147483648"),
+    ("tcp-keepalive", "-1"),
+    ("active-expire-effort", "0"),
+    ("active-expire-effort", "11"),
+    ("loglevel", "loud"),
+    ("appendonly", "maybe"),
+    ("appendonly", "1"),
+    ("proto-max-bulk-len", "1"),
+    ("proto-max-bulk-len", "1x"),
+    ("proto-max-bulk-len", "1.5mb"),
+    ("proto-max-bulk-len", "-1"),
+    ("proto-max-bulk-len", "+2mb"),
+    ("proto-max-bulk-len", "100b"),
+    ("proto-max-bulk-len", "99999999999999999999"),
+    ("client-query-buffer-limit", "1kb"),
+    (b"a\r\nb", "1"),
+]
+
+
+@pytest.mark.parametrize("args", CONFIG_SET_ERRORS, ids=repr)
+def test_config_set_errors(d: Pair, args: tuple[Any, ...]) -> None:
+    assert d.check("CONFIG", "SET", *args).startswith(b"-ERR")
+
+
+SHARED = [
+    "maxclients",
+    "timeout",
+    "hz",
+    "databases",
+    "proto-max-bulk-len",
+    "client-query-buffer-limit",
+    "tcp-keepalive",
+    "tcp-backlog",
+    "active-expire-effort",
+    "loglevel",
+    "enable-debug-command",
+    "save",
+    "appendonly",
+    "unixsocket",
+    "unixsocketperm",
+    "logfile",
+]
+
+
+def test_config_get_shared_settings(d: Pair) -> None:
+    for name in SHARED:
+        d.check("CONFIG", "GET", name)
+    d.check("CONFIG", "GET", "MAXCLIENTS")
+    d.check("CONFIG", "GET", "nope")
+    d.check("CONFIG", "GET", "hz", "h?", "nope")
+    ours, real = both(d, "CONFIG", "GET", *SHARED)
+    pairs = sorted(zip(ours[::2], ours[1::2], strict=True))
+    assert pairs == sorted(zip(real[::2], real[1::2], strict=True))
+    assert len(pairs) == len(SHARED)
+    # a glob answers each setting once, whatever else matches
+    ours, real = both(d, "CONFIG", "GET", "maxclients", "maxc*", "*xclients")
+    assert ours == real == [b"maxclients", b"10000"]
+    d.raw(b"HELLO 3\r\n")
+    try:
+        d.check("CONFIG", "GET", "hz")
+        d.check("CONFIG", "GET", "nope")
+    finally:
+        d.raw(b"HELLO 2\r\n")
+
+
+def test_config_set_then_get(d: Pair) -> None:
+    try:
+        d.check("CONFIG", "SET", "hz", "0")
+        d.check("CONFIG", "GET", "hz")
+        d.check("CONFIG", "SET", "hz", "100000")
+        d.check("CONFIG", "GET", "hz")
+        d.check("CONFIG", "SET", "timeout", "30", "maxclients", "5000", "tcp-keepalive", "60")
+        for name in ("timeout", "maxclients", "tcp-keepalive"):
+            d.check("CONFIG", "GET", name)
+        d.check("CONFIG", "SET", "proto-max-bulk-len", "1gB", "client-query-buffer-limit", "2048k")
+        d.check("CONFIG", "GET", "proto-max-bulk-len")
+        d.check("CONFIG", "GET", "client-query-buffer-limit")
+        d.check("CONFIG", "SET", "LogLevel", "WARNING")
+        d.check("CONFIG", "GET", "loglevel")
+        d.check("CONFIG", "SET", "active-expire-effort", "10")
+        d.check("CONFIG", "GET", "active-expire-effort")
+        # all or nothing: the good pair is not applied either
+        d.check("CONFIG", "SET", "timeout", "99", "maxclients", "0")
+        d.check("CONFIG", "GET", "timeout")
+        # turning persistence off is accepted (it is off)
+        d.check("CONFIG", "SET", "save", "", "appendonly", "no")
+    finally:
+        d.check(
+            "CONFIG",
+            "SET",
+            "hz",
+            "10",
+            "timeout",
+            "0",
+            "maxclients",
+            "10000",
+            "tcp-keepalive",
+            "300",
+            "proto-max-bulk-len",
+            "512mb",
+            "client-query-buffer-limit",
+            "1gb",
+            "loglevel",
+            "notice",
+            "active-expire-effort",
+            "1",
+        )
+
+
+def test_config_subcommands(d: Pair) -> None:
+    d.check_all(
+        ("CONFIG",),
+        ("CONFIG", "foo"),
+        ("CONFIG", "GET"),
+        ("CONFIG", "SET"),
+        ("CONFIG", "SET", "a"),
+        ("CONFIG", "HELP"),
+        ("config", "help"),
+        ("CONFIG", "HELP", "x"),
+        ("CONFIG", "RESETSTAT", "x"),
+        ("CONFIG", "REWRITE", "x"),
+        ("CONFIG", "REWRITE"),  # neither server was started with a config file
+        ("CONFIG", "RESETSTAT"),
+    )
+
+
+# -- COMMAND -------------------------------------------------------------------
+
+# rows whose COMMAND INFO is byte-identical (no tips, no refined key-spec flags)
+IDENTICAL_INFO = [
+    "get",
+    "config|get",
+    "config|help",
+    "config|resetstat",
+    "config|rewrite",
+    "command|count",
+    "command|help",
+    "command|getkeys",
+    "command|getkeysandflags",
+    "shutdown",
+    "debug",
+]
+# rows where name, arity, flags, first/last/step and ACL categories match
+SAME_METADATA = [
+    "get",
+    "set",
+    "mset",
+    "info",
+    "config",
+    "config|set",
+    "command",
+    "command|info",
+    "command|docs",
+    "command|list",
+    "time",
+]
+
+
+def test_command_info(d: Pair) -> None:
+    for name in IDENTICAL_INFO:
+        d.check("COMMAND", "INFO", name)
+    d.check("COMMAND", "INFO", "nope", "GET", "Config|Get", "config|nope", "get|x", "config|get|x")
+    for name in SAME_METADATA:
+        ours, real = both(d, "COMMAND", "INFO", name)
+        assert ours[0][:7] == real[0][:7], name
+        # key positions agree with Redis's key specs
+        if real[0][8]:
+            spec = pairs(real[0][8][0])
+            mine = pairs(ours[0][8][0])
+            assert mine[b"begin_search"] == spec[b"begin_search"], name
+            assert mine[b"find_keys"] == spec[b"find_keys"], name
+    d.raw(b"HELLO 3\r\n")
+    try:
+        for name in ("get", "config|get", "shutdown", "nope"):
+            d.check("COMMAND", "INFO", name)
+    finally:
+        d.raw(b"HELLO 2\r\n")
+
+
+GETKEYS = [
+    ("get", "k"),
+    ("GET", b"k\r\n\x00"),
+    ("set", "k", "v"),
+    ("set", "k", "v", "EX", "10", "GET"),
+    ("mset", "a", "1", "b", "2"),
+    ("mset", "a", "1", "b"),
+    ("del", "a", "b", "c"),
+    ("exists", "a", "a"),
+    ("nope", "a"),
+    ("get",),
+    ("get", "a", "b"),
+    ("ping", "x"),
+    ("config", "get", "x"),
+    ("config", "nope"),
+    ("CONFIG|GET", "x"),
+    ("client", "list"),
+    ("info", "server"),
+]
+
+
+@pytest.mark.parametrize("args", GETKEYS, ids=repr)
+def test_command_getkeys(d: Pair, args: tuple[Any, ...]) -> None:
+    d.check("COMMAND", "GETKEYS", *args)
+
+
+def test_command_getkeysandflags(d: Pair) -> None:
+    d.check("COMMAND", "GETKEYSANDFLAGS", "get", "k")
+    d.check("COMMAND", "GETKEYSANDFLAGS", "nope", "k")
+    d.check("COMMAND", "GETKEYSANDFLAGS", "get")
+    d.check("COMMAND", "GETKEYSANDFLAGS", "ping", "x")
+
+
+def test_command_list_and_misc(d: Pair) -> None:
+    for pattern in ("config*", "CONF*", "config|*", "get", "c?nfig|[gs]et", "nope*"):
+        ours, real = both(d, "COMMAND", "LIST", "FILTERBY", "PATTERN", pattern)
+        assert sorted(ours) == sorted(real), pattern
+    ours, real = both(d, "COMMAND", "LIST")
+    for name in (b"info", b"config", b"config|get", b"command|docs", b"time", b"debug"):
+        assert name in ours and name in real
+    d.check_all(
+        ("COMMAND", "LIST", "FILTERBY", "ACLCAT", "nope"),
+        ("COMMAND", "LIST", "FILTERBY", "MODULE", "m"),
+        ("COMMAND", "LIST", "FILTERBY", "x", "y"),
+        ("COMMAND", "LIST", "FILTERBY", "pattern"),
+        ("COMMAND", "LIST", "x"),
+        ("COMMAND", "HELP"),
+        ("COMMAND", "HELP", "x"),
+        ("COMMAND", "FOO"),
+        ("COMMAND", "COUNT", "x"),
+        ("COMMAND", "DOCS", "nope"),
+        ("COMMAND", "INFO", "nope"),
+    )
+    ours, real = both(d, "COMMAND", "COUNT")
+    assert isinstance(ours, int) and ours > 0 and isinstance(real, int)
+
+
+def test_command_docs_shape(d: Pair) -> None:
+    d.raw(b"HELLO 3\r\n")
+    try:
+        ours, real = both(d, "COMMAND", "DOCS", "get", "config", "nope")
+    finally:
+        d.raw(b"HELLO 2\r\n")
+    assert list(ours) == list(real) == [b"get", b"config"]
+    for name in (b"get", b"config"):
+        assert ours[name][b"since"] == real[name][b"since"]
+        assert ours[name][b"group"] == real[name][b"group"]
+    assert ours[b"get"][b"arguments"] == real[b"get"][b"arguments"]
+    assert sorted(ours[b"config"][b"subcommands"]) == sorted(real[b"config"][b"subcommands"])
+
+
+# -- INFO ----------------------------------------------------------------------
+
+
+def headers(text: bytes) -> list[bytes]:
+    return [line for line in text.split(b"\r\n") if line.startswith(b"# ")]
+
+
+def fields(text: bytes) -> dict[bytes, list[bytes]]:
+    out: dict[bytes, list[bytes]] = {}
+    section = b""
+    for line in text.split(b"\r\n"):
+        if line.startswith(b"# "):
+            section = line[2:]
+            out[section] = []
+        elif b":" in line:
+            out[section].append(line.split(b":", 1)[0])
+    return out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (),
+        ("default",),
+        ("all",),
+        ("everything",),
+        ("ALL",),
+        ("server", "keyspace"),
+        ("keyspace", "cpu", "cpu"),
+        ("default", "commandstats"),
+        ("all", "nope"),
+    ],
+    ids=repr,
+)
+def test_info_headers(d: Pair, args: tuple[str, ...]) -> None:
+    ours, real = both(d, "INFO", *args)
+    assert headers(ours) == headers(real)
+
+
+def test_info_exact_sections(d: Pair) -> None:
+    d.check_all(
+        ("INFO", "nope"),
+        ("INFO", "nope", "other"),
+        ("INFO", "modules"),
+        ("INFO", "cluster"),
+        ("INFO", "keyspace"),
+        ("SET", "a", "1"),
+        ("SET", "b", b"\x00"),
+        ("SELECT", "5"),
+        ("SET", "c", "1"),
+        ("INFO", "keyspace"),
+        ("INFO", "Keyspace", "cluster", "modules"),
+        ("CONFIG", "RESETSTAT"),
+        ("INFO", "errorstats"),
+        ("NOPE",),
+        ("GET",),
+        ("SET", "k", "v", "EX", "x"),
+        ("INFO", "errorstats"),
+    )
+    d.raw(b"HELLO 3\r\n")
+    try:
+        d.check_all(("INFO", "cluster"), ("INFO", "nope"), ("INFO", "errorstats"))
+    finally:
+        d.raw(b"HELLO 2\r\n")
+
+
+EXTRA_FIELDS = {b"cacheserver_version", b"python_version"}
+FIXED_SECTIONS = [
+    b"Server",
+    b"Clients",
+    b"Memory",
+    b"Persistence",
+    b"Stats",
+    b"Replication",
+    b"CPU",
+    b"Cluster",
+]
+
+
+def test_info_field_names(d: Pair) -> None:
+    ours, real = both(d, "INFO", "everything")
+    mine, theirs = fields(ours), fields(real)
+    assert list(mine) == list(theirs)
+    for section in FIXED_SECTIONS:
+        names = [f for f in mine[section] if f not in EXTRA_FIELDS]
+        missing = [f for f in names if f not in theirs[section]]
+        assert not missing, (section, missing)
+        # in Redis's order
+        assert names == [f for f in theirs[section] if f in names], section
+    for must in (b"redis_version", b"process_id", b"run_id", b"tcp_port", b"uptime_in_seconds"):
+        assert must in mine[b"Server"]
+    ours_server = dict(line.split(b":", 1) for line in ours.split(b"\r\n") if line.startswith(b"redis_"))
+    real_server = dict(line.split(b":", 1) for line in real.split(b"\r\n") if line.startswith(b"redis_"))
+    assert ours_server[b"redis_version"] == real_server[b"redis_version"]
+
+
+def test_info_commandstats_names(d: Pair) -> None:
+    d.check_all(("CONFIG", "RESETSTAT"), ("GET", "k"), ("CONFIG", "GET", "hz"), ("GET",))
+    ours, real = both(d, "INFO", "commandstats")
+
+    def counts(text: bytes) -> dict[bytes, list[tuple[bytes, bytes]]]:
+        # field names in order, and every value but the timings
+        out = {}
+        for line in text.split(b"\r\n")[1:]:
+            if line:
+                name, rest = line.split(b":")
+                kvs = [tuple(kv.split(b"=")) for kv in rest.split(b",")]
+                out[name] = [(k, v if k.endswith(b"calls") else b"") for k, v in kvs]
+        return out
+
+    assert counts(ours) == counts(real)
+    assert b"cmdstat_config|get" in counts(ours)
+
+
+# -- TIME, SHUTDOWN, DEBUG -----------------------------------------------------
+
+
+def test_time(d: Pair) -> None:
+    ours, real = both(d, "TIME")
+    assert len(ours) == len(real) == 2
+    assert all(x.isdigit() for x in ours) and int(ours[1]) < 1_000_000
+    assert abs(int(ours[0]) - int(real[0])) <= 2
+    d.check("TIME", "x")
+
+
+def test_shutdown_errors(d: Pair) -> None:
+    # only refused forms: a real SHUTDOWN would stop the shared redis-server
+    d.check_all(
+        ("SHUTDOWN", "FOO"),
+        ("SHUTDOWN", "NOSAVE", "SAVE"),
+        ("SHUTDOWN", "ABORT"),
+        ("SHUTDOWN", "abort", "NOW"),
+        ("SHUTDOWN", "save", "save", "abort"),
+        ("SHUTDOWN", "NOW", "x"),
+    )
+
+
+def test_debug(d: Pair) -> None:
+    d.check_all(
+        ("DEBUG",),
+        ("DEBUG", "FOO"),
+        ("DEBUG", "SLEEP"),
+        ("DEBUG", "SLEEP", "0"),
+        ("DEBUG", "SLEEP", "x"),
+        ("DEBUG", "SLEEP", "-1"),
+        ("DEBUG", "SLEEP", "0.001"),
+        ("DEBUG", "help", "x"),
+        ("DEBUG", "ERROR", "CUSTOM failure"),
+        ("DEBUG", "ERROR", ""),
+        ("DEBUG", "PROTOCOL"),
+        ("DEBUG", "PROTOCOL", "nope"),
+        ("DEBUG", "LOG", "from the differential tests"),
+    )
+    ours, real = both(d, "DEBUG", "HELP")
+    assert ours[0] == real[0]
+    assert set(ours) <= set(real)
+
+
+PROTOCOL_TYPES = [
+    "string",
+    "integer",
+    "double",
+    "bignum",
+    "null",
+    "array",
+    "set",
+    "map",
+    "attrib",
+    "push",
+    "verbatim",
+    "true",
+    "false",
+]
+
+
+def test_debug_protocol(d: Pair) -> None:
+    for kind in PROTOCOL_TYPES:
+        d.check("DEBUG", "PROTOCOL", kind)
+    d.raw(b"HELLO 3\r\n")
+    try:
+        for kind in PROTOCOL_TYPES:
+            if kind == "push":
+                # a push is out-of-band data then a reply: read both
+                ours, real = d.raw(b"DEBUG PROTOCOL push\r\n", replies=2)
+                assert ours == real
+            else:
+                d.check("DEBUG", "PROTOCOL", kind.upper())
+    finally:
+        d.raw(b"HELLO 2\r\n")
