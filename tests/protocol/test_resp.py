@@ -286,7 +286,9 @@ def test_protocol_error_at_every_cut(name: str) -> None:
         assert parse_error(chunks) == ([], message), (name, [len(c) for c in chunks])
 
 
-@pytest.mark.parametrize("name", ["integer argument, more to come", "nested array later, incomplete"])
+@pytest.mark.parametrize(
+    "name", ["integer argument, more to come", "nested array later, incomplete"]
+)
 def test_error_after_a_long_pipeline(name: str) -> None:
     # The bad request follows enough good ones for hiredis to have trimmed its buffer.
     good = [[b"SET", b"key:%d" % i, b"x" * (i % 40)] for i in range(200)]
@@ -389,7 +391,7 @@ def test_error_reply_bytes() -> None:
 def test_split_inline() -> None:
     assert split_inline(b"") == []
     assert split_inline(b"   ") == []
-    assert split_inline(b'a "b c" \'d e\'') == [b"a", b"b c", b"d e"]
+    assert split_inline(b"a \"b c\" 'd e'") == [b"a", b"b c", b"d e"]
     assert split_inline(b'"unterminated') is None
     assert split_inline(b'"a"x') is None
     assert split_inline(b'"a"\t"b"') == [b"a", b"b"]
@@ -400,7 +402,18 @@ def test_string2ll() -> None:
     assert string2ll(b"-1") == -1
     assert string2ll(b"9223372036854775807") == 2**63 - 1
     assert string2ll(b"-9223372036854775808") == -(2**63)
-    for bad in (b"", b"-", b"-0", b"+1", b"01", b" 1", b"1 ", b"1.0", b"9223372036854775808", b"0x1"):
+    for bad in (
+        b"",
+        b"-",
+        b"-0",
+        b"+1",
+        b"01",
+        b" 1",
+        b"1 ",
+        b"1.0",
+        b"9223372036854775808",
+        b"0x1",
+    ):
         assert string2ll(bad) is None, bad
 
 
