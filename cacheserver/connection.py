@@ -180,7 +180,7 @@ class Client(asyncio.Protocol):
                     append(self.reject(row, argv))
                     row = None
                     continue
-                if row.subcommands:
+                if row.subcommands and n > 1:
                     sub = row.subcommands.get(argv[1].lower())
                     if sub is None or (sub.arity != n and not 0 > sub.arity >= -n):
                         append(self.reject_sub(row, sub, argv))

@@ -67,6 +67,7 @@ class Server:
         self.config = config or Config()
         # tests: port 0 means "any free port" instead of Redis's "TCP off"
         self.ephemeral = ephemeral
+        self.active_expire = True  # DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off
         self.keyspace = Keyspace(self.config["databases"])
         self.table = build_table()
         self.clients: dict[int, Client] = {}
@@ -152,7 +153,7 @@ class Server:
                 os.unlink(path)
             srv = await loop.create_unix_server(lambda: Client(self, "unix"), path)
             if cfg["unixsocketperm"]:
-                os.chmod(path, int(str(cfg["unixsocketperm"]), 8))
+                os.chmod(path, cfg["unixsocketperm"])
             self.listeners.append(srv)
         self._schedule_cron()
         log.info(
@@ -176,7 +177,8 @@ class Server:
             effort = self.config["active-expire-effort"]
             # redis: 25% of the period, plus 2% per effort step
             budget = period * (25 + 2 * (effort - 1)) / 100
-            ks.expire_cycle(self.clock(), budget)
+            if self.active_expire:
+                ks.expire_cycle(self.clock(), budget)
             now = self.clock()
             if now - self._last_clients_check >= 1000:
                 self._last_clients_check = now

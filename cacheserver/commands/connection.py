@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from cacheserver import REDIS_VERSION
 from cacheserver.commands.table import (
     ADMIN,
+    ALLOW_BUSY,
     FAST,
     LOADING,
     NO_AUTH,
@@ -334,13 +335,14 @@ _CONN = "connection"
 
 def make_commands() -> list[Command]:
     # Flags as Redis 7.0's command table.
-    cs = FAST | NOSCRIPT | LOADING | STALE
+    cs = NOSCRIPT | LOADING | STALE
+    always = NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY
     return [
         Command(b"PING", ping, -1, FAST, group=_CONN),
-        Command(b"ECHO", echo, 2, FAST, group=_CONN),
-        Command(b"QUIT", quit_, -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, group=_CONN),
-        Command(b"RESET", reset, 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, group=_CONN, since="6.2.0"),
-        Command(b"HELLO", hello, -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, group=_CONN, since="6.0.0"),
+        Command(b"ECHO", echo, 2, LOADING | STALE | FAST, group=_CONN),
+        Command(b"QUIT", quit_, -1, always, group=_CONN),
+        Command(b"RESET", reset, 1, always, group=_CONN, since="6.2.0"),
+        Command(b"HELLO", hello, -1, always, group=_CONN, since="6.0.0"),
         Command(b"SELECT", select, 2, LOADING | STALE | FAST, group=_CONN),
         Command(
             b"CLIENT",

@@ -1219,11 +1219,6 @@ def debug_allowed(c: Client) -> bool:
     return bool(mode == "yes" or (mode == "local" and c.local))
 
 
-def _can_toggle_active_expire(srv: Server) -> bool:
-    # the background cycle honours the switch only when the server has one
-    return hasattr(srv, "active_expire")
-
-
 _PROTOCOL_TYPES = (
     b"ERR Wrong protocol type name. Please use one of the following: "
     b"string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
@@ -1283,14 +1278,11 @@ def _debug_help(srv: Server) -> list[bytes]:
         b"    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
         b"    true, false.",
     ]
-    if _can_toggle_active_expire(srv):
-        lines += [
-            b"SET-ACTIVE-EXPIRE <0|1>",
-            b"    Setting it to 0 disables expiring keys in background when they are not",
-            b"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-            b"    default.",
-        ]
     lines += [
+        b"SET-ACTIVE-EXPIRE <0|1>",
+        b"    Setting it to 0 disables expiring keys in background when they are not",
+        b"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        b"    default.",
         b"SLEEP <seconds>",
         b"    Stop the server for <seconds>. Decimals allowed.",
         b"HELP",
@@ -1319,8 +1311,8 @@ def debug(c: Client, argv: list[bytes]) -> bytes:
             except (OverflowError, ValueError):
                 pass
         return OK
-    if sub == b"set-active-expire" and n == 3 and _can_toggle_active_expire(c.server):
-        c.server.active_expire = atoi(argv[2]) != 0  # type: ignore[attr-defined]
+    if sub == b"set-active-expire" and n == 3:
+        c.server.active_expire = atoi(argv[2]) != 0
         return OK
     if sub == b"error" and n == 3:
         raise CommandError(argv[2])

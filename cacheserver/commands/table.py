@@ -180,7 +180,9 @@ class Command:
             cats.append("blocking")
         if not f & FAST:
             cats.append("slow")
-        for c in (self.group, *self.categories):
+        # a container (CLIENT, CONFIG) carries no group category of its own
+        group = "" if self.subcommands else self.group
+        for c in (group, *self.categories):
             if c and c not in cats and c in ACL_CATEGORIES:
                 cats.append(c)
         return sorted(cats, key=ACL_CATEGORIES.index)
