@@ -63,6 +63,7 @@ class Client(asyncio.Protocol):
         "reader",
         "resp3",
         "server",
+        "stats",
         "transport",
         "waiting",
         "write_paused",
@@ -70,6 +71,7 @@ class Client(asyncio.Protocol):
 
     def __init__(self, server: Server, kind: str = "tcp") -> None:
         self.server = server
+        self.stats = server.stats
         self.transport: asyncio.Transport | None = None
         self.reader = RespReader(
             max_bulk_len=server.config["proto-max-bulk-len"],
@@ -145,8 +147,7 @@ class Client(asyncio.Protocol):
             self.process()
 
     def data_received(self, data: bytes) -> None:
-        srv = self.server
-        srv.stats.total_net_input_bytes += len(data)
+        self.stats.total_net_input_bytes += len(data)
         self.reader.feed(data)
         if self.waiting or self.write_paused:
             return
@@ -222,8 +223,12 @@ class Client(asyncio.Protocol):
         if row is not None:
             self.last_cmd = row.fullname
         srv.stats.total_commands_processed += ncmds
-        if out:
-            self.write(out)
+        if out and not self.closed:
+            self.stats.total_net_output_bytes += sum(map(len, out))
+            if len(out) == 1:
+                self.transport.write(out[0])  # type: ignore[union-attr]
+            else:
+                self.transport.writelines(out)  # type: ignore[union-attr]
         if self.close_after_reply:
             self.close()
         elif self.reader.buffered() > srv.query_buffer_limit:
@@ -247,7 +252,7 @@ class Client(asyncio.Protocol):
         t = self.transport
         if t is None or self.closed:
             return
-        self.server.stats.total_net_output_bytes += sum(map(len, chunks))
+        self.stats.total_net_output_bytes += sum(map(len, chunks))
         t.writelines(chunks)
 
     def wait_for(self, pending: Pending) -> None:
