@@ -165,7 +165,6 @@ class Client(asyncio.Protocol):
         perf = time.perf_counter
         self.now = self.last_interaction = srv.clock()
         ncmds = 0
-        row = None
         t0 = perf()
         try:
             while True:
@@ -179,15 +178,14 @@ class Client(asyncio.Protocol):
                 n = len(argv)
                 if row is None or (row.arity != n and not 0 > row.arity >= -n):
                     append(self.reject(row, argv))
-                    row = None
                     continue
                 if row.subcommands and n > 1:
                     sub = row.subcommands.get(argv[1].lower())
                     if sub is None or (sub.arity != n and not 0 > sub.arity >= -n):
                         append(self.reject_sub(row, sub, argv))
-                        row = None
                         continue
                     row = sub
+                self.last_cmd = row.fullname
                 try:
                     reply = row.handler(self, argv)  # type: ignore[misc]
                 except CommandError as e:
@@ -220,8 +218,6 @@ class Client(asyncio.Protocol):
             srv.stats.count_error(b"ERR")
             out.append(e.reply)
             self.close_after_reply = True
-        if row is not None:
-            self.last_cmd = row.fullname
         srv.stats.total_commands_processed += ncmds
         if out and not self.closed:
             self.stats.total_net_output_bytes += sum(map(len, out))
