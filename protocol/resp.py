@@ -60,7 +60,8 @@ _BIG_COUNT = re.compile(rb"\*[0-9]{7}")
 # '~', push '>', attribute '|' where a request should start.  A chunk holding
 # one (or an argument starting with one) has its requests checked byte by byte.
 _ODD = re.compile(rb"\r\n[+=(~>|]")
-# The fast path needs limits at least this big: counts up to 6 digits pass it.
+# Array counts of up to 6 digits reach hiredis: a multibulk limit below this
+# sends all input to the exact parser.  (Bulks are bounded by what hiredis holds.)
 _FAST_MIN_LIMIT = 999_999
 _STRICT_INT = re.compile(rb"-?(?:0|[1-9][0-9]{0,18})\Z")
 # Bytes around an n-byte argument: "$<n>\r\n" before it and "\r\n" after.
@@ -255,11 +256,7 @@ class RespReader:
 
     def _update_fast_ok(self) -> None:
         # hiredis knows no limits: it only sees counts that cannot reach them.
-        self._fast_ok = (
-            not self._auth_required
-            and self._max_bulk_len >= _FAST_MIN_LIMIT
-            and self._max_multibulk_len >= _FAST_MIN_LIMIT
-        )
+        self._fast_ok = not self._auth_required and self._max_multibulk_len >= _FAST_MIN_LIMIT
 
     def buffered(self) -> int:
         """Bytes held for requests not yet returned (at most ~1 KB over, on the fast path)."""
