@@ -110,7 +110,10 @@ class Client(asyncio.Protocol):
                 here = transport.get_extra_info("sockname")
                 self.addr = _fmt_addr(peer)
                 self.laddr = _fmt_addr(here)
-                self.local = peer[0] in ("127.0.0.1", "::1") or peer[0].startswith("127.")
+                # peername is None when the peer reset before the accept completed
+                self.local = bool(peer) and (
+                    peer[0] in ("127.0.0.1", "::1") or peer[0].startswith("127.")
+                )
                 try:
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                     _set_keepalive(sock, srv.config["tcp-keepalive"])

@@ -200,18 +200,13 @@ def test_client_vanishes_mid_request(
 def test_client_resets_mid_request(server: ServerThread, healthy: Callable[[], None]) -> None:
     c = RawClient(server.host, server.port)
     c.send(encode("PING") + b"*3\r\n$3\r\nSET\r\n$5\r\nreset\r\n$100\r\nabc")
-    assert c.reply() == b"+PONG\r\n"  # accepted and reading (before: see the xfail below)
+    assert c.reply() == b"+PONG\r\n"  # accepted and reading
     # SO_LINGER 0: close sends RST instead of FIN.
     c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     c.close()
     healthy()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Client.connection_made indexes peername, which is None when the peer reset "
-    "before the accept: the exception leaves the transport (and its fd) open",
-)
 def test_client_resets_before_the_server_accepts(caplog: pytest.LogCaptureFixture) -> None:
     st = ServerThread().start()
     try:
