@@ -31,11 +31,12 @@ INTERNAL_ERROR = b"-ERR internal error\r\n"
 
 
 class Pending:
-    """Returned by a handler whose reply comes later; ``awaitable`` yields the reply bytes."""
+    """Returned by a handler whose reply comes later: a future (or awaitable)
+    that yields the reply bytes."""
 
     __slots__ = ("awaitable",)
 
-    def __init__(self, awaitable: Awaitable[bytes]) -> None:
+    def __init__(self, awaitable: asyncio.Future[bytes] | Awaitable[bytes]) -> None:
         self.awaitable = awaitable
 
 
@@ -135,7 +136,10 @@ class Client(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        self.server.clients.pop(self.id, None)
+        srv = self.server
+        srv.clients.pop(self.id, None)
+        if self.waiting:
+            srv.blocking.cancel(self)
 
     def pause_writing(self) -> None:
         # The peer is not reading: stop reading its requests until it drains.
@@ -153,6 +157,9 @@ class Client(asyncio.Protocol):
         self.stats.total_net_input_bytes += len(data)
         self.reader.feed(data)
         if self.waiting or self.write_paused:
+            if self.reader.buffered() > self.server.query_buffer_limit:
+                log.warning("closing client %s that reached max query buffer length", self.addr)
+                self.close()
             return
         self.process()
 
@@ -167,6 +174,7 @@ class Client(asyncio.Protocol):
         append = out.append
         perf = time.perf_counter
         self.now = self.last_interaction = srv.clock()
+        ready = srv.keyspace.ready
         ncmds = 0
         t0 = perf()
         try:
@@ -204,6 +212,8 @@ class Client(asyncio.Protocol):
                 row.usec += (t1 - t0) * 1e6
                 t0 = t1
                 row.calls += 1
+                if ready:  # keys that blocked clients wait on became ready
+                    srv.blocking.serve_ready()
                 if reply.__class__ is bytes:
                     append(reply)
                 elif reply.__class__ is Pending:
@@ -255,28 +265,35 @@ class Client(asyncio.Protocol):
         t.writelines(chunks)
 
     def wait_for(self, pending: Pending) -> None:
-        """Stop reading until ``pending`` yields its reply, then go on."""
-        self.waiting = True
-        if self.transport is not None:
-            self.transport.pause_reading()
-        task = asyncio.ensure_future(self._finish(pending.awaitable))
-        self.server.tasks.add(task)
-        task.add_done_callback(self.server.tasks.discard)
+        """Hold the requests after this one until ``pending`` yields its reply.
 
-    async def _finish(self, awaitable: Awaitable[bytes]) -> None:
-        try:
-            reply = await awaitable
-        except CommandError as e:
-            reply = self.server.error_reply(e.msg)
-        except Exception:
-            log.exception("internal error in a pending reply")
-            reply = INTERNAL_ERROR
+        Reading goes on (requests are buffered, a disconnect is seen at once);
+        a future is awaited through a callback, not a task."""
+        self.waiting = True
+        fut = pending.awaitable
+        if not isinstance(fut, asyncio.Future):
+            fut = asyncio.ensure_future(fut)
+            self.server.tasks.add(fut)
+            fut.add_done_callback(self.server.tasks.discard)
+        fut.add_done_callback(self._finish)
+
+    def _finish(self, fut: asyncio.Future[bytes]) -> None:
+        if fut.cancelled():
+            reply = None
+        else:
+            exc = fut.exception()
+            if exc is None:
+                reply = fut.result()
+            elif isinstance(exc, CommandError):
+                reply = self.server.error_reply(exc.msg)
+            else:
+                log.error("internal error in a pending reply", exc_info=exc)
+                reply = INTERNAL_ERROR
         self.waiting = False
-        if self.closed:
+        if self.closed or reply is None:
             return
         self.write([reply])
-        if self.transport is not None and not self.write_paused:
-            self.transport.resume_reading()
+        if not self.write_paused:
             self.process()
 
     def close(self) -> None:
@@ -284,6 +301,8 @@ class Client(asyncio.Protocol):
         if self.transport is not None and not self.closed:
             self.closed = True
             self.server.clients.pop(self.id, None)
+            if self.waiting:
+                self.server.blocking.cancel(self)
             self.transport.close()
 
     # -- helpers for handlers -------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cacheserver import __version__
+from cacheserver.blocking import Blocking
 from cacheserver.commands import build_table
 from cacheserver.config import Config, parse_args
 from cacheserver.connection import Client
@@ -71,6 +72,7 @@ class Server:
         self.keyspace = Keyspace(self.config["databases"])
         self.table = build_table()
         self.clients: dict[int, Client] = {}
+        self.blocking = Blocking(self)
         self.stats = ServerStats()
         self.tasks: set[asyncio.Future[Any]] = set()
         self.listeners: list[asyncio.AbstractServer] = []

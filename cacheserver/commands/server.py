@@ -244,7 +244,7 @@ def _sec_clients(c: Client) -> list[str]:
         f"client_recent_max_output_buffer:{max_out}",
         # a client waiting for a reply (a read-through load) is blocked, as
         # redis CLIENT_BLOCKED
-        f"blocked_clients:{sum(1 for x in clients if x.waiting)}",
+        f"blocked_clients:{len(srv.blocking)}",
         "tracking_clients:0",
         "clients_in_timeout_table:0",
     ]

@@ -61,7 +61,18 @@ class Stats:
 class Database:
     """One numbered database (SELECT n)."""
 
-    __slots__ = ("access", "data", "expires", "heap", "id", "ks", "scans", "stats")
+    __slots__ = (
+        "access",
+        "blocked",
+        "data",
+        "expires",
+        "field_expiry",
+        "heap",
+        "id",
+        "ks",
+        "scans",
+        "stats",
+    )
 
     def __init__(self, ks: Keyspace, index: int) -> None:
         self.id = index
@@ -74,6 +85,11 @@ class Database:
         # is shared by every key touched in the same second.
         self.access: dict[bytes, int] = {}
         self.scans = ScanCursors()
+        # key -> queue of blocked-client waiters (cacheserver.blocking)
+        self.blocked: dict[bytes, Any] = {}
+        # per-field expiry of collections (hash field TTL): an object with
+        # expire_due(db, now, deadline) -> int, set by the family that needs it
+        self.field_expiry: Any = None
 
     def __len__(self) -> int:
         return len(self.data)
@@ -131,6 +147,26 @@ class Database:
             return None
         self.access[key] = self.ks.lru_clock
         return value
+
+    def get_typed(self, key: bytes, now: int, cls: type) -> Any:
+        """Read lookup of a ``cls`` value (hits/misses counted); WRONGTYPE for another type."""
+        value = self.get(key, now)
+        if value is not None and value.__class__ is not cls:
+            raise WrongType()
+        return value
+
+    def lookup_typed(self, key: bytes, now: int, cls: type) -> Any:
+        """Write lookup of a ``cls`` value; WRONGTYPE for another type."""
+        value = self.lookup(key, now)
+        if value is not None and value.__class__ is not cls:
+            raise WrongType()
+        return value
+
+    def signal_ready(self, key: bytes) -> None:
+        """``key`` may now serve blocked clients (a push, a ZADD): queue it for
+        the walk, which serves waiters after the current command."""
+        if self.blocked and key in self.blocked:
+            self.ks.ready.append((self, key))
 
     def lookup_str(self, key: bytes, now: int) -> bytes | None:
         value = self.lookup(key, now)
@@ -273,7 +309,7 @@ class Database:
 class Keyspace:
     """All databases, the LRU clock and the counters they share."""
 
-    __slots__ = ("dbs", "dirty", "lru_clock", "on_expired", "stats")
+    __slots__ = ("dbs", "dirty", "lru_clock", "on_expired", "ready", "stats")
 
     def __init__(self, databases: int = 16) -> None:
         self.stats = Stats()
@@ -281,6 +317,8 @@ class Keyspace:
         self.dirty = 0  # writes since start (rdb_changes_since_last_save)
         # called as hook(db, key) after a key expires (notifications, tracking)
         self.on_expired: Callable[[Database, bytes], None] | None = None
+        # (db, key) pairs signalled ready for blocked clients, in order
+        self.ready: list[tuple[Database, bytes]] = []
         self.dbs = [Database(self, i) for i in range(databases)]
 
     def tick(self) -> None:
@@ -294,8 +332,10 @@ class Keyspace:
         for db in self.dbs:
             if db.heap:
                 done += db.expire_due(now, deadline)
-                if time.perf_counter() > deadline:
-                    break
+            if db.field_expiry is not None:
+                done += db.field_expiry.expire_due(db, now, deadline)
+            if time.perf_counter() > deadline:
+                break
         return done
 
 

@@ -1,0 +1,166 @@
+"""Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN ...), as redis ``blocked.c``.
+
+A blocking handler that finds nothing to serve calls ``block(...)`` and
+returns the ``Pending`` it gets.  The waiter is queued on each of its keys,
+first come first served.  A command that makes a key able to serve (a push,
+a ZADD) calls ``db.signal_ready(key)``; after that command the walk calls
+``serve_ready()``, which offers the key to its waiters in order: each
+waiter's ``serve(db, key)`` either takes what it needs and returns its reply,
+or returns None (nothing for it: try the next key or keep waiting).
+
+No task per waiter: a waiter is a future, an optional timer handle and its
+place in the per-key queues.  A client that disconnects is removed at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from cacheserver.connection import Pending
+
+if TYPE_CHECKING:
+    from cacheserver.connection import Client
+    from cacheserver.server import Server
+    from cacheserver.store.keyspace import Database
+
+Serve = Callable[["Database", bytes], "bytes | None"]
+
+__all__ = ["Blocking", "Waiter", "parse_timeout"]
+
+
+class Waiter:
+    """One blocked client: the keys it waits on and how to serve it."""
+
+    __slots__ = ("client", "db", "future", "keys", "serve", "timer", "timeout_reply")
+
+    def __init__(
+        self,
+        client: Client,
+        db: Database,
+        keys: list[bytes],
+        serve: Serve,
+        timeout_reply: bytes,
+        future: asyncio.Future[bytes],
+    ) -> None:
+        self.client = client
+        self.db = db
+        self.keys = keys
+        self.serve = serve
+        self.timeout_reply = timeout_reply
+        self.future = future
+        self.timer: asyncio.TimerHandle | None = None
+
+
+class Blocking:
+    """The server's blocked clients, by database and key."""
+
+    __slots__ = ("by_client", "server")
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.by_client: dict[int, Waiter] = {}
+
+    def __len__(self) -> int:
+        return len(self.by_client)
+
+    def block(
+        self,
+        c: Client,
+        keys: list[bytes],
+        timeout: float,
+        serve: Serve,
+        timeout_reply: bytes,
+    ) -> Pending:
+        """Queue ``c`` on ``keys`` of its database; ``timeout`` seconds, 0 = forever."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bytes] = loop.create_future()
+        db = c.db
+        w = Waiter(c, db, list(dict.fromkeys(keys)), serve, timeout_reply, future)
+        for key in w.keys:
+            queue = db.blocked.get(key)
+            if queue is None:
+                queue = db.blocked[key] = deque()
+            queue.append(w)
+        if timeout > 0:
+            w.timer = loop.call_later(timeout, self._timed_out, w)
+        self.by_client[c.id] = w
+        return Pending(future)
+
+    def _timed_out(self, w: Waiter) -> None:
+        w.timer = None
+        self._finish(w, w.timeout_reply)
+
+    def _remove(self, w: Waiter) -> None:
+        self.by_client.pop(w.client.id, None)
+        blocked = w.db.blocked
+        for key in w.keys:
+            queue = blocked.get(key)
+            if queue is not None:
+                try:
+                    queue.remove(w)
+                except ValueError:
+                    pass
+                if not queue:
+                    del blocked[key]
+        if w.timer is not None:
+            w.timer.cancel()
+            w.timer = None
+
+    def _finish(self, w: Waiter, reply: bytes) -> None:
+        self._remove(w)
+        if not w.future.done():
+            w.future.set_result(reply)
+
+    def cancel(self, c: Client) -> None:
+        """``c`` disconnected or was killed: forget it without serving it."""
+        w = self.by_client.get(c.id)
+        if w is not None:
+            self._remove(w)
+            w.future.cancel()
+
+    def unblock(self, c: Client, reply: bytes) -> bool:
+        """End ``c``'s wait with ``reply`` (CLIENT UNBLOCK); False if it was not blocked."""
+        w = self.by_client.get(c.id)
+        if w is None:
+            return False
+        self._finish(w, reply)
+        return True
+
+    def serve_ready(self) -> None:
+        """Offer every key signalled ready to its waiters, in arrival order."""
+        ready = self.server.keyspace.ready
+        while ready:
+            db, key = ready.pop(0)
+            queue = db.blocked.get(key)
+            while queue:
+                w = queue[0]
+                if w.client.closed:
+                    self._remove(w)
+                    continue
+                reply = w.serve(db, key)
+                if reply is None:
+                    break  # the key cannot serve the first waiter: keep order
+                self._finish(w, reply)
+                queue = db.blocked.get(key)
+
+
+def parse_timeout(arg: bytes) -> float:
+    """A blocking timeout in seconds (fractions allowed), as redis
+    ``getTimeoutFromObjectOrReply``; raises CommandError."""
+    from cacheserver.errors import CommandError
+
+    try:
+        text = arg.decode("ascii")
+        value = float(text)
+    except (UnicodeDecodeError, ValueError):
+        raise CommandError(b"ERR timeout is not a float or out of range") from None
+    if text.strip() != text or text.lower() in ("nan", "+nan", "-nan") or value != value:
+        raise CommandError(b"ERR timeout is not a float or out of range")
+    if value < 0:
+        raise CommandError(b"ERR timeout is negative")
+    if value == float("inf") or value * 1000 > 2**63 - 1:
+        raise CommandError(b"ERR timeout is out of range")
+    return value
