@@ -175,14 +175,12 @@ class Client(asyncio.Protocol):
         perf = time.perf_counter
         self.now = self.last_interaction = srv.clock()
         ready = srv.keyspace.ready
-        ncmds = 0
         t0 = perf()
         try:
             while True:
                 argv = gets()
                 if argv is False:
                     break
-                ncmds += 1
                 row = rows.get(argv[0])
                 if row is None:
                     row = rows.get(argv[0].lower())
@@ -231,7 +229,6 @@ class Client(asyncio.Protocol):
             srv.stats.count_error(b"ERR")
             out.append(e.reply)
             self.close_after_reply = True
-        srv.stats.total_commands_processed += ncmds
         if out and not self.closed:
             self.stats.total_net_output_bytes += sum(map(len, out))
             if len(out) == 1:
@@ -240,7 +237,8 @@ class Client(asyncio.Protocol):
                 self.transport.writelines(out)  # type: ignore[union-attr]
         if self.close_after_reply:
             self.close()
-        elif self.reader.buffered() > srv.query_buffer_limit:
+        elif not self.reader.fast and self.reader.buffered() > srv.query_buffer_limit:
+            # (in fast mode hiredis holds at most part of one request)
             log.warning("closing client %s that reached max query buffer length", self.addr)
             self.close()
 

@@ -182,7 +182,7 @@ class RespReader:
         "_bulk_len",
         "_chunks",
         "_count",
-        "_fast",
+        "fast",
         "_fast_ok",
         "_fed",
         "_handback",
@@ -200,7 +200,7 @@ class RespReader:
         self, max_bulk_len: int = 512 * 1024 * 1024, max_multibulk_len: int = INT_MAX
     ) -> None:
         self._hr = hiredis.Reader()
-        self._fast = True
+        self.fast = True
         # Fast path: the chunks fed to hiredis since it last held nothing, their
         # size, where in them the last request of known end ended, how many
         # requests were returned after it, hiredis's buffer length as last seen
@@ -260,7 +260,7 @@ class RespReader:
 
     def buffered(self) -> int:
         """Bytes held for requests not yet returned (at most ~1 KB over, on the fast path)."""
-        if self._fast:
+        if self.fast:
             return self._fed - self._off
         return len(self._buf) - self._pos
 
@@ -268,7 +268,7 @@ class RespReader:
         if not data:
             return
         self._handback = True
-        if self._fast:
+        if self.fast:
             chunks = self._chunks
             if (
                 self._fast_ok
@@ -332,7 +332,7 @@ class RespReader:
 
     def _to_slow(self) -> None:
         """Hand the bytes after the last returned request to the exact parser."""
-        self._fast = False
+        self.fast = False
         buf = self._buf
         del buf[: self._pos]
         self._pos = 0
@@ -345,7 +345,7 @@ class RespReader:
         self._verify = False
 
     def gets(self) -> list[bytes] | Literal[False]:
-        if not self._fast:
+        if not self.fast:
             return self._slow_gets()
         hr = self._hr
         while True:
@@ -398,7 +398,7 @@ class RespReader:
             elif pos >= len(buf):
                 buf.clear()
                 self._pos = 0
-                self._fast = True  # drained between requests: back to hiredis
+                self.fast = True  # drained between requests: back to hiredis
                 return False
             elif buf[pos] != 42:  # '*'
                 req = self._inline(buf, pos)
@@ -429,7 +429,7 @@ class RespReader:
             rest = bytes(buf[pos:])
             buf.clear()
             self._pos = 0
-            self._fast = True
+            self.fast = True
             self._chunks.append(rest)
             self._fed = self._hlen = len(rest)
             self._verify = _ODD.search(rest) is not None

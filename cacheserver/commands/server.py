@@ -137,7 +137,7 @@ def _rates(srv: Server) -> tuple[float, float, float]:
     st = _state(srv)
     s = srv.stats
     now = time.monotonic()
-    cur = (now, s.total_commands_processed, s.total_net_input_bytes, s.total_net_output_bytes)
+    cur = (now, srv.total_commands_processed(), s.total_net_input_bytes, s.total_net_output_bytes)
     prev = st.sample
     if prev is None:
         st.sample = cur
@@ -310,7 +310,7 @@ def _sec_stats(c: Client) -> list[str]:
     ops, kin, kout = _rates(srv)
     return [
         f"total_connections_received:{s.total_connections_received}",
-        f"total_commands_processed:{s.total_commands_processed}",
+        f"total_commands_processed:{srv.total_commands_processed()}",
         f"instantaneous_ops_per_sec:{int(ops)}",
         f"total_net_input_bytes:{s.total_net_input_bytes}",
         f"total_net_output_bytes:{s.total_net_output_bytes}",
