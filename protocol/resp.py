@@ -68,7 +68,7 @@ _STRICT_INT = re.compile(rb"-?(?:0|[1-9][0-9]{0,18})\Z")
 _BULK_OVERHEAD = bytes(len(b"%d" % n) + 5 for n in range(65536))
 
 
-def string2ll(s: bytes) -> int | None:
+def string2ll(s: bytes | bytearray) -> int | None:
     """Parse like redis ``string2ll``: no sign '+', no spaces, no leading zeros."""
     if _STRICT_INT.match(s) is None or s == b"-0":
         return None
@@ -538,7 +538,7 @@ _ARRAY_HDR = [b"*%d\r\n" % i for i in range(1024)]
 _INT = [b":%d\r\n" % i for i in range(1024)]
 
 
-def bulk(v: bytes) -> bytes:
+def bulk(v: bytes | bytearray) -> bytes:
     """``$<len>\\r\\n<bytes>\\r\\n``"""
     n = len(v)
     if n < 4096:

@@ -510,6 +510,8 @@ def object_encoding(c: Client, argv: list[bytes]) -> bytes:
         return c.nil
     if value.__class__ is bytes:
         return bulk(string_encoding(value))
+    if value.__class__ is bytearray:  # changed in place by APPEND/SETRANGE
+        return bulk(b"raw")
     enc: bytes | None = getattr(value, "ENCODING", None)
     return bulk(enc or _DEFAULT_ENCODING.get(type_name(value), b"raw"))
 

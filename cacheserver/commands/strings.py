@@ -25,6 +25,7 @@ from cacheserver.errors import (
     CommandError,
     wrong_arity,
 )
+from cacheserver.store.keyspace import type_name
 from protocol.resp import CRLF, EMPTY_BULK, OK, ONE, ZERO, array_header, bulk, integer, string2ll
 
 if TYPE_CHECKING:
@@ -459,7 +460,7 @@ def mget(c: Client, argv: list[bytes]) -> bytes:
     append = out.append
     for key in argv[1:]:
         value = db_get(key, now)
-        append(bulk(value) if value.__class__ is bytes else nil)
+        append(bulk(value) if isinstance(value, (bytes, bytearray)) else nil)
     return b"".join(out)
 
 
@@ -586,7 +587,7 @@ def incrbyfloat(c: Client, argv: list[bytes]) -> bytes:
     db = c.db
     key = argv[1]
     old = db.lookup_str(key, c.now)
-    value = (0, 0) if old is None else parse_long_double(old)
+    value = (0, 0) if old is None else parse_long_double(bytes(old))
     if value is None:
         raise CommandError(NOT_FLOAT)
     incr_ = parse_long_double(argv[2])
@@ -615,7 +616,12 @@ def append(c: Client, argv: list[bytes]) -> bytes:
     total = len(old) + len(tail)
     if total > c.server.config["proto-max-bulk-len"]:
         raise CommandError(STRING_TOO_LONG)
-    db.set(key, old + tail, keepttl=True)
+    if isinstance(old, bytearray):
+        old += tail  # in place: the cost is the appended bytes only
+        db.touch_write(key)
+    else:
+        # Redis unshares the value into a raw string; here it becomes mutable
+        db.set(key, bytearray(old) + tail, keepttl=True)
     return integer(total)
 
 
@@ -678,19 +684,24 @@ def setrange(c: Client, argv: list[bytes]) -> bytes:
             return ZERO
         if offset + len(value) > c.server.config["proto-max-bulk-len"]:
             raise CommandError(STRING_TOO_LONG)
-        new = bytes(offset) + value
+        new = bytearray(offset)  # a raw string, as redis creates it
+        new += value
         db.add(key, new)
         return integer(len(new))
     if not value:
         return integer(len(old))
     if offset + len(value) > c.server.config["proto-max-bulk-len"]:
         raise CommandError(STRING_TOO_LONG)
-    if offset <= len(old):
-        new = old[:offset] + value + old[offset + len(value) :]
-    else:
-        new = old + bytes(offset - len(old)) + value
-    db.set(key, new, keepttl=True)
-    return integer(len(new))
+    if isinstance(old, bytearray):
+        buf = old
+        db.touch_write(key)
+    else:  # Redis unshares the value into a raw string; here it becomes mutable
+        buf = bytearray(old)
+        db.set(key, buf, keepttl=True)
+    if offset > len(buf):
+        buf += bytes(offset - len(buf))
+    buf[offset : offset + len(value)] = value
+    return integer(len(buf))
 
 
 def lcs(c: Client, argv: list[bytes]) -> bytes:
@@ -698,7 +709,9 @@ def lcs(c: Client, argv: list[bytes]) -> bytes:
     db = c.db
     a = db.get(argv[1], c.now)
     b = db.get(argv[2], c.now)
-    if (a is not None and a.__class__ is not bytes) or (b is not None and b.__class__ is not bytes):
+    if (a is not None and type_name(a) != b"string") or (
+        b is not None and type_name(b) != b"string"
+    ):
         raise CommandError(LCS_NOT_STRING)
     getlen = getidx = withmatchlen = False
     minmatchlen = 0

@@ -26,11 +26,14 @@ from cacheserver.errors import WrongType
 __all__ = ["Database", "Keyspace", "ScanCursors", "type_name"]
 
 Value = Any
+# A string value: bytes, or a bytearray once APPEND or SETRANGE changed it in
+# place (Redis's "raw" encoding); appends then cost the appended bytes only.
+Str = bytes | bytearray
 
 
 def type_name(value: Value) -> bytes:
     """The TYPE reply for a stored value."""
-    if value.__class__ is bytes:
+    if value.__class__ is bytes or value.__class__ is bytearray:
         return b"string"
     name: bytes | None = getattr(value, "TYPE", None)
     if name is not None:
@@ -123,7 +126,7 @@ class Database:
         self.access[key] = self.ks.lru_clock
         return value
 
-    def get_str(self, key: bytes, now: int) -> bytes | None:
+    def get_str(self, key: bytes, now: int) -> Str | None:
         """A string value for reading; WRONGTYPE for other types (``get`` inlined: GET's path)."""
         value = self.data.get(key)
         if value is None:
@@ -134,7 +137,7 @@ class Database:
             return None
         self.stats.keyspace_hits += 1
         self.access[key] = self.ks.lru_clock
-        if value.__class__ is not bytes:
+        if value.__class__ is not bytes and value.__class__ is not bytearray:
             raise WrongType()
         return value
 
@@ -168,9 +171,9 @@ class Database:
         if self.blocked and key in self.blocked:
             self.ks.ready.append((self, key))
 
-    def lookup_str(self, key: bytes, now: int) -> bytes | None:
+    def lookup_str(self, key: bytes, now: int) -> Str | None:
         value = self.lookup(key, now)
-        if value is not None and value.__class__ is not bytes:
+        if value is not None and value.__class__ is not bytes and value.__class__ is not bytearray:
             raise WrongType()
         return value
 
@@ -206,6 +209,11 @@ class Database:
         self.access[key] = self.ks.lru_clock
         if not keepttl and self.expires and key in self.expires:
             del self.expires[key]
+        self.ks.dirty += 1
+
+    def touch_write(self, key: bytes) -> None:
+        """A value was changed in place (APPEND to a raw string): count the write."""
+        self.access[key] = self.ks.lru_clock
         self.ks.dirty += 1
 
     def add(self, key: bytes, value: Value) -> None:

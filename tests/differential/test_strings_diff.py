@@ -704,3 +704,25 @@ def test_arity(d: Pair) -> None:
     ]:  # fmt: skip
         cmds.append((name, *["a"] * (n - 1)))
     batch(d, *cmds)
+
+
+def test_encoding_after_in_place_changes(d: Pair) -> None:
+    d.check_all(
+        ("SET", "k", "ab"),
+        ("OBJECT", "ENCODING", "k"),
+        ("APPEND", "k", "cd"),
+        ("OBJECT", "ENCODING", "k"),
+        ("APPEND", "fresh", "12"),
+        ("OBJECT", "ENCODING", "fresh"),
+        ("SETRANGE", "sr", "3", "x"),
+        ("OBJECT", "ENCODING", "sr"),
+        ("GET", "sr"),
+        ("SET", "n", "1"),
+        ("SETRANGE", "n", "0", "7"),
+        ("OBJECT", "ENCODING", "n"),
+        ("INCR", "n"),
+        ("OBJECT", "ENCODING", "n"),
+        ("COPY", "k", "k2"),
+        ("APPEND", "k2", "!"),
+        ("MGET", "k", "k2", "sr", "n"),
+    )

@@ -609,3 +609,29 @@ def test_pipeline_mix(t: Harness) -> None:
         + encode("MGET", "a", "b")
     )
     assert out == b"+OK\r\n:2\r\n:2\r\n$1\r\n2\r\n*2\r\n$2\r\n20\r\n$-1\r\n"
+
+
+def test_append_and_setrange_make_a_raw_string_changed_in_place(t: Harness) -> None:
+    assert t.run("SET", "k", "ab") == b"+OK\r\n"
+    assert t.run("OBJECT", "ENCODING", "k") == b"$6\r\nembstr\r\n"
+    assert t.run("APPEND", "k", "cd") == b":4\r\n"
+    assert t.run("OBJECT", "ENCODING", "k") == b"$3\r\nraw\r\n"
+    value = t.server.keyspace.dbs[0].data[b"k"]
+    for _ in range(1000):
+        t.run("APPEND", "k", "x")
+    assert t.server.keyspace.dbs[0].data[b"k"] is value  # the same object, grown in place
+    assert t.run("STRLEN", "k") == b":1004\r\n"
+    assert t.run("SETRANGE", "k", "1", "ZZ") == b":1004\r\n"
+    assert t.run("GETRANGE", "k", "0", "4") == b"$5\r\naZZdx\r\n"
+    assert t.run("SETRANGE", "new", "2", "v") == b":3\r\n"
+    assert t.run("GET", "new") == b"$3\r\n\x00\x00v\r\n"
+    assert t.run("OBJECT", "ENCODING", "new") == b"$3\r\nraw\r\n"
+    assert t.run("COPY", "k", "k2") == b":1\r\n"
+    t.run("APPEND", "k2", "!")
+    assert t.run("STRLEN", "k") == b":1004\r\n" and t.run("STRLEN", "k2") == b":1005\r\n"
+    assert t.run("INCR", "new") == b"-ERR value is not an integer or out of range\r\n"
+    t.run("SET", "n", "1")
+    t.run("APPEND", "n", "2")
+    assert t.run("INCR", "n") == b":13\r\n"
+    assert t.run("OBJECT", "ENCODING", "n") == b"$3\r\nint\r\n"
+    assert t.run("INCRBYFLOAT", "k2", "1") == b"-ERR value is not a valid float\r\n"
