@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cacheserver.commands import connection, keys, server, strings
+from cacheserver.commands import connection, keys, server, sets, strings
 from cacheserver.commands.table import Table
 
-FAMILIES = (connection, strings, keys, server)
+FAMILIES = (connection, strings, keys, server, sets)
 
 
 def build_table() -> Table:
