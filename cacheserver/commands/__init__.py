@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cacheserver.commands import connection, keys, server, sets, strings
+from cacheserver.commands import connection, keys, server, sets, strings, zsets
 from cacheserver.commands.table import Table
 
-FAMILIES = (connection, strings, keys, server, sets)
+FAMILIES = (connection, strings, keys, server, sets, zsets)
 
 
 def build_table() -> Table:

@@ -1,0 +1,336 @@
+"""The sorted set value (redis ``t_zset.c``'s ``zset``): a dict plus a sorted list.
+
+A ``ZSet`` is a ``dict`` of member -> score (ZSCORE and membership in O(1))
+and a ``SortedList`` of ``(score, member)`` tuples in Redis's order: by
+score, ties by member bytes (``memcmp``, as ``sdscmp``).  The dict value and
+the tuple share one float object.  Every positional question (rank, score or
+lex range, the n-th element) is a bisect or an index into the sorted list,
+O(log n); taking m elements from a position costs O(log n + m).
+
+NaN never enters: the commands reject it before it gets here, so tuples
+always compare.  ``-0.0`` and ``0.0`` compare equal, so they tie by member,
+as in Redis's skiplist.
+
+Encoding: Redis keeps a small sorted set in a listpack (at most
+``zset-max-listpack-entries`` members, each at most ``zset-max-listpack-value``
+bytes) and converts it to a skiplist for good on the first insert that breaks
+either limit.  ``big`` records that one-way switch.  A listpack stores a score
+as text, and ``-0`` comes back from it as ``0``: while ``big`` is off, a zero
+score is stored as ``0.0``, so replies show the scores Redis shows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from sortedcontainers import SortedList  # type: ignore[import-untyped]
+
+from cacheserver.store.keyspace import ScanCursors
+
+__all__ = [
+    "LEX_EXCL",
+    "LEX_INCL",
+    "LEX_MAX",
+    "LEX_MIN",
+    "MAX_LISTPACK_ENTRIES",
+    "MAX_LISTPACK_VALUE",
+    "LexBound",
+    "ZSet",
+]
+
+# Redis's defaults for zset-max-listpack-entries and zset-max-listpack-value
+MAX_LISTPACK_ENTRIES = 128
+MAX_LISTPACK_VALUE = 64
+
+# A lex range end (redis zlexrangespec): (LEX_MIN, b"") is "-", below every
+# member; (LEX_MAX, b"") is "+", above every member; (LEX_INCL, v) is "[v";
+# (LEX_EXCL, v) is "(v".
+LexBound = tuple[int, bytes]
+LEX_MIN = 0
+LEX_MAX = 1
+LEX_INCL = 2
+LEX_EXCL = 3
+
+_INF = math.inf
+_next_up = math.nextafter
+
+
+def lex_gte_min(member: bytes, bound: LexBound) -> bool:
+    """redis ``zslLexValueGteMin``."""
+    kind, v = bound
+    if kind == LEX_INCL:
+        return member >= v
+    if kind == LEX_EXCL:
+        return member > v
+    return kind == LEX_MIN
+
+
+def lex_lte_max(member: bytes, bound: LexBound) -> bool:
+    """redis ``zslLexValueLteMax``."""
+    kind, v = bound
+    if kind == LEX_INCL:
+        return member <= v
+    if kind == LEX_EXCL:
+        return member < v
+    return kind == LEX_MAX
+
+
+def lex_empty(mn: LexBound, mx: LexBound) -> bool:
+    """A range that holds nothing whatever the set, as the first test of redis
+    ``zslIsInLexRange`` (``sdscmplex``: "-" and "+" equal only themselves)."""
+    kmin, vmin = mn
+    kmax, vmax = mx
+    if kmin < LEX_INCL and kmin == kmax:
+        return True  # "- -" or "+ +": equal ends, both exclusive
+    if kmin == LEX_MIN or kmax == LEX_MAX:
+        return False
+    if kmin == LEX_MAX or kmax == LEX_MIN:
+        return True
+    if vmin != vmax:
+        return vmin > vmax
+    return kmin == LEX_EXCL or kmax == LEX_EXCL
+
+
+def _zero(pairs: list[tuple[float, bytes]]) -> list[tuple[float, bytes]]:
+    """``pairs`` with ``-0.0`` scores made ``0.0`` (what a listpack keeps)."""
+    return [(0.0, m) if s == 0.0 else (s, m) for s, m in pairs]
+
+
+class ZSet(dict[bytes, float]):
+    """A sorted set value (TYPE ``zset``): member -> score, plus ``sl``."""
+
+    __slots__ = ("big", "scans", "sl")
+
+    TYPE = b"zset"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sl: Any = SortedList()
+        self.big = False  # skiplist encoding (a one-way switch)
+        self.scans: ScanCursors | None = None  # ZSCAN cursors, made on first use
+
+    @property
+    def ENCODING(self) -> bytes:
+        return b"skiplist" if self.big else b"listpack"
+
+    def copy(self) -> ZSet:
+        """A deep copy (COPY): members and scores are immutable."""
+        z = ZSet()
+        dict.update(z, self)
+        z.sl = self.sl.copy()
+        z.big = self.big
+        return z
+
+    # -- building -------------------------------------------------------------
+
+    @classmethod
+    def from_pairs(cls, pairs: list[tuple[float, bytes]]) -> ZSet:
+        """A set of ``pairs`` (distinct members, any order) in the encoding chosen
+        from the result, as redis ``zsetConvertToListpackIfNeeded`` does for the
+        ZUNIONSTORE, ZINTERSTORE and ZDIFFSTORE destinations."""
+        z = cls()
+        z.big = len(pairs) > MAX_LISTPACK_ENTRIES or any(
+            len(m) > MAX_LISTPACK_VALUE for _, m in pairs
+        )
+        if not z.big:
+            pairs = _zero(pairs)
+        dict.update(z, ((m, s) for s, m in pairs))
+        z.sl = SortedList(pairs)
+        return z
+
+    @classmethod
+    def from_inserts(cls, pairs: Iterable[tuple[float, bytes]]) -> ZSet:
+        """A set made by inserting ``pairs`` (distinct members) one at a time into
+        a new listpack that converts where Redis's would (ZRANGESTORE)."""
+        z = cls()
+        items = list(pairs)
+        cut = len(items)  # the inserts before this index go into the listpack
+        for i, (_, m) in enumerate(items):
+            if i >= MAX_LISTPACK_ENTRIES or len(m) > MAX_LISTPACK_VALUE:
+                cut = i
+                break
+        items[:cut] = _zero(items[:cut])
+        z.big = cut < len(items)
+        dict.update(z, ((m, s) for s, m in items))
+        z.sl = SortedList(items)
+        return z
+
+    # -- single members -------------------------------------------------------
+
+    def insert(self, member: bytes, score: float) -> None:
+        """Add a member known to be absent; a listpack that would outgrow its
+        limits becomes a skiplist first (redis ``zsetAdd``)."""
+        if not self.big:
+            if len(self) >= MAX_LISTPACK_ENTRIES or len(member) > MAX_LISTPACK_VALUE:
+                self.big = True
+            elif score == 0.0:
+                score = 0.0  # a listpack keeps no negative zero
+        self[member] = score
+        self.sl.add((score, member))
+
+    def rescore(self, member: bytes, old: float, new: float) -> None:
+        """Move a member from score ``old`` to ``new`` (``new != old``)."""
+        if new == 0.0 and not self.big:
+            new = 0.0
+        sl = self.sl
+        sl.remove((old, member))
+        self[member] = new
+        sl.add((new, member))
+
+    def discard(self, member: bytes) -> bool:
+        """Remove ``member``; False if it was absent."""
+        score = self.pop(member, None)
+        if score is None:
+            return False
+        self.sl.remove((score, member))
+        return True
+
+    def rank(self, member: bytes) -> int | None:
+        """The 0-based rank in ascending order, or None when absent."""
+        score = self.get(member)
+        if score is None:
+            return None
+        return int(self.sl.bisect_left((score, member)))
+
+    # -- positions ------------------------------------------------------------
+
+    def score_span(self, mn: float, minex: bool, mx: float, maxex: bool) -> tuple[int, int]:
+        """Indexes ``[lo, hi)`` of the scores in the range (redis ``zrangespec``);
+        ``lo >= hi`` when it is empty."""
+        sl = self.sl
+        # (s,) sorts before every (s, member), so bisect_left((s,)) is the first
+        # index with a score >= s; "> s" is ">= the least double above s".
+        if minex:
+            lo = len(sl) if mn == _INF else sl.bisect_left((_next_up(mn, _INF),))
+        else:
+            lo = sl.bisect_left((mn,))
+        if maxex:
+            hi = sl.bisect_left((mx,))
+        else:
+            hi = len(sl) if mx == _INF else sl.bisect_left((_next_up(mx, _INF),))
+        return lo, hi
+
+    def lex_span(self, mn: LexBound, mx: LexBound, reverse: bool = False) -> tuple[int, int]:
+        """Indexes ``[lo, hi)`` of the members in the lex range.
+
+        Redis's lex ranges assume equal scores; then the span is two bisects.
+        With mixed scores the answer is Redis's walk: well defined for a
+        listpack (the first member >= min, then on while <= max; from the end
+        when ``reverse``) and emulated for small sets.  For a big set with
+        mixed scores Redis's answer depends on its skiplist's random levels;
+        binary searches over the members give one like it."""
+        sl = self.sl
+        if not sl or lex_empty(mn, mx):
+            return 0, 0
+        first = sl[0][0]
+        if first == sl[-1][0]:
+            return self._lex_bisect(first, mn, mx)
+        if not self.big:
+            return _lex_walk([m for _, m in sl], mn, mx, reverse)
+        return _lex_search(sl, mn, mx)
+
+    def _lex_bisect(self, score: float, mn: LexBound, mx: LexBound) -> tuple[int, int]:
+        sl = self.sl
+        kind, v = mn
+        if kind == LEX_MIN:
+            lo = 0
+        elif kind == LEX_MAX:
+            lo = len(sl)
+        elif kind == LEX_INCL:
+            lo = sl.bisect_left((score, v))
+        else:
+            lo = sl.bisect_right((score, v))
+        kind, v = mx
+        if kind == LEX_MAX:
+            hi = len(sl)
+        elif kind == LEX_MIN:
+            hi = 0
+        elif kind == LEX_INCL:
+            hi = sl.bisect_right((score, v))
+        else:
+            hi = sl.bisect_left((score, v))
+        return lo, hi
+
+    def span(self, lo: int, hi: int) -> list[tuple[float, bytes]]:
+        """The ``(score, member)`` pairs at indexes ``[lo, hi)``, ascending."""
+        if lo >= hi:
+            return []
+        return self.sl[lo:hi]  # type: ignore[no-any-return]
+
+    def delete_span(self, lo: int, hi: int) -> int:
+        """Remove the members at indexes ``[lo, hi)``; how many were removed."""
+        if lo >= hi:
+            return 0
+        sl = self.sl
+        for _, m in sl[lo:hi]:
+            del self[m]
+        del sl[lo:hi]
+        return hi - lo
+
+    def pop_span(self, count: int, from_max: bool) -> list[tuple[float, bytes]]:
+        """Remove and return up to ``count`` lowest pairs, lowest first (or the
+        highest, highest first)."""
+        sl = self.sl
+        n = len(sl)
+        count = min(count, n)
+        if from_max:
+            lo, hi = n - count, n
+            out: list[tuple[float, bytes]] = sl[lo:hi]
+            out.reverse()
+        else:
+            lo, hi = 0, count
+            out = sl[lo:hi]
+        for _, m in out:
+            del self[m]
+        del sl[lo:hi]
+        return out
+
+    def at(self, index: int) -> tuple[float, bytes]:
+        """The pair at ``index`` in ascending order."""
+        return self.sl[index]  # type: ignore[no-any-return]
+
+
+def _lex_walk(members: list[bytes], mn: LexBound, mx: LexBound, reverse: bool) -> tuple[int, int]:
+    """Redis's listpack walk (``zzlFirstInLexRange`` or ``zzlLastInLexRange``,
+    then forward while <= max or backward while >= min) over the members."""
+    n = len(members)
+    if not lex_gte_min(members[-1], mn) or not lex_lte_max(members[0], mx):
+        return 0, 0  # redis zzlIsInLexRange
+    if not reverse:
+        i = 0
+        while i < n and not lex_gte_min(members[i], mn):
+            i += 1
+        j = i
+        while j < n and lex_lte_max(members[j], mx):
+            j += 1
+        return i, j
+    i = n - 1
+    while i >= 0 and not lex_lte_max(members[i], mx):
+        i -= 1
+    j = i
+    while j >= 0 and lex_gte_min(members[j], mn):
+        j -= 1
+    return j + 1, i + 1
+
+
+def _lex_search(sl: Any, mn: LexBound, mx: LexBound) -> tuple[int, int]:
+    """Binary searches by member alone (O(log^2 n)): the first index >= min,
+    then the first index after it that is > max."""
+    a, b = 0, len(sl)
+    while a < b:
+        mid = (a + b) // 2
+        if lex_gte_min(sl[mid][1], mn):
+            b = mid
+        else:
+            a = mid + 1
+    lo = a
+    b = len(sl)
+    while a < b:
+        mid = (a + b) // 2
+        if lex_lte_max(sl[mid][1], mx):
+            a = mid + 1
+        else:
+            b = mid
+    return lo, a
