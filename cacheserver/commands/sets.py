@@ -14,8 +14,9 @@ SDIFF...) are sorted the same way here, so they match Redis byte for byte.
 
 Random members: a Python set gives no random access.  Small sets (up to
 ``_SMALL`` members) are sampled by walking them (``islice`` in C).  A larger
-set that is sampled once gets ``arr``, a list of references to its members
-(8 bytes a member, no copy of the bytes), kept in step by every later write:
+set gets ``arr`` on its first draw, a list of references to its members (8
+bytes a member, no copy of the bytes; built in O(n) once, about what one
+resize of the set's own table costs), kept in step by every later write:
 SADD appends, SPOP swap-removes the picked slot in O(1), and SREM, which does
 not know the slot, leaves a tombstone: the member goes to ``grave``, a set of
 removed members still in ``arr``.  A draw that lands on a tombstone drops it
