@@ -953,7 +953,7 @@ def zrandmember(c: Client, argv: list[bytes]) -> bytes:
         raise CommandError(SYNTAX)
     if n == 4:
         withscores = True
-        if count < -LLONG_MAX // 2 or count > LLONG_MAX // 2:
+        if count < -(LLONG_MAX // 2) or count > LLONG_MAX // 2:  # C division truncates
             raise CommandError(RAND_WITHSCORES_RANGE)
     zs = c.db.get_typed(argv[1], c.now, ZSet)
     if zs is None or count == 0:
@@ -972,7 +972,9 @@ def zrandmember(c: Client, argv: list[bytes]) -> bytes:
         if sum(len(m) for _, m in pairs) > RAND_MAX_BYTES:
             raise CommandError(RAND_TOO_BIG)
     elif count >= size:
-        pairs = zs.span(0, size)  # the whole set, in order, as Redis
+        # the whole set, highest first: Redis's set iterator starts at the tail
+        pairs = zs.span(0, size)
+        pairs.reverse()
     elif count * 3 > size:
         every = zs.span(0, size)
         pairs = [every[i] for i in sorted(random.sample(range(size), count))]
