@@ -8,6 +8,7 @@ WITHSCORE is Redis 7.2 and is covered by the unit tests instead.
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -1084,3 +1085,153 @@ def test_requests_after_a_blocking_pop_wait(d: Pair, clients: Callable[[], Pair]
     same_reply(a)
     assert same_reply(a) == b":1\r\n"
     assert same_reply(a) == b"+PONG\r\n"
+
+
+# -- big sets and random command sequences ---------------------------------------------------------
+
+
+def test_big_set_ranges(d: Pair) -> None:
+    """A skiplist-encoded set with repeated scores: ranks, score and lex ranges."""
+    cmds: list[tuple[bytes | str | int, ...]] = [
+        ("ZADD", "k", *flat((i // 3, f"m{i:03d}") for i in range(300))),
+        ("ZADD", "k", "-0", "zero", "-inf", "lo", "inf", "hi", "1.5", "x" * 80),
+        ("ZADD", "lex", *flat((0, f"w{i:03d}") for i in range(300))),
+        ("OBJECT", "ENCODING", "k"),
+        ("OBJECT", "ENCODING", "lex"),
+    ]
+    for a, b in [(0, 9), (-10, -1), (100, 120), (290, 400), (-400, 5)]:
+        cmds += [("ZRANGE", "k", a, b, "WITHSCORES"), ("ZRANGE", "k", a, b, "REV")]
+    for a, b in [("5", "7"), ("(5", "(7"), ("-inf", "0"), ("(99", "+inf"), ("0", "0")]:
+        cmds += [
+            ("ZRANGEBYSCORE", "k", a, b, "WITHSCORES", "LIMIT", 1, 4),
+            ("ZREVRANGEBYSCORE", "k", b, a, "LIMIT", 2, 5),
+            ("ZCOUNT", "k", a, b),
+        ]
+    for a, b in [("[w010", "(w020"), ("(w298", "+"), ("-", "[w000"), ("[w1", "[w2")]:
+        cmds += [
+            ("ZRANGEBYLEX", "lex", a, b, "LIMIT", 0, 5),
+            ("ZREVRANGEBYLEX", "lex", b, a, "LIMIT", 1, 3),
+            ("ZLEXCOUNT", "lex", a, b),
+        ]
+    for m in ["m000", "m150", "m299", "zero", "lo", "hi", "nope"]:
+        cmds += [("ZRANK", "k", m), ("ZREVRANK", "k", m), ("ZSCORE", "k", m)]
+    cmds += [
+        ("ZREMRANGEBYRANK", "k", 10, 200),
+        ("ZREMRANGEBYSCORE", "k", "(80", "90"),
+        ("ZREMRANGEBYLEX", "lex", "[w100", "[w250"),
+        ("ZPOPMIN", "k", 3),
+        ("ZPOPMAX", "k", 2),
+        ("ZCARD", "k"),
+        ("ZCARD", "lex"),
+        ("ZRANGE", "k", 0, -1, "WITHSCORES"),
+        ("ZRANGE", "lex", 0, -1),
+        ("ZUNIONSTORE", "u", 2, "k", "lex", "WEIGHTS", 2, 1),
+        ("ZRANGE", "u", 0, -1, "WITHSCORES"),
+        ("ZINTERSTORE", "i", 2, "k", "k", "AGGREGATE", "MAX"),
+        ("ZRANGE", "i", 100, 110, "WITHSCORES"),
+        ("ZREMRANGEBYRANK", "k", 0, -1),
+        ("EXISTS", "k"),
+    ]
+    both_protocols(d, *cmds)
+
+
+_RAND_SCORES = ["0", "-0", "1", "-1", "1.1", "0.1", "0.2", "2.5", "inf", "-inf", "1e308", "7", "3"]
+_RAND_RANGES = ["-inf", "+inf", "(0", "0", "1", "(1.1", "2.5", "(inf", "-1", "(-inf", "7", "(3"]
+_RAND_LEX = ["-", "+", "[a", "(a", "[c", "(d", "[m5", "(m", "[", "[zz"]
+
+
+def _random_command(rng: random.Random) -> tuple[bytes | str | int, ...]:
+    keys = ["k1", "k2", "k3"]
+    key = rng.choice(keys)
+
+    def member() -> str:
+        if rng.random() < 0.03:
+            return "long" + "x" * 70
+        return rng.choice("abcdefgh") + (str(rng.randrange(40)) if rng.random() < 0.6 else "")
+
+    def score() -> str:
+        return rng.choice(_RAND_SCORES)
+
+    def lim() -> tuple[bytes | str | int, ...]:
+        return ("LIMIT", rng.randrange(-1, 6), rng.randrange(-1, 8)) if rng.random() < 0.4 else ()
+
+    ws: tuple[str, ...] = ("WITHSCORES",) if rng.random() < 0.5 else ()
+    r = rng.randrange(30)
+    if r < 6:
+        opts = rng.sample(["NX", "XX", "GT", "LT", "CH"], rng.randrange(3)) if rng.random() < 0.3 else []
+        n = rng.choice([1, 1, 2, 5, 40, 70])
+        return ("ZADD", key, *opts, *flat((score(), member()) for _ in range(n)))
+    if r == 6:
+        return ("ZINCRBY", key, score(), member())
+    if r == 7:
+        return ("ZADD", key, "INCR", *rng.sample(["NX", "XX", "GT", "LT"], rng.randrange(2)),
+                score(), member())
+    if r == 8:
+        return ("ZREM", key, member(), member())
+    if r == 9:
+        a, b = rng.randrange(-12, 12), rng.randrange(-12, 12)
+        return ("ZRANGE", key, a, b, *(("REV",) if rng.random() < 0.5 else ()), *ws)
+    if r == 10:
+        return ("ZRANGEBYSCORE", key, rng.choice(_RAND_RANGES), rng.choice(_RAND_RANGES), *ws, *lim())
+    if r == 11:
+        return ("ZREVRANGEBYSCORE", key, rng.choice(_RAND_RANGES), rng.choice(_RAND_RANGES), *lim(), *ws)
+    if r == 12:
+        return ("ZCOUNT", key, rng.choice(_RAND_RANGES), rng.choice(_RAND_RANGES))
+    if r == 13:
+        return (rng.choice(["ZRANK", "ZREVRANK", "ZSCORE"]), key, member())
+    if r == 14:
+        return ("ZMSCORE", key, member(), member(), member())
+    if r == 15:
+        return ("ZREMRANGEBYRANK", key, rng.randrange(-8, 8), rng.randrange(-8, 8))
+    if r == 16:
+        return ("ZREMRANGEBYSCORE", key, rng.choice(_RAND_RANGES), rng.choice(_RAND_RANGES))
+    if r == 17:
+        cmd = rng.choice(["ZPOPMIN", "ZPOPMAX"])
+        return (cmd, key) if rng.random() < 0.3 else (cmd, key, rng.randrange(4))
+    if r == 18:
+        return ("ZMPOP", 2, key, rng.choice(keys), rng.choice(["MIN", "MAX"]), "COUNT", rng.randrange(1, 4))
+    if r == 19:
+        op = rng.choice(["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"])
+        srcs = rng.sample(keys + ["nokey"], rng.randrange(1, 4))
+        extra: tuple[bytes | str | int, ...] = ()
+        if op != "ZDIFFSTORE" and rng.random() < 0.5:
+            extra = ("WEIGHTS", *(rng.choice(["1", "2", "-1", "0", "0.5", "inf"]) for _ in srcs))
+        if op != "ZDIFFSTORE" and rng.random() < 0.5:
+            extra += ("AGGREGATE", rng.choice(["SUM", "MIN", "MAX"]))
+        return (op, rng.choice(keys), len(srcs), *srcs, *extra)
+    if r == 20:
+        op = rng.choice(["ZUNION", "ZINTER", "ZDIFF"])
+        srcs = rng.sample(keys, rng.randrange(1, 4))
+        return (op, len(srcs), *srcs, *ws)
+    if r == 21:
+        return ("ZINTERCARD", 2, key, rng.choice(keys), "LIMIT", rng.randrange(3))
+    if r == 22:
+        return ("ZRANGESTORE", rng.choice(keys), key, rng.randrange(-5, 5), rng.randrange(-5, 5))
+    if r == 23:
+        return ("ZRANGESTORE", rng.choice(keys), key, rng.choice(_RAND_RANGES),
+                rng.choice(_RAND_RANGES), "BYSCORE", *(("REV",) if rng.random() < 0.5 else ()), *lim())
+    if r == 24:
+        return ("OBJECT", "ENCODING", key)
+    if r == 25:
+        return ("ZCARD", key)
+    # lex commands on a set whose scores are all equal
+    m = rng.choice(["a", "b", "c", "d", "m1", "m5", "m", "zz", ""]) + rng.choice(["", "x"])
+    if r == 26:
+        return ("ZADD", "lex", 0, m, 0, m + "2")
+    if r == 27:
+        return ("ZREM", "lex", m)
+    a, b = rng.choice(_RAND_LEX), rng.choice(_RAND_LEX)
+    if r == 28:
+        return (rng.choice(["ZRANGEBYLEX", "ZREVRANGEBYLEX"]), "lex", a, b, *lim())
+    return (rng.choice(["ZLEXCOUNT", "ZREMRANGEBYLEX"]), "lex", a, b)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_sequences(d: Pair, seed: int) -> None:
+    rng = random.Random(seed)
+    if seed % 2:
+        resp3(d)
+    for _ in range(8):
+        batch(d, *(_random_command(rng) for _ in range(60)))
+    for key in ("k1", "k2", "k3", "lex"):
+        d.check("ZRANGE", key, 0, -1, "WITHSCORES")
