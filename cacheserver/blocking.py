@@ -34,7 +34,7 @@ __all__ = ["Blocking", "Waiter", "parse_timeout"]
 class Waiter:
     """One blocked client: the keys it waits on and how to serve it."""
 
-    __slots__ = ("client", "db", "future", "keys", "serve", "timer", "timeout_reply")
+    __slots__ = ("client", "db", "future", "keys", "serve", "timeout_reply", "timer")
 
     def __init__(
         self,
@@ -130,37 +130,68 @@ class Blocking:
         return True
 
     def serve_ready(self) -> None:
-        """Offer every key signalled ready to its waiters, in arrival order."""
+        """Offer every key signalled ready to its waiters, in arrival order.
+
+        A waiter that cannot take from the key (blocked for another type, as
+        BZPOPMIN on a key that became a list) is skipped and keeps waiting, as
+        redis ``serveClientsBlockedOnListKey``; the walk stops once the key
+        is gone (emptied by the waiters served)."""
         ready = self.server.keyspace.ready
         while ready:
             db, key = ready.pop(0)
             queue = db.blocked.get(key)
-            while queue:
-                w = queue[0]
+            i = 0
+            while queue is not None and i < len(queue):
+                w = queue[i]
                 if w.client.closed:
                     self._remove(w)
                     continue
                 reply = w.serve(db, key)
                 if reply is None:
-                    break  # the key cannot serve the first waiter: keep order
-                self._finish(w, reply)
-                queue = db.blocked.get(key)
+                    if key not in db.data:
+                        break
+                    i += 1
+                    continue
+                self._finish(w, reply)  # removes w from this queue
 
 
 def parse_timeout(arg: bytes) -> float:
-    """A blocking timeout in seconds (fractions allowed), as redis
-    ``getTimeoutFromObjectOrReply``; raises CommandError."""
+    """A blocking timeout in seconds (fractions allowed; 0 = forever), as redis 7.0
+    ``getTimeoutFromObjectOrReply``; raises CommandError.
+
+    Redis parses a long double, multiplies it by 1000 in long double and
+    rounds up to whole milliseconds (``ceill``): ``0.0001`` waits 1 ms, while
+    ``-0.0005`` becomes ``-0``, which means forever.  A product outside a C
+    long long converts to LLONG_MIN, so ``inf`` and ``1e300`` are "negative".
+    """
+    from cacheserver.commands.strings import parse_long_double
     from cacheserver.errors import CommandError
 
-    try:
-        text = arg.decode("ascii")
-        value = float(text)
-    except (UnicodeDecodeError, ValueError):
-        raise CommandError(b"ERR timeout is not a float or out of range") from None
-    if text.strip() != text or text.lower() in ("nan", "+nan", "-nan") or value != value:
+    value = parse_long_double(arg)
+    if value is None:
         raise CommandError(b"ERR timeout is not a float or out of range")
-    if value < 0:
+    n, q = value
+    # the exact product, rounded to a 64-bit significand (ties to even)
+    p = abs(n) * 1000
+    extra = p.bit_length() - 64
+    if extra > 0:
+        m, rest = p >> extra, p & ((1 << extra) - 1)
+        half = 1 << (extra - 1)
+        if rest > half or (rest == half and m & 1):
+            m += 1
+        p, q = m, q + extra
+    if q > 64:
+        ms = -(2**63)  # far beyond any long long
+    elif q >= 0:
+        ms = p << q
+    elif n >= 0:
+        ms = -((-p) >> -q)  # ceil
+    else:
+        ms = p >> -q  # floor of the magnitude: ceil of the negative value
+    if n < 0:
+        ms = -ms
+    if not -(2**63) <= ms < 2**63:
+        ms = -(2**63)
+    if ms < 0:
         raise CommandError(b"ERR timeout is negative")
-    if value == float("inf") or value * 1000 > 2**63 - 1:
-        raise CommandError(b"ERR timeout is out of range")
-    return value
+    return ms / 1000

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cacheserver.commands import connection, hashes, keys, server, sets, strings, zsets
+from cacheserver.commands import connection, hashes, keys, lists, server, sets, strings, zsets
 from cacheserver.commands.table import Table
 
-FAMILIES = (connection, strings, keys, server, sets, zsets, hashes)
+FAMILIES = (connection, strings, keys, server, sets, zsets, hashes, lists)
 
 
 def build_table() -> Table:
