@@ -6,11 +6,12 @@ each None unless the hash needs it.  Fields keep insertion order, as a Redis
 listpack does, so small hashes reply in Redis's order byte for byte.
 
 Encoding: Redis 7.0 keeps a hash as a ``listpack`` while it has at most
-``hash-max-listpack-entries`` (128) fields and no field or value (nor any
-argument of the write that adds them) longer than ``hash-max-listpack-value``
-(64), and turns it into a ``hashtable`` for good on the first write that
-breaks a rule.  ``Hash.big`` records that one-way switch; a listpack hash with
-field TTLs reports ``listpackex`` (Redis 7.4).  HSCAN returns a listpack hash
+``hash-max-listpack-entries`` fields and no field or value (nor any argument
+of the write that adds them) longer than ``hash-max-listpack-value`` (64), and
+turns it into a ``hashtable`` for good on the first write that breaks a rule.
+The entries limit is redis-server's built-in default, 512 (the sample
+redis.conf sets 128).  ``Hash.big`` records that one-way switch; a listpack
+hash with field TTLs reports ``listpackex`` (Redis 7.4).  HSCAN returns a listpack hash
 whole in one reply, whatever the cursor, as Redis does.
 
 Field TTL: a hash with at least one field deadline carries a ``FieldTtl``
@@ -80,8 +81,9 @@ if TYPE_CHECKING:
 
 LLONG_MIN, LLONG_MAX = -(2**63), 2**63 - 1
 
-# hash-max-listpack-entries and hash-max-listpack-value, Redis's defaults
-MAX_LISTPACK_ENTRIES = 128
+# hash-max-listpack-entries and hash-max-listpack-value as redis-server has them
+# without a config file (config.c defaults; the sample redis.conf says 128 entries)
+MAX_LISTPACK_ENTRIES = 512
 MAX_LISTPACK_VALUE = 64
 # Redis 7.4 caps field deadlines at 2**46 - 1 ms (HFE_MAX_ABS_TIME_MSEC)
 MAX_FIELD_DEADLINE = 0xFFFFFFFFFFFF >> 2
