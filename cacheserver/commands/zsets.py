@@ -252,15 +252,31 @@ def _timeout(c: Client, arg: bytes) -> float:
 def _pairs_reply(pairs: list[tuple[float, bytes]], withscores: bool, resp3: bool) -> bytes:
     """Members in order, with scores: flat in RESP2, ``[member, score]`` pairs
     in RESP3 (redis ``zrangeResultBeginClient``).  ``%.17g`` is what
-    ``encode_double`` prints, inf and -inf included."""
+    ``encode_double`` prints, inf and -inf included; each element is built by
+    one formatting operation (this is ZRANGE's hot path)."""
     n = len(pairs)
     if not withscores:
-        return array_header(n) + b"".join([bulk(m) for _, m in pairs])
+        if not n:
+            return EMPTY_ARRAY
+        hdr = _BULK_HDR
+        try:
+            return array_header(n) + b"\r\n".join([hdr[len(m)] + m for _, m in pairs]) + b"\r\n"
+        except IndexError:  # a member of 4 KB or more
+            return array_header(n) + b"".join([bulk(m) for _, m in pairs])
     if resp3:
         return array_header(n) + b"".join(
-            [PAIR + bulk(m) + b",%.17g\r\n" % s for s, m in pairs]
+            [b"*2\r\n$%d\r\n%s\r\n,%.17g\r\n" % (len(m), m, s) for s, m in pairs]
         )
-    return array_header(2 * n) + b"".join([bulk(m) + bulk(b"%.17g" % s) for s, m in pairs])
+    return array_header(2 * n) + b"".join(
+        [
+            b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(m), m, len(t), t)
+            for s, m in pairs
+            for t in (b"%.17g" % s,)
+        ]
+    )
+
+
+_BULK_HDR = [b"$%d\r\n" % i for i in range(4096)]
 
 
 def _nil_array(c: Client) -> bytes:
