@@ -612,3 +612,25 @@ def test_command_info_metadata(d: Pair) -> None:
         assert (o[b"since"], o[b"group"]) == (r[b"since"], r[b"group"]), name
     for args in (("HSET", "k", "f", "v"), ("HGETALL", "k"), ("HSCAN", "k", "0")):
         d.check("COMMAND", "GETKEYS", *args)
+
+
+def test_nul_bytes_in_options_and_numbers(d: Pair) -> None:
+    # Redis compares option words as C strings (up to a NUL) but parses numbers whole
+    d.check("HSET", "k", "a", "1", "b", "2", "c", b"1.5\x00", "d", b"5\x00")
+    batch(
+        d,
+        ("HSCAN", "k", "0", b"COUNT\x00x", "5"),
+        ("HSCAN", "k", "0", b"MATCH\x00", "a"),
+        ("HSCAN", "k", "0", b"\x00", "a"),
+        ("HRANDFIELD", "k", "4", b"WITHVALUES\x00j"),
+        ("HRANDFIELD", "k", "2", b"\x00"),
+        ("HRANDFIELD", "k", b"2\x00"),
+        ("HINCRBY", "k", "a", b"1\x00"),
+        ("HINCRBYFLOAT", "k", "a", b"1\x00"),
+        ("HINCRBYFLOAT", "k", "c", "1"),
+        ("HINCRBY", "k", "d", "1"),
+        ("HSCAN", "k", b"0\x00"),
+        ("HSCAN", "k", b"5\x00x"),
+        ("HSCAN", "k", b"\x005"),
+        ("HSCAN", "k", b"99999999999999999999\x00"),
+    )

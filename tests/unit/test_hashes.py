@@ -320,7 +320,7 @@ def test_hrandfield_shapes(h: Harness) -> None:
     assert call(h, "HRANDFIELD", "k", "3") == [b"a", b"b", b"c"]
     assert call(h, "HRANDFIELD", "k", "99", "WITHVALUES") == [b"a", b"1", b"b", b"2", b"c", b"3"]
     two = call(h, "HRANDFIELD", "k", "2", "withvalues")
-    assert len(two) == 4 and two[0] < two[2]  # distinct, in listpack order
+    assert len(two) == 4 and two[0] != two[2]  # distinct
     assert (
         dict(zip(two[::2], two[1::2], strict=True)).items()
         <= {b"a": b"1", b"b": b"2", b"c": b"3"}.items()
