@@ -100,11 +100,13 @@ PAIR = b"*2\r\n"
 
 # -- numbers ------------------------------------------------------------------
 
-_DEC = re.compile(rb"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
-_HEX = re.compile(rb"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?\Z")
+# glibc strtod's syntax; group 1 is the mantissa, nonzero when a zero result underflowed
+_DEC = re.compile(rb"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+_HEX = re.compile(
+    rb"[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?\Z"
+)
 _INF_TEXT = re.compile(rb"[+-]?(?:inf|infinity)\Z", re.IGNORECASE)
-_DEC_NONZERO = re.compile(rb"[1-9]")
-_HEX_NONZERO = re.compile(rb"[1-9a-fA-F]")
+_NONZERO_DIGIT = re.compile(rb"[1-9a-fA-F]")
 _C_SPACE = b" \t\n\x0b\x0c\r"
 _INF = math.inf
 
@@ -113,24 +115,19 @@ def _strtod(s: bytes) -> tuple[float, bool] | None:
     """glibc ``strtod`` over all of ``s`` (no leading spaces): (value, ERANGE),
     ERANGE meaning overflow to +-inf or underflow to zero; None when ``s`` is
     not one number (or is a NaN)."""
-    if _DEC.match(s) is not None:
+    m = _DEC.match(s)
+    if m is not None:
         v = float(s)
         if v == _INF or v == -_INF:
             return v, True
-        if v == 0.0:
-            mantissa = s.split(b"e", 1)[0].split(b"E", 1)[0]
-            return v, _DEC_NONZERO.search(mantissa) is not None
-        return v, False
-    if _HEX.match(s) is not None:
+        return v, v == 0.0 and _NONZERO_DIGIT.search(m.group(1)) is not None
+    m = _HEX.match(s)
+    if m is not None:
         try:
             v = float.fromhex(s.decode("ascii"))
         except OverflowError:
             return (-_INF if s[:1] == b"-" else _INF), True
-        if v == 0.0:
-            mantissa = s[s.index(b"x") + 1 if b"x" in s else s.index(b"X") + 1 :]
-            mantissa = re.split(rb"[pP]", mantissa, maxsplit=1)[0]
-            return v, _HEX_NONZERO.search(mantissa) is not None
-        return v, False
+        return v, v == 0.0 and _NONZERO_DIGIT.search(m.group(1)) is not None
     if _INF_TEXT.match(s) is not None:
         return (-_INF if s[:1] == b"-" else _INF), False
     return None
