@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.commands.keys import parse_cursor
+from cacheserver.commands.sets import RAND_MAX_BYTES, RAND_MAX_COUNT, RAND_TOO_BIG
 from cacheserver.commands.strings import c_option, parse_long_double
 from cacheserver.commands.table import (
     BLOCKING,
@@ -86,14 +87,6 @@ RAND_WITHSCORES_RANGE = b"ERR value is out of range"
 TIMEOUT_NOT_FLOAT = b"ERR timeout is not a float or out of range"
 TIMEOUT_NEGATIVE = b"ERR timeout is negative"
 
-# Redis builds a ZRANDMEMBER reply of any size for a negative count (a huge
-# count exhausts its memory); these bound the reply here instead.
-RAND_MAX_COUNT = 1_000_000
-RAND_MAX_BYTES = 256 * 1024 * 1024
-RAND_TOO_BIG = b"ERR count is too large: a reply holds at most %d elements and %d bytes" % (
-    RAND_MAX_COUNT,
-    RAND_MAX_BYTES,
-)
 
 EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
 PAIR = b"*2\r\n"
@@ -973,7 +966,9 @@ def zrandmember(c: Client, argv: list[bytes]) -> bytes:
         return EMPTY_ARRAY
     size = len(zs)
     if count < 0 or count == 1:
-        # draws with repeats, in random order
+        # draws with repeats, in random order; Redis builds a reply of any size
+        # (a huge count exhausts its memory), here the random-draw commands
+        # share one bound
         count = -count if count < 0 else 1
         if count > RAND_MAX_COUNT:
             raise CommandError(RAND_TOO_BIG)
@@ -1233,7 +1228,8 @@ def zscan(c: Client, argv: list[bytes]) -> bytes:
 
     Complexity: O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.
     """
-    cursor = parse_cursor(argv[2])
+    # strtoul reads a C string: Redis takes the cursor up to a NUL byte
+    cursor = parse_cursor(argv[2].split(b"\0", 1)[0])
     zs = c.db.get_typed(argv[1], c.now, ZSet)
     if zs is None:
         return EMPTY_SCAN

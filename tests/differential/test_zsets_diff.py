@@ -878,6 +878,13 @@ def test_zscan_listpack(d: Pair) -> None:
         ("ZSCAN", "k", "x"),
         ("ZSCAN", "k", "-1"),
         ("ZSCAN", "k", "18446744073709551616"),
+        ("ZSCAN", "k", "0\x00x"),
+        ("ZSCAN", "k", "\x00"),
+        ("ZSCAN", "k", " 0"),
+        ("ZSCAN", "k", "+0"),
+        ("ZSCAN", "k", 0, "COUNT", "5\x00"),
+        ("ZSCAN", "k", 0, "MATCH", "a\x00b"),
+        ("ZSCAN", "k", 0, "match\x00x", "a*", "count\x00", 3),
         ("ZSCAN", "nokey", 0),
         ("ZSCAN", "nokey", 0, "FOO"),
         ("ZSCAN", "nokey", "x"),
@@ -1192,7 +1199,7 @@ def _random_command(rng: random.Random) -> tuple[bytes | str | int, ...]:
         return ("ZMPOP", 2, key, rng.choice(keys), rng.choice(["MIN", "MAX"]), "COUNT", rng.randrange(1, 4))
     if r == 19:
         op = rng.choice(["ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"])
-        srcs = rng.sample(keys + ["nokey"], rng.randrange(1, 4))
+        srcs = rng.sample([*keys, "nokey"], rng.randrange(1, 4))
         extra: tuple[bytes | str | int, ...] = ()
         if op != "ZDIFFSTORE" and rng.random() < 0.5:
             extra = ("WEIGHTS", *(rng.choice(["1", "2", "-1", "0", "0.5", "inf"]) for _ in srcs))
