@@ -1242,3 +1242,33 @@ def test_random_sequences(d: Pair, seed: int) -> None:
         batch(d, *(_random_command(rng) for _ in range(60)))
     for key in ("k1", "k2", "k3", "lex"):
         d.check("ZRANGE", key, 0, -1, "WITHSCORES")
+
+
+def test_nul_bytes_in_arguments(d: Pair) -> None:
+    """Redis matches option words as C strings (up to a NUL) but reads numbers
+    over their whole length."""
+    both_protocols(
+        d,
+        ("ZADD", "k", 1, "a", 2, "b"),
+        ("ZADD", "k", "xx\x00y", "ch\x00", 3, "a"),
+        ("ZADD", "k", "1\x00", "c"),
+        ("ZINCRBY", "k", "1\x00", "a"),
+        ("ZRANDMEMBER", "k", 5, "withscores\x00x"),
+        ("ZRANDMEMBER", "k", "5\x00"),
+        ("ZRANGE", "k", "0\x00", 1),
+        ("ZRANGE", "k", 0, 1, "withscores\x00"),
+        ("ZRANGEBYSCORE", "k", "-inf", "+inf", "limit\x00", 0, 1),
+        ("ZRANGEBYSCORE", "k", "-inf", "+inf", "LIMIT", "0\x00", 1),
+        ("ZUNION", 1, "k", "WEIGHTS", "1\x00"),
+        ("ZUNION", 1, "k", "weights\x00", 2, "aggregate\x00", "max\x00", "withscores\x00"),
+        ("ZUNION", "1\x00", "k"),
+        ("ZINTERCARD", 1, "k", "limit\x00", 1),
+        ("ZINTERCARD", 1, "k", "LIMIT", "1\x00"),
+        ("ZMPOP", 1, "k", "max", "count\x00", 1),
+        ("ZMPOP", 1, "k", "max", "COUNT", "1\x00"),
+        ("ZPOPMIN", "k", "1\x00"),
+        ("BZPOPMIN", "k", "1\x00"),
+        ("BZMPOP", "0\x00", 1, "k", "MIN"),
+        ("ZREMRANGEBYRANK", "k", "0\x00", 0),
+        ("ZRANGE", "k", 0, -1, "WITHSCORES"),
+    )
