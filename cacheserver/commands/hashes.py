@@ -286,8 +286,8 @@ def _set_deadline(db: Database, key: bytes, h: Hash, field: bytes, when: int) ->
     heap = t.heap
     heapq.heappush(heap, (when, field))
     if len(heap) > 2 * len(t.when) + 32:  # stale entries piled up
-        t.heap = [(w, f) for f, w in t.when.items()]
-        heapq.heapify(t.heap)
+        heap[:] = [(w, f) for f, w in t.when.items()]
+        heapq.heapify(heap)
     if t.sched is None or when < t.sched:
         t.index.schedule(t, when)
 
@@ -361,8 +361,10 @@ class FieldExpiry:
             self.lost[id(h)] = (t.ref, 0)
 
     def _rebuild(self) -> None:
+        """Drop stale and dead entries (in place: a running cycle holds the list)."""
+        heap = self.heap
         keep = []
-        for entry in self.heap:
+        for entry in heap:
             h = entry[2]()
             if (
                 h is not None
@@ -371,9 +373,9 @@ class FieldExpiry:
                 and t.ref is entry[2]
             ):
                 keep.append(entry)
-        heapq.heapify(keep)
-        self.heap = keep
-        self.live = len(keep)
+        heap[:] = keep
+        heapq.heapify(heap)
+        self.live = len(heap)
         self.dead = 0
 
     def expire_due(self, db: Database, now: int, deadline: float) -> int:
@@ -383,11 +385,17 @@ class FieldExpiry:
         if deadline == self.last:
             return 0
         self.last = deadline
+        if self.dead > 1024 and 2 * self.dead > len(self.heap):
+            self._rebuild()  # hashes freed (FLUSHALL, DEL): drop their entries at once
         heap = self.heap
         pop = heapq.heappop
         clock = time.perf_counter
         done = 0
+        steps = 0
         while heap and heap[0][0] <= now:
+            steps += 1
+            if not steps & 255 and clock() > deadline:
+                break  # a long run of stale entries also yields to the budget
             when, _, ref = pop(heap)
             h = ref()
             if h is None:
@@ -407,10 +415,8 @@ class FieldExpiry:
                 self.schedule(t, t.next_deadline())
             if clock() > deadline:
                 break
-        if self.lost and clock() <= deadline:
+        if self.lost:  # at least one slice per cycle, so the search always moves on
             self._find_lost(deadline)
-        if self.dead > 1024 and 2 * self.dead > len(heap):
-            self._rebuild()
         return done
 
     def _find_lost(self, deadline: float) -> None:

@@ -758,6 +758,52 @@ def test_field_ttl_survives_rename_and_the_cycle_finds_it(h: Harness, clock: Clo
     assert h.run("EXISTS", "k2") == b":0\r\n"
 
 
+def test_a_command_on_a_moved_hash_tells_the_index_its_new_name(h: Harness, clock: Clock) -> None:
+    h.run("HSET", "k", "a", "1", "b", "2")
+    h.run("HPEXPIRE", "k", "10", "FIELDS", "1", "a")
+    h.run("RENAME", "k", "r")
+    cycle(h, T0 + 5)  # nothing due yet: the index still thinks "k"
+    assert h.run("HLEN", "r") == b":2\r\n"  # a lookup records the address
+    fx = db(h).field_expiry
+    assert isinstance(fx, FieldExpiry)
+    assert cycle(h, T0 + 10) == 1  # found at once, no search
+    assert not fx.lost and fx.search is None
+    assert list(value(h, b"r")) == [b"b"]
+
+
+def test_the_search_for_a_moved_hash_is_sliced_by_the_budget(h: Harness, clock: Clock) -> None:
+    d = db(h)
+    for i in range(20_000):
+        d.add(b"s%d" % i, b"v")
+    h.run("HSET", "k", "a", "1", "b", "2")
+    h.run("HPEXPIRE", "k", "10", "FIELDS", "1", "a")
+    h.run("RENAME", "k", "zz")
+    fx = d.field_expiry
+    assert isinstance(fx, FieldExpiry)
+    cycle(h, T0 + 10, 0.0)  # finds it gone from "k"; one slice of the search
+    assert fx.search is not None and fx.lost
+    for _ in range(100):
+        cycle(h, T0 + 10, 0.0)
+        if b"a" not in value(h, b"zz"):
+            break
+    assert list(value(h, b"zz")) == [b"b"]
+    assert not fx.lost and fx.search is None
+
+
+def test_a_hash_held_outside_any_database_is_given_up(h: Harness, clock: Clock) -> None:
+    h.run("HSET", "k", "a", "1")
+    h.run("HPEXPIRE", "k", "10", "FIELDS", "1", "a")
+    held = value(h, b"k")  # alive, but in no database once deleted
+    h.run("DEL", "k")
+    fx = db(h).field_expiry
+    assert isinstance(fx, FieldExpiry)
+    cycle(h, T0 + 10)  # lost, searched for in vain
+    cycle(h, T0 + 10)  # a second pass, in vain: given up
+    assert not fx.lost and fx.search is None
+    assert cycle(h, T0 + 10) == 0
+    assert list(held) == [b"a"]
+
+
 def test_field_ttl_survives_move(h: Harness, clock: Clock) -> None:
     h.run("HSET", "k", "a", "1", "b", "2")
     h.run("HPEXPIRE", "k", "10", "FIELDS", "1", "a")
