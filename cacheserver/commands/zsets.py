@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from cacheserver.commands.keys import parse_cursor
 from cacheserver.commands.sets import RAND_MAX_BYTES, RAND_MAX_COUNT, RAND_TOO_BIG
-from cacheserver.commands.strings import c_option, parse_long_double
+from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import (
     BLOCKING,
     DENYOOM,
@@ -84,8 +84,6 @@ WEIGHT_NOT_FLOAT = b"ERR weight value is not a float"
 LIMIT_NEGATIVE = b"ERR LIMIT can't be negative"
 RAND_RANGE = b"ERR value is out of range, value must between -%d and %d" % (LLONG_MAX, LLONG_MAX)
 RAND_WITHSCORES_RANGE = b"ERR value is out of range"
-TIMEOUT_NOT_FLOAT = b"ERR timeout is not a float or out of range"
-TIMEOUT_NEGATIVE = b"ERR timeout is negative"
 
 
 EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
@@ -203,37 +201,17 @@ def _long(arg: bytes, msg: bytes = NOT_INTEGER) -> int:
 
 
 def _timeout(c: Client, arg: bytes) -> float:
-    """A blocking timeout in seconds, 0 for none, as Redis 7.0's
-    ``getTimeoutFromObjectOrReply``: a C long double (``string2ld``) times
-    1000 in long double arithmetic, rounded up to whole milliseconds; a
-    product past the C ``long long`` range converts to LLONG_MIN, hence
-    "negative".  A deadline beyond ``LLONG_MAX`` wraps in Redis and never
-    fires; here it is no timeout at all."""
-    v = parse_long_double(arg)
-    if v is None:
-        raise CommandError(TIMEOUT_NOT_FLOAT)
-    n, q = v
-    if n == 0:
+    """A blocking timeout in seconds, 0 for none (``blocking.parse_timeout``:
+    Redis 7.0's rounding and errors).  A deadline past ``LLONG_MAX`` wraps in
+    Redis and never fires; here any wait beyond a century is no timeout."""
+    # imported here: cacheserver.blocking imports the connection, which
+    # imports the command table, which imports this module
+    from cacheserver.blocking import parse_timeout
+
+    seconds = parse_timeout(arg)
+    if seconds * 1000 > min(LLONG_MAX - c.now, 2**42):
         return 0.0
-    if q >= 64:  # |value| >= 2**64, or inf
-        raise CommandError(TIMEOUT_NEGATIVE)
-    m = abs(n) * 1000
-    extra = m.bit_length() - 64  # the x87 product keeps 64 significant bits
-    if extra > 0:
-        m, r = divmod(m, 1 << extra)
-        half = 1 << (extra - 1)
-        if r > half or (r == half and m & 1):
-            m += 1
-        q += extra
-    if n > 0:
-        ms = m << q if q >= 0 else -((-m) >> -q)  # ceil
-    else:
-        ms = -(m << q if q >= 0 else m >> -q)  # ceil of a negative: toward zero
-    if ms < 0 or ms > LLONG_MAX:
-        raise CommandError(TIMEOUT_NEGATIVE)
-    if ms > LLONG_MAX - c.now or ms > 2**42:  # wraps in Redis / beyond a century
-        return 0.0
-    return ms / 1000
+    return seconds
 
 
 # -- replies ------------------------------------------------------------------
