@@ -589,8 +589,12 @@ def _store(c: Client, dst: bytes, zs: ZSet | None) -> bytes:
     if zs is None:
         db.delete(dst)
         return ZERO
+    # Redis 7.0 signals blocked clients when the key is created (dbAdd), not
+    # when it replaces a value (dbOverwrite: a waiter on a string key stays)
+    created = db.lookup(dst, c.now) is None
     db.set(dst, zs)
-    db.signal_ready(dst)
+    if created:
+        db.signal_ready(dst)
     return integer(len(zs))
 
 

@@ -1042,6 +1042,19 @@ def test_blocked_on_several_keys_and_store_destinations(d: Pair, clients: Callab
     d.check("ZRANGE", "k4", 0, -1, "WITHSCORES")
 
 
+def test_store_over_another_type_does_not_serve(d: Pair, clients: Callable[[], Pair]) -> None:
+    """Redis 7.0 signals waiters when a key is created, not when a STORE
+    replaces a value of another type."""
+    a = clients()
+    send(a, "BZPOPMIN", "k", "0.2")
+    wait_blocked(d, 1)
+    d.check("SET", "k", "x")
+    d.check("ZADD", "src", 1, "a")
+    d.check("ZUNIONSTORE", "k", 1, "src")
+    assert same_reply(a) == b"*-1\r\n"
+    d.check("ZRANGE", "k", 0, -1)
+
+
 def test_key_of_another_type_keeps_waiting(d: Pair, clients: Callable[[], Pair]) -> None:
     a = clients()
     send(a, "BZPOPMIN", "k", 0)
