@@ -43,7 +43,6 @@ from cacheserver.errors import (
     wrong_arity,
 )
 from protocol.resp import (
-    CRLF,
     EMPTY_ARRAY,
     NEG_ONE,
     NIL3,
@@ -133,13 +132,7 @@ def _nil_array(c: Client) -> bytes:
 
 def _bulks(items: Iterable[bytes], n: int) -> bytes:
     """An array of ``n`` bulk strings."""
-    parts = [array_header(n)]
-    append = parts.append
-    for v in items:
-        append(b"$%d\r\n" % len(v))
-        append(v)
-        append(CRLF)
-    return b"".join(parts)
+    return array_header(n) + b"".join(map(bulk, items))
 
 
 def _span(n: int, start: int, end: int) -> tuple[int, int] | None:
@@ -176,8 +169,20 @@ def _pop_many(lst: List, left: bool, n: int) -> list[bytes]:
         out = list(lst) if left else list(reversed(lst))
         lst.clear()
         return out
-    pop = lst.popleft if left else lst.pop
-    return [pop() for _ in range(n)]
+    if n * 4 < len(lst):  # a few: pop them one by one
+        pop = lst.popleft if left else lst.pop
+        return [pop() for _ in range(n)]
+    # many: copy both parts in C rather than loop in Python
+    size = len(lst)
+    if left:
+        out = list(islice(lst, n))
+        rest = list(islice(lst, n, None))
+    else:
+        out = list(islice(reversed(lst), n))
+        rest = list(islice(lst, size - n))
+    lst.clear()
+    lst.extend(rest)
+    return out
 
 
 def _pushed(db: Database, key: bytes, lst: List | None, value: bytes, left: bool) -> None:
