@@ -182,7 +182,6 @@ class RespReader:
         "_bulk_len",
         "_chunks",
         "_count",
-        "fast",
         "_fast_ok",
         "_fed",
         "_handback",
@@ -194,6 +193,7 @@ class RespReader:
         "_off",
         "_pos",
         "_verify",
+        "fast",
     )
 
     def __init__(

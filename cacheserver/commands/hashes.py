@@ -45,7 +45,7 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
-from cacheserver.commands.keys import parse_cursor
+from cacheserver.commands.keys import parse_cursor, parse_scan_options
 from cacheserver.commands.sets import RAND_MAX_BYTES, RAND_MAX_COUNT, RAND_TOO_BIG
 from cacheserver.commands.strings import (
     NAN_OR_INF,
@@ -894,48 +894,17 @@ def _mean_reply_size(h: Hash, withvalues: bool) -> float:
     return total / len(draws) + 8  # "$<len>\r\n...\r\n"
 
 
-def _hscan_options(argv: list[bytes], i: int) -> tuple[int, bytes | None, bool]:
-    """``[MATCH pattern] [COUNT count] [NOVALUES]`` as redis ``scanGenericCommand``
-    parses them for a hash: (count, pattern or None for no filter, novalues)."""
-    count = 10
-    pattern: bytes | None = None
-    novalues = False
-    n = len(argv)
-    while i < n:
-        opt = c_option(argv[i])
-        if opt == b"novalues":  # Redis 7.4
-            novalues = True
-            i += 1
-            continue
-        if i + 1 >= n:
-            raise CommandError(SYNTAX)
-        arg = argv[i + 1]
-        if opt == b"count":
-            v = string2ll(arg)
-            if v is None:
-                raise CommandError(NOT_INTEGER)
-            if v < 1:
-                raise CommandError(SYNTAX)
-            count = v
-        elif opt == b"match":
-            pattern = None if arg == b"*" else arg
-        else:
-            raise CommandError(SYNTAX)
-        i += 2
-    return count, pattern, novalues
-
-
 def hscan(c: Client, argv: list[bytes]) -> bytes:
     """HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES] -> [cursor, [field value ...]]
 
     Complexity: O(1) for every call. O(N) for a complete iteration.
     """
-    # strtoul reads a C string: Redis takes the cursor up to a NUL byte
-    cursor = parse_cursor(argv[2].split(b"\0", 1)[0])
+    cursor = parse_cursor(argv[2])
     h = _read(c, argv[1])
     if h is None:
         return EMPTY_SCAN
-    count, pattern, novalues = _hscan_options(argv, 3)
+    opts = parse_scan_options(argv, 3, allow_novalues=True)
+    count, pattern, novalues = opts.count, opts.pattern, opts.novalues
     batch: Iterable[bytes]
     if not h.big:
         # Redis returns a whole listpack in one reply, in order, whatever the cursor

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.commands.connection import help_reply
+from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import DENYOOM, FAST, LOADING, READONLY, STALE, WRITE, Command
 from cacheserver.errors import DB_INDEX, NO_SUCH_KEY, NOT_INTEGER, SYNTAX, CommandError
 from cacheserver.glob import compile_regex
@@ -242,8 +243,10 @@ _CURSOR = re.compile(rb"[+-]?[0-9]+\Z")
 
 
 def parse_cursor(arg: bytes) -> int:
-    """A SCAN cursor as redis ``parseScanCursorOrReply`` (``strtoul``: a sign is
-    allowed, ``-1`` wraps, ``""`` is 0, no leading space, no overflow)."""
+    """A SCAN cursor as redis ``parseScanCursorOrReply`` (``strtoul`` on a C
+    string: read up to a NUL byte, a sign is allowed, ``-1`` wraps, ``""`` is 0,
+    no leading space, no overflow)."""
+    arg = arg.split(b"\0", 1)[0]
     if not arg:
         return 0
     if _CURSOR.match(arg) is None:
@@ -254,15 +257,32 @@ def parse_cursor(arg: bytes) -> int:
     return n & ULONG_MAX
 
 
-def scan(c: Client, argv: list[bytes]) -> bytes:
-    """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] -> [cursor, [key ...]]"""
-    cursor = parse_cursor(argv[1])
-    count = 10
-    pattern: bytes | None = None
-    typ: bytes | None = None
-    i, n = 2, len(argv)
+class ScanOptions:
+    """``[MATCH pattern] [COUNT count] [TYPE type] [NOVALUES]`` as redis
+    ``scanGenericCommand`` parses them; ``pattern`` None means no filter."""
+
+    __slots__ = ("count", "novalues", "pattern", "type")
+
+    def __init__(self) -> None:
+        self.count = 10
+        self.pattern: bytes | None = None
+        self.type: bytes | None = None
+        self.novalues = False
+
+
+def parse_scan_options(
+    argv: list[bytes], i: int, *, allow_type: bool = False, allow_novalues: bool = False
+) -> ScanOptions:
+    """Options of SCAN (``allow_type``), HSCAN (``allow_novalues``, Redis 7.4),
+    SSCAN and ZSCAN, from ``argv[i]`` on; option words compared as C strings."""
+    opts = ScanOptions()
+    n = len(argv)
     while i < n:
-        opt = argv[i].lower()
+        opt = c_option(argv[i])
+        if opt == b"novalues" and allow_novalues:
+            opts.novalues = True
+            i += 1
+            continue
         if i + 1 >= n:
             raise CommandError(SYNTAX)
         arg = argv[i + 1]
@@ -272,14 +292,22 @@ def scan(c: Client, argv: list[bytes]) -> bytes:
                 raise CommandError(NOT_INTEGER)
             if v < 1:
                 raise CommandError(SYNTAX)
-            count = v
+            opts.count = v
         elif opt == b"match":
-            pattern = None if arg == b"*" else arg  # "*" is no filter at all
-        elif opt == b"type":
-            typ = arg.lower()
+            opts.pattern = None if arg == b"*" else arg  # "*" is no filter at all
+        elif opt == b"type" and allow_type:
+            opts.type = arg.lower()
         else:
             raise CommandError(SYNTAX)
         i += 2
+    return opts
+
+
+def scan(c: Client, argv: list[bytes]) -> bytes:
+    """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] -> [cursor, [key ...]]"""
+    cursor = parse_cursor(argv[1])
+    opts = parse_scan_options(argv, 2, allow_type=True)
+    count, pattern, typ = opts.count, opts.pattern, opts.type
     db, now = c.db, c.now
     data = db.data
     nxt, batch = db.scans.scan(data, cursor, count)

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from cacheserver.commands.keys import parse_cursor
+from cacheserver.commands.keys import parse_cursor, parse_scan_options
 from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import DENYOOM, FAST, MOVABLE_KEYS, READONLY, WRITE, Command
 from cacheserver.errors import NOT_INTEGER, SYNTAX, CommandError, WrongType
@@ -671,32 +671,6 @@ def sdiffstore(c: Client, argv: list[bytes]) -> bytes:
     return _store(c, argv[1], stored)
 
 
-def _scan_options(argv: list[bytes], i: int) -> tuple[int, bytes | None]:
-    """``[MATCH pattern] [COUNT count]`` as redis ``scanGenericCommand`` parses
-    them for a collection (no TYPE): (count, pattern or None for no filter)."""
-    count = 10
-    pattern: bytes | None = None
-    n = len(argv)
-    while i < n:
-        opt = c_option(argv[i])
-        if i + 1 >= n:
-            raise CommandError(SYNTAX)
-        arg = argv[i + 1]
-        if opt == b"count":
-            v = string2ll(arg)
-            if v is None:
-                raise CommandError(NOT_INTEGER)
-            if v < 1:
-                raise CommandError(SYNTAX)
-            count = v
-        elif opt == b"match":
-            pattern = None if arg == b"*" else arg
-        else:
-            raise CommandError(SYNTAX)
-        i += 2
-    return count, pattern
-
-
 def sscan(c: Client, argv: list[bytes]) -> bytes:
     """SSCAN key cursor [MATCH pattern] [COUNT count] -> [cursor, [member ...]]
 
@@ -706,7 +680,8 @@ def sscan(c: Client, argv: list[bytes]) -> bytes:
     s = c.db.get_typed(argv[1], c.now, Set)
     if s is None:
         return EMPTY_SCAN
-    count, pattern = _scan_options(argv, 3)
+    opts = parse_scan_options(argv, 3)
+    count, pattern = opts.count, opts.pattern
     if not s.ht:
         # Redis returns a whole intset in one reply, in order, whatever the cursor
         nxt, batch = 0, sorted(s, key=int)

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from cacheserver.commands.keys import parse_cursor
+from cacheserver.commands.keys import parse_cursor, parse_scan_options
 from cacheserver.commands.sets import RAND_MAX_BYTES, RAND_MAX_COUNT, RAND_TOO_BIG
 from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import (
@@ -1179,43 +1179,17 @@ def zintercard(c: Client, argv: list[bytes]) -> bytes:
 # -- ZSCAN ----------------------------------------------------------------------
 
 
-def _scan_options(argv: list[bytes], i: int) -> tuple[int, bytes | None]:
-    """``[MATCH pattern] [COUNT count]`` as redis ``scanGenericCommand`` takes
-    them for a collection (no TYPE): (count, pattern or None for no filter)."""
-    count = 10
-    pattern: bytes | None = None
-    n = len(argv)
-    while i < n:
-        opt = c_option(argv[i])
-        if i + 1 >= n:
-            raise CommandError(SYNTAX)
-        arg = argv[i + 1]
-        if opt == b"count":
-            v = string2ll(arg)
-            if v is None:
-                raise CommandError(NOT_INTEGER)
-            if v < 1:
-                raise CommandError(SYNTAX)
-            count = v
-        elif opt == b"match":
-            pattern = None if arg == b"*" else arg
-        else:
-            raise CommandError(SYNTAX)
-        i += 2
-    return count, pattern
-
-
 def zscan(c: Client, argv: list[bytes]) -> bytes:
     """ZSCAN key cursor [MATCH pattern] [COUNT count] -> [cursor, [member, score, ...]]
 
     Complexity: O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.
     """
-    # strtoul reads a C string: Redis takes the cursor up to a NUL byte
-    cursor = parse_cursor(argv[2].split(b"\0", 1)[0])
+    cursor = parse_cursor(argv[2])
     zs = c.db.get_typed(argv[1], c.now, ZSet)
     if zs is None:
         return EMPTY_SCAN
-    count, pattern = _scan_options(argv, 3)
+    opts = parse_scan_options(argv, 3)
+    count, pattern = opts.count, opts.pattern
     if not zs.big:
         # Redis returns a whole listpack in one reply, in order, whatever the cursor
         nxt = 0
