@@ -317,7 +317,7 @@ class Client(asyncio.Protocol):
         return (
             f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} "
             f"name={self.name.decode(errors='replace')} age={int(now - self.created)} idle={idle} "
-            f"flags=N db={self.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free=0 "
+            f"flags={'b' if self.id in self.server.blocking.by_client else 'N'} db={self.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free=0 "
             f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "
             f"events=r cmd={self.last_cmd.decode(errors='replace')} user=default redir=-1 "
             f"resp={3 if self.resp3 else 2} lib-name={self.lib_name.decode(errors='replace')} "

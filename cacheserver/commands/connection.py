@@ -266,6 +266,26 @@ def _kill(c: Client, victim: Client) -> None:
         victim.close()
 
 
+def client_unblock(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT UNBLOCK client-id [TIMEOUT|ERROR] -> integer (1 if it was blocked)"""
+    cid = parse_int(argv[2])
+    error = False
+    if len(argv) == 4:
+        reason = argv[3].lower()
+        if reason not in (b"timeout", b"error"):
+            raise CommandError(b"ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+        error = reason == b"error"
+    blocking = c.server.blocking
+    waiter = blocking.by_client.get(cid)
+    if waiter is None:
+        return integer(0)
+    reply = b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" if error else waiter.timeout_reply
+    if error:
+        c.server.stats.count_error(b"UNBLOCKED")
+    blocking.unblock(waiter.client, reply)
+    return integer(1)
+
+
 def client_no_evict(c: Client, argv: list[bytes]) -> bytes:
     """CLIENT NO-EVICT ON|OFF -> +OK"""
     if argv[2].lower() not in (b"on", b"off"):
@@ -309,6 +329,8 @@ CLIENT_HELP = [
     b"    Set client meta attr. Options are:",
     b"    * LIB-NAME: the client lib name.",
     b"    * LIB-VER: the client lib version.",
+    b"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    b"    Unblock the specified blocked client.",
     b"NO-EVICT (ON|OFF)",
     b"    Protect current client connection from eviction.",
     b"HELP",
@@ -360,6 +382,7 @@ def make_commands() -> list[Command]:
                 Command(b"LIST", client_list, -2, ADMIN | NOSCRIPT | LOADING | STALE),
                 Command(b"KILL", client_kill, -3, ADMIN | NOSCRIPT | LOADING | STALE),
                 Command(b"NO-EVICT", client_no_evict, 3, ADMIN | NOSCRIPT | LOADING | STALE),
+                Command(b"UNBLOCK", client_unblock, -3, ADMIN | NOSCRIPT | LOADING | STALE, since="5.0.0"),
                 Command(b"HELP", client_help, 2, LOADING | STALE),
             ),
         ),

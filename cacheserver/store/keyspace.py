@@ -217,10 +217,13 @@ class Database:
         self.ks.dirty += 1
 
     def add(self, key: bytes, value: Value) -> None:
-        """Store a new key known to be absent (no TTL to drop)."""
+        """Store a new key known to be absent (no TTL to drop).  A new key may
+        serve blocked clients (a list arriving by RENAME, MOVE, COPY), as redis dbAdd."""
         self.data[key] = value
         self.access[key] = self.ks.lru_clock
         self.ks.dirty += 1
+        if self.blocked and key in self.blocked:
+            self.ks.ready.append((self, key))
 
     def delete(self, key: bytes) -> bool:
         if self.data.pop(key, None) is None:
@@ -260,6 +263,12 @@ class Database:
             a, b = getattr(self, name), getattr(other, name)
             setattr(self, name, b)
             setattr(other, name, a)
+        # clients blocked in either database may now find their keys (redis
+        # scanDatabaseForReadyKeys after SWAPDB)
+        for db in (self, other):
+            for key in db.blocked:
+                if key in db.data:
+                    db.ks.ready.append((db, key))
 
     # -- sampling, active expiry ---------------------------------------------
 

@@ -387,3 +387,72 @@ def test_asyncio_cancelled_waiter(srv: ServerThread, admin: redis.Redis) -> None
             await boss.aclose()
 
     asyncio.run(main())
+
+
+def test_client_unblock_and_flags(server: ServerThread) -> None:
+    waiter = RawClient(server.host, server.port)
+    admin = RawClient(server.host, server.port)
+    try:
+        wid = int(waiter.call("CLIENT", "ID")[1:-2])
+        waiter.send(encode("BLPOP", "unblock-me", "0"))
+        for _ in range(200):  # bounded wait until the server counts it blocked
+            if b"blocked_clients:1" in admin.call("INFO", "clients"):
+                break
+            time.sleep(0.01)
+        listing = admin.call("CLIENT", "LIST", "ID", str(wid))
+        assert b" flags=b " in listing
+        assert admin.call("CLIENT", "UNBLOCK", str(wid), "TIMEOUT") == b":1\r\n"
+        assert waiter.reply() == b"*-1\r\n"
+        assert admin.call("CLIENT", "UNBLOCK", str(wid)) == b":0\r\n"
+        waiter.send(encode("BLPOP", "unblock-me", "0"))
+        for _ in range(200):
+            if b"blocked_clients:1" in admin.call("INFO", "clients"):
+                break
+            time.sleep(0.01)
+        assert admin.call("CLIENT", "UNBLOCK", str(wid), "ERROR") == b":1\r\n"
+        assert waiter.reply() == b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+        assert admin.call("CLIENT", "UNBLOCK", str(wid), "BAD") == (
+            b"-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n"
+        )
+        assert waiter.call("PING") == b"+PONG\r\n"
+    finally:
+        waiter.close()
+        admin.close()
+
+
+def test_rename_serves_a_waiter(server: ServerThread) -> None:
+    waiter = RawClient(server.host, server.port)
+    admin = RawClient(server.host, server.port)
+    try:
+        admin.call("DEL", "target", "source")
+        waiter.send(encode("BLPOP", "target", "0"))
+        for _ in range(200):
+            if b"blocked_clients:1" in admin.call("INFO", "clients"):
+                break
+            time.sleep(0.01)
+        assert admin.call("RPUSH", "source", "a", "b") == b":2\r\n"
+        assert admin.call("RENAME", "source", "target") == b"+OK\r\n"
+        assert waiter.reply() == b"*2\r\n$6\r\ntarget\r\n$1\r\na\r\n"
+        assert admin.call("LRANGE", "target", "0", "-1") == b"*1\r\n$1\r\nb\r\n"
+    finally:
+        waiter.close()
+        admin.close()
+
+
+def test_swapdb_serves_a_waiter(server: ServerThread) -> None:
+    waiter = RawClient(server.host, server.port)
+    admin = RawClient(server.host, server.port)
+    try:
+        admin.call("FLUSHALL")
+        waiter.send(encode("BLPOP", "swapped", "0"))
+        for _ in range(200):
+            if b"blocked_clients:1" in admin.call("INFO", "clients"):
+                break
+            time.sleep(0.01)
+        assert admin.call("SELECT", "1") == b"+OK\r\n"
+        assert admin.call("RPUSH", "swapped", "x") == b":1\r\n"
+        assert admin.call("SWAPDB", "0", "1") == b"+OK\r\n"
+        assert waiter.reply() == b"*2\r\n$7\r\nswapped\r\n$1\r\nx\r\n"
+    finally:
+        waiter.close()
+        admin.close()
