@@ -533,7 +533,8 @@ ONE = b":1\r\n"
 NEG_ONE = b":-1\r\n"
 NEG_TWO = b":-2\r\n"
 
-_BULK_HDR = [b"$%d\r\n" % i for i in range(4096)]
+# "$<n>\r\n" for n < 4096, shared by encoders that build many bulks at once
+BULK_HDR = [b"$%d\r\n" % i for i in range(4096)]
 _ARRAY_HDR = [b"*%d\r\n" % i for i in range(1024)]
 _INT = [b":%d\r\n" % i for i in range(1024)]
 
@@ -542,7 +543,7 @@ def bulk(v: bytes | bytearray) -> bytes:
     """``$<len>\\r\\n<bytes>\\r\\n``"""
     n = len(v)
     if n < 4096:
-        return _BULK_HDR[n] + v + CRLF
+        return BULK_HDR[n] + v + CRLF
     return b"".join((b"$%d\r\n" % n, v, CRLF))
 
 

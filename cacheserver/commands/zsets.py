@@ -49,6 +49,7 @@ from cacheserver.store.zset import (
     ZSet,
 )
 from protocol.resp import (
+    BULK_HDR,
     EMPTY_ARRAY,
     NIL3,
     NIL_ARRAY2,
@@ -217,34 +218,63 @@ def _timeout(c: Client, arg: bytes) -> float:
 # -- replies ------------------------------------------------------------------
 
 
+# Formatted scores by value: "%.17g" costs more than a dict lookup, and the
+# scores of a range repeat.  0.0 is never cached: -0.0 is the same dict key
+# but prints "-0".
+_SCORES: dict[float, bytes] = {}
+
+
+def score_bytes(s: float) -> bytes:
+    """``s`` as redis 7.0 prints a score (``%.17g``), through a bounded cache."""
+    text = _SCORES.get(s)
+    if text is None:
+        text = b"%.17g" % s
+        if s != 0.0:
+            if len(_SCORES) >= 65536:
+                _SCORES.clear()
+            _SCORES[s] = text
+    return text
+
+
 def _pairs_reply(pairs: list[tuple[float, bytes]], withscores: bool, resp3: bool) -> bytes:
     """Members in order, with scores: flat in RESP2, ``[member, score]`` pairs
-    in RESP3 (redis ``zrangeResultBeginClient``).  ``%.17g`` is what
-    ``encode_double`` prints, inf and -inf included; each element is built by
-    one formatting operation (this is ZRANGE's hot path)."""
+    in RESP3 (redis ``zrangeResultBeginClient``).  Scores print as
+    ``encode_double`` does, through ``score_bytes``' cache (ZRANGE's hot path)."""
     n = len(pairs)
+    if not n:
+        return EMPTY_ARRAY
     if not withscores:
-        if not n:
-            return EMPTY_ARRAY
-        hdr = _BULK_HDR
+        hdr = BULK_HDR
         try:
             return array_header(n) + b"\r\n".join([hdr[len(m)] + m for _, m in pairs]) + b"\r\n"
         except IndexError:  # a member of 4 KB or more
             return array_header(n) + b"".join([bulk(m) for _, m in pairs])
+    fmt = _SCORES.get
     if resp3:
         return array_header(n) + b"".join(
-            [b"*2\r\n$%d\r\n%s\r\n,%.17g\r\n" % (len(m), m, s) for s, m in pairs]
+            [
+                b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (len(m), m, fmt(s) or score_bytes(s))
+                for s, m in pairs
+            ]
         )
-    return array_header(2 * n) + b"".join(
-        [
-            b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(m), m, len(t), t)
-            for s, m in pairs
-            for t in (b"%.17g" % s,)
-        ]
-    )
+    hdr = BULK_HDR
+    try:
+        return (
+            array_header(2 * n)
+            + b"\r\n".join(
+                [
+                    hdr[len(m)] + m + b"\r\n" + hdr[len(t)] + t
+                    for s, m in pairs
+                    for t in (fmt(s) or score_bytes(s),)
+                ]
+            )
+            + b"\r\n"
+        )
+    except IndexError:  # a member of 4 KB or more
+        return array_header(2 * n) + b"".join(
+            [bulk(m) + bulk(fmt(s) or score_bytes(s)) for s, m in pairs]
+        )
 
-
-_BULK_HDR = [b"$%d\r\n" % i for i in range(4096)]
 
 
 def _nil_array(c: Client) -> bytes:
