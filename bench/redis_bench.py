@@ -93,13 +93,20 @@ BENCHES: dict[str, Bench] = {
         _builtin("ZADD", "ZADD myzset 0 element:__rand_int__"),
         _custom(
             "ZRANGE",
-            "ZRANGE zrange 0 9 WITHSCORES",
-            setup=tuple(f"ZADD zrange {i} m{i}" for i in range(100)),
+            "ZRANGE zrange 0 99 WITHSCORES",  # the first 100 of 1,000
+            setup=tuple(f"ZADD zrange {i} m{i}" for i in range(1000)),
         ),
         _custom(
             "ZRANK",
             "ZRANK zrank m__rand_int__",
             setup_each="ZADD zrank __rand_int__ m__rand_int__",
+        ),
+        # ZADD into a sorted set already holding every member of the key space:
+        # run with --keyspace 1000 and --keyspace 1000000 to see how ZADD scales
+        _custom(
+            "ZADDFULL",
+            "ZADD zfull __rand_int__ m__rand_int__",
+            setup_each="ZADD zfull __rand_int__ m__rand_int__",
         ),
     )
 }
