@@ -8,6 +8,7 @@ Commands cacheserver does not have yet are left out (asked with COMMAND INFO).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -182,7 +183,8 @@ def machine(d: Pair) -> Callable[[], None]:
         Differential.supported = supported
         test = Differential.TestCase()
         test.settings = settings(
-            max_examples=60,
+            # deeper runs: CACHESERVER_STATE_MACHINE_EXAMPLES=2000
+            max_examples=int(os.environ.get("CACHESERVER_STATE_MACHINE_EXAMPLES", "60")),
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=list(HealthCheck),
