@@ -32,6 +32,7 @@ __all__ = [
 CRLF = b"\r\n"
 PROTO_INLINE_MAX_SIZE = 64 * 1024
 INT_MAX = 2**31 - 1
+LLONG_MIN, LLONG_MAX = -(2**63), 2**63 - 1
 
 
 class ProtocolError(Exception):
@@ -529,6 +530,8 @@ NIL_ARRAY2 = b"*-1\r\n"
 EMPTY_ARRAY = b"*0\r\n"
 EMPTY_BULK = b"$0\r\n\r\n"
 ZERO = b":0\r\n"
+# a SCAN-family reply that ends the scan with nothing: cursor 0, no elements
+EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
 ONE = b":1\r\n"
 NEG_ONE = b":-1\r\n"
 NEG_TWO = b":-2\r\n"

@@ -59,6 +59,7 @@ from cacheserver.errors import (
     NOT_FLOAT,
     NOT_INTEGER,
     OVERFLOW,
+    RAND_RANGE,
     SYNTAX,
     CommandError,
     WrongType,
@@ -68,6 +69,9 @@ from cacheserver.glob import compile_regex
 from cacheserver.store.keyspace import Database, Keyspace, ScanCursors
 from protocol.resp import (
     EMPTY_ARRAY,
+    EMPTY_SCAN,
+    LLONG_MAX,
+    LLONG_MIN,
     OK,
     ONE,
     ZERO,
@@ -80,7 +84,6 @@ from protocol.resp import (
 if TYPE_CHECKING:
     from cacheserver.connection import Client
 
-LLONG_MIN, LLONG_MAX = -(2**63), 2**63 - 1
 
 # hash-max-listpack-entries and hash-max-listpack-value as redis-server has them
 # without a config file (config.c defaults; the sample redis.conf says 128 entries)
@@ -96,14 +99,12 @@ _FIELDS_PER_STEP = 256
 _SEARCH_STEP = 2048
 
 EMPTY_MAP3 = b"%0\r\n"
-EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
 PAIR3 = b"*2\r\n"
 
 NOT_HASH_INT = b"ERR hash value is not an integer"
 NOT_HASH_FLOAT = b"ERR hash value is not a float"
 NAN_INCR = b"ERR value is NaN or Infinity"
 RANGE = b"ERR value is out of range"
-RAND_RANGE = b"ERR value is out of range, value must between -%d and %d" % (LLONG_MAX, LLONG_MAX)
 # field-TTL texts, verbatim from Redis 7.4 / 8.0 (``numFields`` spelling included)
 NO_FIELDS = b"ERR Mandatory argument FIELDS is missing or not at the right position"
 NUMFIELDS_EXPIRE = b"ERR Parameter `numFields` should be greater than 0"

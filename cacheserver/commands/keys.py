@@ -18,6 +18,7 @@ from cacheserver.errors import DB_INDEX, NO_SUCH_KEY, NOT_INTEGER, SYNTAX, Comma
 from cacheserver.glob import compile_regex
 from cacheserver.store.keyspace import Database, type_name
 from protocol.resp import (
+    LLONG_MAX,
     NEG_ONE,
     NEG_TWO,
     OK,
@@ -33,7 +34,6 @@ from protocol.resp import (
 if TYPE_CHECKING:
     from cacheserver.connection import Client
 
-LLONG_MAX = 2**63 - 1
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 ULONG_MAX = 2**64 - 1
 

@@ -37,11 +37,14 @@ from typing import TYPE_CHECKING
 from cacheserver.commands.keys import parse_cursor, parse_scan_options
 from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import DENYOOM, FAST, MOVABLE_KEYS, READONLY, WRITE, Command
-from cacheserver.errors import NOT_INTEGER, SYNTAX, CommandError, WrongType
+from cacheserver.errors import NOT_INTEGER, RAND_RANGE, SYNTAX, CommandError, WrongType
 from cacheserver.glob import compile_regex
 from cacheserver.store.keyspace import ScanCursors
 from protocol.resp import (
     EMPTY_ARRAY,
+    EMPTY_SCAN,
+    LLONG_MAX,
+    LLONG_MIN,
     ONE,
     ZERO,
     array_header,
@@ -54,7 +57,6 @@ from protocol.resp import (
 if TYPE_CHECKING:
     from cacheserver.connection import Client
 
-LLONG_MIN, LLONG_MAX = -(2**63), 2**63 - 1
 
 # set-max-intset-entries, Redis's default (7.0 has no set listpack)
 MAX_INTSET_ENTRIES = 512
@@ -69,14 +71,12 @@ NUMKEYS = b"ERR numkeys should be greater than 0"
 TOO_MANY_KEYS = b"ERR Number of keys can't be greater than number of args"
 LIMIT_NEGATIVE = b"ERR LIMIT can't be negative"
 NOT_POSITIVE = b"ERR value is out of range, must be positive"
-RAND_RANGE = b"ERR value is out of range, value must between -%d and %d" % (LLONG_MAX, LLONG_MAX)
 RAND_TOO_BIG = b"ERR count is too large: a reply holds at most %d elements and %d bytes" % (
     RAND_MAX_COUNT,
     RAND_MAX_BYTES,
 )
 
 EMPTY_SET3 = b"~0\r\n"
-EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
 
 _INT = re.compile(rb"(?:0|-?[1-9][0-9]{0,18})\Z")
 

@@ -26,13 +26,22 @@ from cacheserver.errors import (
     wrong_arity,
 )
 from cacheserver.store.keyspace import type_name
-from protocol.resp import CRLF, EMPTY_BULK, OK, ONE, ZERO, array_header, bulk, integer, string2ll
+from protocol.resp import (
+    CRLF,
+    EMPTY_BULK,
+    LLONG_MAX,
+    LLONG_MIN,
+    OK,
+    ONE,
+    ZERO,
+    array_header,
+    bulk,
+    integer,
+    string2ll,
+)
 
 if TYPE_CHECKING:
     from cacheserver.connection import Client
-
-LLONG_MAX = 2**63 - 1
-LLONG_MIN = -(2**63)
 
 OFFSET_RANGE = b"ERR offset is out of range"
 DECR_OVERFLOW = b"ERR decrement would overflow"

@@ -37,7 +37,15 @@ from cacheserver.commands.table import (
     WRITE,
     Command,
 )
-from cacheserver.errors import NOT_FLOAT, NOT_INTEGER, SYNTAX, CommandError, WrongType, wrong_arity
+from cacheserver.errors import (
+    NOT_FLOAT,
+    NOT_INTEGER,
+    RAND_RANGE,
+    SYNTAX,
+    CommandError,
+    WrongType,
+    wrong_arity,
+)
 from cacheserver.glob import compile_regex
 from cacheserver.store.keyspace import ScanCursors
 from cacheserver.store.zset import (
@@ -51,6 +59,8 @@ from cacheserver.store.zset import (
 from protocol.resp import (
     BULK_HDR,
     EMPTY_ARRAY,
+    EMPTY_SCAN,
+    LLONG_MAX,
     NIL3,
     NIL_ARRAY2,
     ZERO,
@@ -66,7 +76,6 @@ if TYPE_CHECKING:
     from cacheserver.connection import Client, Pending
     from cacheserver.store.keyspace import Database
 
-LLONG_MAX = 2**63 - 1
 
 NAN_SCORE = b"ERR resulting score is not a number (NaN)"
 NOT_RANGE_FLOAT = b"ERR min or max is not a float"
@@ -83,11 +92,9 @@ NUMKEYS = b"ERR numkeys should be greater than 0"
 COUNT_POSITIVE = b"ERR count should be greater than 0"
 WEIGHT_NOT_FLOAT = b"ERR weight value is not a float"
 LIMIT_NEGATIVE = b"ERR LIMIT can't be negative"
-RAND_RANGE = b"ERR value is out of range, value must between -%d and %d" % (LLONG_MAX, LLONG_MAX)
 RAND_WITHSCORES_RANGE = b"ERR value is out of range"
 
 
-EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
 PAIR = b"*2\r\n"
 
 # -- numbers ------------------------------------------------------------------
