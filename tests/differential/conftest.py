@@ -8,6 +8,10 @@ import pytest
 
 from helpers import RawClient, RedisServerProcess, ServerThread, encode
 
+BIN = b"a\r\nb\x00c\r\n$3\r\n"  # CR LF, NUL and RESP-looking bytes in a value
+LLMAX = "9223372036854775807"
+LLMIN = "-9223372036854775808"
+
 
 class Pair:
     """Two raw connections, ours and the real redis-server's."""
@@ -34,6 +38,20 @@ class Pair:
         ours, real = self.both(*args)
         assert ours == real, f"{args!r}: ours {ours!r} != redis {real!r}"
         return ours
+
+    def batch(self, *commands: tuple[bytes | str | int, ...]) -> None:
+        """Send many commands in one write to each server; every reply must match."""
+        data = b"".join(encode(*cmd) for cmd in commands)
+        ours, real = self.raw(data, replies=len(commands))
+        if ours != real:  # find the first command that differs, for the message
+            for cmd in commands:
+                self.check(*cmd)
+        assert ours == real
+
+    def resp3(self) -> None:
+        """Switch both connections to RESP3 (the HELLO replies differ in ``id``)."""
+        ours, real = self.both("HELLO", "3")
+        assert ours[:3] == real[:3] == b"%7\r"
 
     def check_all(self, *commands: tuple[bytes | str | int, ...]) -> None:
         for cmd in commands:

@@ -19,22 +19,7 @@ from typing import Any
 import hiredis
 import pytest
 
-from conftest import Pair
-from helpers import encode
-
-BIN = b"a\r\nb\x00c\r\n$3\r\n"  # CR LF, NUL and RESP-looking bytes
-LLMAX = "9223372036854775807"
-LLMIN = "-9223372036854775808"
-
-
-def batch(d: Pair, *commands: tuple[bytes | str | int, ...]) -> None:
-    """Send many commands in one write to each server; every reply must match."""
-    data = b"".join(encode(*cmd) for cmd in commands)
-    ours, real = d.raw(data, replies=len(commands))
-    if ours != real:  # find the first command that differs, for the message
-        for cmd in commands:
-            d.check(*cmd)
-    assert ours == real
+from conftest import BIN, LLMAX, LLMIN, Pair
 
 
 def parse(raw: bytes) -> Any:
@@ -46,11 +31,6 @@ def parse(raw: bytes) -> Any:
 def both(d: Pair, *args: bytes | str | int) -> tuple[Any, Any]:
     ours, real = d.both(*args)
     return parse(ours), parse(real)
-
-
-def resp3(d: Pair) -> None:
-    ours, real = d.both("HELLO", "3")
-    assert ours[:2] == real[:2] == b"%7"
 
 
 def pairs_of(flat: list[Any]) -> list[tuple[Any, Any]]:
@@ -70,8 +50,7 @@ def fill(d: Pair, key: str, n: int, value: bytes = b"v") -> None:
 
 
 def test_basic_commands(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("HSET", "k", "a", "1", "b", "2"),
         ("HSET", "k", "a", "3", "c", "4", "c", "5"),
         ("HGET", "k", "a"),
@@ -110,8 +89,7 @@ def test_basic_commands(d: Pair) -> None:
 
 
 def test_order_after_updates_and_deletes(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("HSET", "k", "a", "1", "b", "2", "c", "3", "d", "4"),
         ("HSET", "k", "b", "22"),  # in place
         ("HDEL", "k", "a"),
@@ -131,13 +109,12 @@ def test_order_after_updates_and_deletes(d: Pair) -> None:
 @pytest.mark.parametrize("proto", ["2", "3"])
 def test_binary_and_empty_fields_and_values(d: Pair, proto: str) -> None:
     if proto == "3":
-        resp3(d)
+        d.resp3()
     fields = [b"", BIN, b"\x00", b"\xff\xfe", b" ", b"-1", b"1.5", b"9223372036854775808", b"007"]
     for i, f in enumerate(fields):
         d.check("HSET", BIN, f, fields[-1 - i])
         d.check("HSET", b"", f, b"")
-    batch(
-        d,
+    d.batch(
         ("HGETALL", BIN),
         ("HGETALL", b""),
         ("HKEYS", BIN),
@@ -162,9 +139,8 @@ def test_binary_and_empty_fields_and_values(d: Pair, proto: str) -> None:
 def test_resp3_replies(d: Pair) -> None:
     d.check("HSET", "k", "a", "1", "b", "2")
     d.check("HSET", "one", "x", "y")
-    resp3(d)
-    batch(
-        d,
+    d.resp3()
+    d.batch(
         ("HGETALL", "k"),
         ("HGETALL", "nokey"),
         ("HGET", "k", "nope"),
@@ -194,8 +170,7 @@ def test_resp3_replies(d: Pair) -> None:
 
 
 def test_arity_errors(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("HSET", "k"),
         ("HSET", "k", "a"),
         ("HSET", "k", "a", "1", "b"),
@@ -262,12 +237,11 @@ WRONGTYPE = [
 def test_wrongtype(d: Pair) -> None:
     d.check("SET", "s", "v")
     d.check("HSET", "k", "a", "1")
-    batch(d, *WRONGTYPE, ("GET", "s"), ("HGETALL", "k"))
+    d.batch(*WRONGTYPE, ("GET", "s"), ("HGETALL", "k"))
 
 
 def test_hincrby(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("HINCRBY", "k", "n", "5"),
         ("HINCRBY", "k", "n", "-7"),
         ("HINCRBY", "k", "n", "0"),
@@ -310,8 +284,7 @@ def test_hincrbyfloat(d: Pair) -> None:
         d.check("HINCRBYFLOAT", "k", "f", arg)
         d.check("HINCRBYFLOAT", "k", arg or "empty", arg)
     d.check("HSET", "k", "s", "abc", "inf", "inf", "big", "1e4932", "i", "17", "sp", " 2")
-    batch(
-        d,
+    d.batch(
         ("HINCRBYFLOAT", "k", "s", "1"),
         ("HINCRBYFLOAT", "k", "inf", "1"),
         ("HINCRBYFLOAT", "k", "big", "1e4932"),
@@ -339,7 +312,7 @@ def test_hincrbyfloat_random_sums(d: Pair) -> None:
             ]
         )
         cmds.append(("HINCRBYFLOAT", "k", f"f{i % 7}", x))
-    batch(d, *cmds)
+    d.batch(*cmds)
     ours, real = both(d, "HGETALL", "k")
     assert pairs_of(ours) == pairs_of(real)
 
@@ -349,9 +322,8 @@ def test_hincrbyfloat_random_sums(d: Pair) -> None:
 
 def test_encoding_thresholds(d: Pair) -> None:
     # redis-server without a config file: hash-max-listpack-entries 512
-    batch(d, *[("HSET", "k", b"f%d" % i, "v") for i in range(512)])
-    batch(
-        d,
+    d.batch(*[("HSET", "k", b"f%d" % i, "v") for i in range(512)])
+    d.batch(
         ("OBJECT", "ENCODING", "k"),
         ("HSET", "k", "f0", "w"),
         ("OBJECT", "ENCODING", "k"),
@@ -392,8 +364,7 @@ def test_encoding_thresholds(d: Pair) -> None:
 
 def test_big_hash(d: Pair) -> None:
     fill(d, "k", 700)
-    batch(
-        d,
+    d.batch(
         ("HLEN", "k"),
         ("OBJECT", "ENCODING", "k"),
         ("HGET", "k", "f699"),
@@ -410,7 +381,7 @@ def test_big_hash(d: Pair) -> None:
             assert pairs_of(ours) == pairs_of(real)
         else:
             assert sorted(ours) == sorted(real)
-    resp3(d)
+    d.resp3()
     ours, real = both(d, "HGETALL", "k")
     assert ours == real  # hiredis makes both maps: dict equality ignores order
 
@@ -432,8 +403,7 @@ def scan_all(d: Pair, side: str, key: str, *opts: str) -> tuple[list[bytes], int
 
 def test_hscan_small_hash_byte_for_byte(d: Pair) -> None:
     d.check("HSET", "k", "a", "1", "b", "2", "ab", "3", "", "e", BIN, BIN)
-    batch(
-        d,
+    d.batch(
         ("HSCAN", "k", "0"),
         ("HSCAN", "k", "7"),  # a listpack comes whole whatever the cursor
         ("HSCAN", "k", "0", "COUNT", "1"),
@@ -483,8 +453,7 @@ def test_hscan_big_hash_full_iteration(d: Pair, opts: tuple[str, ...]) -> None:
 def test_hrandfield_deterministic_cases(d: Pair) -> None:
     d.check("HSET", "k", "a", "1", "b", "2", "c", "3")
     d.check("HSET", "one", "x", "y")
-    batch(
-        d,
+    d.batch(
         ("HRANDFIELD", "nokey"),
         ("HRANDFIELD", "nokey", "5"),
         ("HRANDFIELD", "nokey", "-5", "WITHVALUES"),
@@ -518,9 +487,8 @@ def test_hrandfield_deterministic_cases(d: Pair) -> None:
         ("HRANDFIELD", "nokey", "x"),
         ("HRANDFIELD", "nokey", "1", "x"),
     )
-    resp3(d)
-    batch(
-        d,
+    d.resp3()
+    d.batch(
         ("HRANDFIELD", "k", "3", "WITHVALUES"),
         ("HRANDFIELD", "one", "-4", "WITHVALUES"),
         ("HRANDFIELD", "one", "1", "WITHVALUES"),
@@ -533,7 +501,7 @@ def test_hrandfield_deterministic_cases(d: Pair) -> None:
 def test_hrandfield_draws(d: Pair, size: int, proto: str) -> None:
     fill(d, "k", size)
     if proto == "3":
-        resp3(d)
+        d.resp3()
     members = {b"f%d" % i: b"v%d" % i for i in range(size)}
     for count in (1, 2, size // 3, size - 1, -1, -3, -size, -3 * size):
         for with_values in (False, True):
@@ -565,8 +533,7 @@ def test_hrandfield_draws(d: Pair, size: int, proto: str) -> None:
 def test_hashes_through_key_commands(d: Pair) -> None:
     d.check("HSET", "h", "a", "1", "b", BIN)
     fill(d, "big", 600)
-    batch(
-        d,
+    d.batch(
         ("TYPE", "h"),
         ("TYPE", "big"),
         ("EXISTS", "h", "big", "nope"),
@@ -617,8 +584,7 @@ def test_command_info_metadata(d: Pair) -> None:
 def test_nul_bytes_in_options_and_numbers(d: Pair) -> None:
     # Redis compares option words as C strings (up to a NUL) but parses numbers whole
     d.check("HSET", "k", "a", "1", "b", "2", "c", b"1.5\x00", "d", b"5\x00")
-    batch(
-        d,
+    d.batch(
         ("HSCAN", "k", "0", b"COUNT\x00x", "5"),
         ("HSCAN", "k", "0", b"MATCH\x00", "a"),
         ("HSCAN", "k", "0", b"\x00", "a"),

@@ -13,41 +13,22 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import Pair
+from conftest import BIN, LLMAX, LLMIN, Pair
 from helpers import RawClient, RedisServerProcess, ServerThread, encode
-
-BIN = b"a\r\nb\x00c\r\n$3\r\n"  # CR LF, NUL and RESP-looking bytes in a value
-LLMAX = "9223372036854775807"
-LLMIN = "-9223372036854775808"
 
 Cmd = tuple[bytes | str | int, ...]
 
 
-def batch(d: Pair, *commands: Cmd) -> None:
-    """Send many commands in one write to each server; every reply must match."""
-    data = b"".join(encode(*cmd) for cmd in commands)
-    ours, real = d.raw(data, replies=len(commands))
-    if ours != real:  # find the first command that differs, for the message
-        for cmd in commands:
-            d.check(*cmd)
-    assert ours == real
-
-
 def chunked(d: Pair, commands: list[Cmd], size: int = 400) -> None:
     for i in range(0, len(commands), size):
-        batch(d, *commands[i : i + size])
-
-
-def in_resp3(d: Pair) -> None:
-    ours, real = d.both("HELLO", "3")
-    assert ours[:2] == real[:2] == b"%7"
+        d.batch(*commands[i : i + size])
 
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
 def dp(d: Pair, request: pytest.FixtureRequest) -> Pair:
     """The pair in RESP2, then in RESP3."""
     if request.param == 3:
-        in_resp3(d)
+        d.resp3()
     return d
 
 
@@ -55,8 +36,7 @@ def dp(d: Pair, request: pytest.FixtureRequest) -> Pair:
 
 
 def test_push_pop(dp: Pair) -> None:
-    batch(
-        dp,
+    dp.batch(
         ("LPUSH", "l", "a", "b", "c"),
         ("RPUSH", "l", "x", "y"),
         ("LRANGE", "l", "0", "-1"),
@@ -101,9 +81,8 @@ def test_push_pop(dp: Pair) -> None:
 
 
 def test_nil_shapes_resp3(d: Pair) -> None:
-    in_resp3(d)
-    batch(
-        d,
+    d.resp3()
+    d.batch(
         ("LPOP", "nokey"),
         ("RPOP", "nokey"),
         ("LPOP", "nokey", "1"),
@@ -134,8 +113,7 @@ def test_nil_shapes_resp3(d: Pair) -> None:
 
 def test_binary_and_large_values(dp: Pair) -> None:
     big = b"v" * 100_000
-    batch(
-        dp,
+    dp.batch(
         ("RPUSH", "l", BIN, b"\x00", b"\r\n", big, b"*1\r\n$1\r\nx\r\n"),
         ("LRANGE", "l", "0", "-1"),
         ("LPOS", "l", b"\r\n"),
@@ -168,8 +146,7 @@ def test_lrange_grid(d: Pair) -> None:
 
 def test_lrange_errors(d: Pair) -> None:
     d.check("SET", "s", "x")
-    batch(
-        d,
+    d.batch(
         ("RPUSH", "l", "a"),
         ("LRANGE", "l", "x", "1"),
         ("LRANGE", "l", "0", "1.5"),
@@ -204,12 +181,11 @@ def test_lindex_lset(dp: Pair) -> None:
         ("LSET", "l", "0", BIN),
         ("LINDEX", "l", "0"),
     ]
-    batch(dp, *cmds)
+    dp.batch(*cmds)
 
 
 def test_linsert(dp: Pair) -> None:
-    batch(
-        dp,
+    dp.batch(
         ("LINSERT", "nokey", "BEFORE", "a", "x"),
         ("LINSERT", "nokey", "MIDDLE", "a", "x"),
         ("RPUSH", "l", "a", "b", "a", "c"),
@@ -258,7 +234,7 @@ def test_lrem(dp: Pair) -> None:
         ("LREM", "s", "0", "a"),
         ("LREM", "s", "x", "a"),
     ]
-    batch(dp, *cmds)
+    dp.batch(*cmds)
 
 
 def test_ltrim_grid(d: Pair) -> None:
@@ -276,8 +252,7 @@ def test_ltrim_grid(d: Pair) -> None:
 
 
 def test_ltrim_large_and_errors(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("RPUSH", "l", *[str(i) for i in range(300)]),
         ("LTRIM", "l", "100", "-101"),
         ("LRANGE", "l", "0", "-1"),
@@ -320,8 +295,7 @@ def test_lpos_grid(d: Pair) -> None:
 def test_lpos_errors(dp: Pair) -> None:
     dp.check("RPUSH", "l", "a", "b", "a")
     dp.check("SET", "s", "v")
-    batch(
-        dp,
+    dp.batch(
         ("LPOS", "l", "a", "RANK", "0"),
         ("LPOS", "nokey", "a", "RANK", "0"),
         ("LPOS", "l", "a", "RANK", "x"),
@@ -382,12 +356,11 @@ def test_lmove_directions(dp: Pair) -> None:
         ("LRANGE", "dst", "0", "-1"),
         ("EXISTS", "src"),
     ]
-    batch(dp, *cmds)
+    dp.batch(*cmds)
 
 
 def test_lmove_errors(dp: Pair) -> None:
-    batch(
-        dp,
+    dp.batch(
         ("SET", "s", "v"),
         ("RPUSH", "l", "a", "b"),
         ("LMOVE", "l", "s", "LEFT", "LEFT"),
@@ -414,8 +387,7 @@ def test_lmove_errors(dp: Pair) -> None:
 
 
 def test_lmpop(dp: Pair) -> None:
-    batch(
-        dp,
+    dp.batch(
         ("RPUSH", "a", "1", "2", "3", "4"),
         ("RPUSH", "b", "x", "y"),
         ("LMPOP", "2", "nokey", "a", "LEFT"),
@@ -434,8 +406,7 @@ def test_lmpop(dp: Pair) -> None:
 def test_lmpop_errors(dp: Pair) -> None:
     dp.check("SET", "s", "v")
     dp.check("RPUSH", "l", "a")
-    batch(
-        dp,
+    dp.batch(
         ("LMPOP", "0", "l", "LEFT"),
         ("LMPOP", "-1", "l", "LEFT"),
         ("LMPOP", "x", "l", "LEFT"),
@@ -487,12 +458,11 @@ def test_blocking_timeout_errors(dp: Pair) -> None:
 def test_tiny_timeouts_expire(d: Pair) -> None:
     """Fractions of a millisecond round up to 1 ms: a wait, not forever.
     (Redis notices timeouts on its 100 ms cron, so each costs up to that.)"""
-    batch(d, *[("BLPOP", "nokey", t) for t in ("0.0001", "1e-400", "0x1p-20", "+.0005")])
+    d.batch(*[("BLPOP", "nokey", t) for t in ("0.0001", "1e-400", "0x1p-20", "+.0005")])
 
 
 def test_blocking_immediate(dp: Pair) -> None:
-    batch(
-        dp,
+    dp.batch(
         ("RPUSH", "a", "1", "2", "3"),
         ("RPUSH", "b", "x"),
         ("BLPOP", "nokey", "a", "b", "0"),
@@ -516,8 +486,7 @@ def test_blocking_immediate(dp: Pair) -> None:
 def test_blocking_errors(dp: Pair) -> None:
     dp.check("SET", "s", "v")
     dp.check("RPUSH", "l", "a", "b")
-    batch(
-        dp,
+    dp.batch(
         ("BLPOP", "s", "0"),
         ("BLPOP", "nokey", "s", "0"),
         ("BLPOP", "l", "s", "0"),  # served from l before s is looked at
@@ -555,8 +524,7 @@ def test_blocking_errors(dp: Pair) -> None:
 
 def test_wrongtype_everywhere(dp: Pair) -> None:
     dp.check("SET", "s", "v")
-    batch(
-        dp,
+    dp.batch(
         ("LPUSH", "s", "a"),
         ("RPUSH", "s", "a"),
         ("LPUSHX", "s", "a"),
@@ -593,8 +561,7 @@ def test_wrongtype_everywhere(dp: Pair) -> None:
 
 
 def test_arity(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("LPUSH", "k"),
         ("RPUSH",),
         ("LPUSHX", "k"),
@@ -627,8 +594,7 @@ def test_arity(d: Pair) -> None:
 
 
 def test_keyspace_commands_on_lists(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("RPUSH", "l", "a", "b", "c"),
         ("TYPE", "l"),
         ("OBJECT", "ENCODING", "l"),
@@ -660,8 +626,7 @@ def test_keyspace_commands_on_lists(d: Pair) -> None:
 
 
 def test_expired_list(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("RPUSH", "l", "a", "b"),
         ("PEXPIRE", "l", "1"),
     )
@@ -669,8 +634,7 @@ def test_expired_list(d: Pair) -> None:
     while d.ours.call("PTTL", "l") != b":-2\r\n" or d.real.call("PTTL", "l") != b":-2\r\n":
         assert time.monotonic() < deadline
         time.sleep(0.002)
-    batch(
-        d,
+    d.batch(
         ("LLEN", "l"),
         ("LRANGE", "l", "0", "-1"),
         ("RPUSHX", "l", "x"),
@@ -685,8 +649,7 @@ def stat_lines(info: bytes) -> list[bytes]:
 
 def test_keyspace_hits_and_misses(d: Pair) -> None:
     """Reads count hits and misses, writes do not (Redis's read/write lookups)."""
-    batch(
-        d,
+    d.batch(
         ("CONFIG", "RESETSTAT"),
         ("RPUSH", "l", "a", "b", "c"),
         ("LLEN", "l"),
@@ -909,7 +872,7 @@ def test_blpop_served_by_push(d: Pair, waiters: list[Waiter]) -> None:
     d.check("LPUSH", "k2", "a", "b", "c")
     assert served(w) == b"*2\r\n$2\r\nk2\r\n$1\r\nc\r\n"
     wait_blocked(d, 0)
-    batch(d, ("LRANGE", "k2", "0", "-1"), ("LLEN", "k1"))
+    d.batch(("LRANGE", "k2", "0", "-1"), ("LLEN", "k1"))
 
 
 def test_push_serves_several_waiters_in_order(d: Pair, waiters: list[Waiter]) -> None:
@@ -924,7 +887,7 @@ def test_push_serves_several_waiters_in_order(d: Pair, waiters: list[Waiter]) ->
     served(a)
     served(b)
     served(c)
-    batch(d, ("LLEN", "q"), ("EXISTS", "q"))
+    d.batch(("LLEN", "q"), ("EXISTS", "q"))
     wait_blocked(d, 0)
 
 
@@ -934,7 +897,7 @@ def test_single_push_served_then_gone(d: Pair, waiters: list[Waiter]) -> None:
     wait_blocked(d, 1)
     d.check("LPUSH", "k", "only")
     served(w)
-    batch(d, ("LLEN", "k"), ("EXISTS", "k"))
+    d.batch(("LLEN", "k"), ("EXISTS", "k"))
 
 
 def test_blmove_chain(d: Pair, waiters: list[Waiter]) -> None:
@@ -949,7 +912,7 @@ def test_blmove_chain(d: Pair, waiters: list[Waiter]) -> None:
     served(a)
     served(b)
     served(c)
-    batch(d, ("LRANGE", "s1", "0", "-1"), ("EXISTS", "s2", "s3"))
+    d.batch(("LRANGE", "s1", "0", "-1"), ("EXISTS", "s2", "s3"))
 
 
 def test_blmove_wrongtype_destination(d: Pair, waiters: list[Waiter]) -> None:
@@ -962,7 +925,7 @@ def test_blmove_wrongtype_destination(d: Pair, waiters: list[Waiter]) -> None:
     d.check("RPUSH", "src", "e1", "e2")
     served(a)  # the WRONGTYPE error, nothing popped for it
     served(b)
-    batch(d, ("LRANGE", "src", "0", "-1"), ("GET", "dst"))
+    d.batch(("LRANGE", "src", "0", "-1"), ("GET", "dst"))
 
 
 def test_waiter_on_other_type_skipped(d: Pair, waiters: list[Waiter]) -> None:

@@ -66,11 +66,6 @@ def check_sorted(d: Pair, *args: bytes | str | int) -> list[bytes]:
     return ri
 
 
-def resp3(d: Pair) -> None:
-    ours, real = d.both("HELLO", "3")
-    assert ours[:1] == real[:1] == b"%"
-
-
 def sadd_both(d: Pair, key: str, members: list[bytes]) -> None:
     """SADD many members at once on both servers (one pipelined request)."""
     for i in range(0, len(members), 500):
@@ -141,7 +136,7 @@ def test_smembers_intset_order_is_exact(d: Pair) -> None:
     d.check("SUNION", "i", "nope")
     d.check("SDIFF", "i", "nope")
     d.check("SINTER", "i", "i")
-    resp3(d)
+    d.resp3()
     d.check("SMEMBERS", "i")
     d.check("SUNION", "i", "nope")
     d.check("SRANDMEMBER", "i", "100")
@@ -433,7 +428,7 @@ def test_algebra(d: Pair, op: str) -> None:
         check_sorted(d, "SMEMBERS", "dst")
         d.check("SCARD", "dst")
         d.check("OBJECT", "ENCODING", "dst")
-    resp3(d)
+    d.resp3()
     for keys in ALGEBRA:
         check_sorted(d, op, *keys)
 
@@ -600,7 +595,7 @@ def test_sscan_errors(d: Pair) -> None:
 
 def test_resp3_replies(d: Pair) -> None:
     d.check_all(("SADD", "i", "1", "2"), ("SADD", "s", "x"), ("SET", "str", "v"))
-    resp3(d)
+    d.resp3()
     d.check_all(
         ("SMEMBERS", "i"),
         ("SMEMBERS", "s"),

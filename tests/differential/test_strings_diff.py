@@ -6,27 +6,7 @@ import random
 
 import pytest
 
-from conftest import Pair
-from helpers import encode
-
-BIN = b"a\r\nb\x00c\r\n$3\r\n"  # CR LF, NUL and RESP-looking bytes in a value
-LLMAX = "9223372036854775807"
-LLMIN = "-9223372036854775808"
-
-
-def batch(d: Pair, *commands: tuple[bytes | str | int, ...]) -> None:
-    """Send many commands in one write to each server; every reply must match."""
-    data = b"".join(encode(*cmd) for cmd in commands)
-    ours, real = d.raw(data, replies=len(commands))
-    if ours != real:  # find the first command that differs, for the message
-        for cmd in commands:
-            d.check(*cmd)
-    assert ours == real
-
-
-def resp3(d: Pair) -> None:
-    ours, real = d.both("HELLO", "3")
-    assert ours[:2] == real[:2] == b"%7"
+from conftest import BIN, LLMAX, LLMIN, Pair
 
 
 def make_list(d: Pair, key: str) -> None:
@@ -49,8 +29,7 @@ def ttl_close(d: Pair, key: str, cmd: str = "TTL", tol: int = 1) -> None:
 
 
 def test_get_set_values(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("GET", "k"),
         ("SET", "k", "v"),
         ("GET", "k"),
@@ -72,8 +51,7 @@ def test_get_set_values(d: Pair) -> None:
 
 
 def test_set_options_and_errors(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("SET", "k", "v", "NX"),
         ("SET", "k", "v2", "NX"),
         ("SET", "k", "v3", "XX"),
@@ -162,8 +140,7 @@ def test_set_expiry(d: Pair) -> None:
 
 
 def test_setnx_setex_psetex(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("SETNX", "k", "v"),
         ("SETNX", "k", "w"),
         ("GET", "k"),
@@ -189,8 +166,7 @@ def test_setnx_setex_psetex(d: Pair) -> None:
 
 
 def test_mget_mset_msetnx(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("MSET", "a", "1", "b", BIN, "", ""),
         ("MGET", "a", "b", "", "missing", "a"),
         ("MSET", "a"),
@@ -218,8 +194,7 @@ def test_mget_non_string_is_nil(d: Pair) -> None:
 
 
 def test_getset_getdel(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("GETSET", "k", "v1"),
         ("GETSET", "k", BIN),
         ("GET", "k"),
@@ -234,8 +209,7 @@ def test_getset_getdel(d: Pair) -> None:
 
 
 def test_getex(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("GETEX", "missing"),
         ("GETEX", "missing", "EX", "abc"),  # missing key: nil before the value is checked
         ("GETEX", "missing", "FOO"),
@@ -285,8 +259,7 @@ def test_getex_ttl(d: Pair) -> None:
 
 
 def test_incr_decr(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("INCR", "n"),
         ("INCR", "n"),
         ("DECR", "n"),
@@ -405,9 +378,8 @@ INCRBYFLOAT_CASES = [
 
 
 def test_incrbyfloat(d: Pair) -> None:
-    batch(d, *[("INCRBYFLOAT", k, v) for k, v in INCRBYFLOAT_CASES])
-    batch(
-        d,
+    d.batch(*[("INCRBYFLOAT", k, v) for k, v in INCRBYFLOAT_CASES])
+    d.batch(
         ("GET", "f"),
         ("SET", "v", "abc"),
         ("INCRBYFLOAT", "v", "1"),
@@ -449,12 +421,11 @@ def test_incrbyfloat_random(d: Pair) -> None:
     for _ in range(400):
         key = f"k{rnd.randrange(4)}"
         cmds.append(("SET" if rnd.random() < 0.15 else "INCRBYFLOAT", key, number()))
-    batch(d, *cmds)
+    d.batch(*cmds)
 
 
 def test_append_strlen(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("STRLEN", "k"),
         ("APPEND", "k", "hello"),
         ("APPEND", "k", BIN),
@@ -482,12 +453,11 @@ def test_getrange_grid(d: Pair) -> None:
             for end in idx:
                 cmds.append(("GETRANGE", key, start, end))
     for i in range(0, len(cmds), 500):
-        batch(d, *cmds[i : i + 500])
+        d.batch(*cmds[i : i + 500])
 
 
 def test_getrange_errors_and_substr(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("SET", "s", "This is a string"),
         ("GETRANGE", "s", "0", "3"),
         ("GETRANGE", "s", "-3", "-1"),
@@ -510,8 +480,7 @@ def test_getrange_errors_and_substr(d: Pair) -> None:
 
 
 def test_setrange(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("SETRANGE", "k", "0", "hello"),
         ("SETRANGE", "k", "2", "XY"),
         ("GET", "k"),
@@ -552,8 +521,7 @@ def test_proto_max_bulk_len_limits(d: Pair) -> None:
         if ours != real:
             pytest.skip("cacheserver has no CONFIG SET yet")
         mb = 1024 * 1024
-        batch(
-            d,
+        d.batch(
             ("SET", "k", "x" * 1000),
             ("SETRANGE", "k", mb - 1, "y"),
             ("SETRANGE", "k", mb - 1, "yz"),
@@ -576,8 +544,7 @@ def test_proto_max_bulk_len_limits(d: Pair) -> None:
 
 
 def test_lcs(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("MSET", "a", "ohmytext", "b", "mynewtext"),
         ("LCS", "a", "b"),
         ("LCS", "a", "b", "LEN"),
@@ -621,14 +588,13 @@ def test_lcs_random(d: Pair) -> None:
         cmds += [("MSET", "a", a, "b", b), ("LCS", "a", "b", *opts)]
     cmds.append(("MSET", "a", "acgt" * 150, "b", "tgca" * 120))
     cmds.append(("LCS", "a", "b", "IDX", "MINMATCHLEN", "3", "WITHMATCHLEN"))
-    batch(d, *cmds)
+    d.batch(*cmds)
 
 
 def test_wrongtype(d: Pair) -> None:
     make_list(d, "l")
     d.check("SET", "s", "abc")
-    batch(
-        d,
+    d.batch(
         ("GET", "l"),
         ("SET", "l", "v", "GET"),
         ("SET", "l", "v", "NX"),
@@ -663,9 +629,8 @@ def test_wrongtype(d: Pair) -> None:
 
 
 def test_resp3_replies(d: Pair) -> None:
-    resp3(d)
-    batch(
-        d,
+    d.resp3()
+    d.batch(
         ("GET", "missing"),
         ("MGET", "missing", "x"),
         ("SET", "x", "1"),
@@ -700,7 +665,7 @@ def test_arity(d: Pair) -> None:
         ("SUBSTR", 2), ("LCS", 2), ("MGET", 1), ("MSET", 2), ("MSETNX", 1),
     ]:  # fmt: skip
         cmds.append((name, *["a"] * (n - 1)))
-    batch(d, *cmds)
+    d.batch(*cmds)
 
 
 def test_encoding_after_in_place_changes(d: Pair) -> None:

@@ -15,12 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 
-from conftest import Pair
+from conftest import BIN, LLMAX, LLMIN, Pair
 from helpers import RawClient, RedisServerProcess, ServerThread, encode, read_reply
-
-BIN = b"a\r\nb\x00c\r\n$3\r\n"
-LLMAX = "9223372036854775807"
-LLMIN = "-9223372036854775808"
 
 SCORES = [
     b"1", b"-1", b"0", b"-0", b"+0", b"1.1", b"0.1", b"0.2", b"0.30000000000000004",
@@ -39,26 +35,11 @@ def flat(pairs: Iterable[tuple[bytes | str | int, ...]]) -> list[bytes | str | i
     return [x for p in pairs for x in p]
 
 
-def batch(d: Pair, *commands: tuple[bytes | str | int, ...]) -> None:
-    """Send many commands in one write to each server; every reply must match."""
-    data = b"".join(encode(*cmd) for cmd in commands)
-    ours, real = d.raw(data, replies=len(commands))
-    if ours != real:  # find the first command that differs, for the message
-        for cmd in commands:
-            d.check(*cmd)
-    assert ours == real
-
-
-def resp3(d: Pair) -> None:
-    ours, real = d.both("HELLO", "3")
-    assert ours[:2] == real[:2] == b"%7"
-
-
 def both_protocols(d: Pair, *commands: tuple[bytes | str | int, ...]) -> None:
     """The commands (with their setup) in RESP2, then again in RESP3."""
-    batch(d, ("FLUSHALL",), *commands)
-    resp3(d)
-    batch(d, ("FLUSHALL",), *commands)
+    d.batch(("FLUSHALL",), *commands)
+    d.resp3()
+    d.batch(("FLUSHALL",), *commands)
 
 
 def items(reply: bytes) -> list[bytes]:
@@ -122,8 +103,7 @@ def test_zadd_options(d: Pair) -> None:
 
 
 def test_zadd_errors(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("ZADD", "k", 1, "a"),
         ("ZADD", "k", "XX", "NX", 1, "a"),
         ("ZADD", "k", "NX", "XX", "GT", 1, "a"),
@@ -343,8 +323,7 @@ def test_limits(d: Pair) -> None:
 
 
 def test_zrange_syntax(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         _fill(),
         ("ZRANGE", "k", 0, -1, "LIMIT", 0, 1),
         ("ZRANGE", "k", 0, -1, "LIMIT", 0, -1),  # "no limit" passes even by rank
@@ -423,7 +402,7 @@ def test_lex_ranges_mixed_scores_listpack(d: Pair) -> None:
     for a, b in [("[b", "[c"), ("[d", "+"), ("-", "[a")]:
         cmds += [("ZREMRANGEBYLEX", "k", a, b), ("ZRANGE", "k", 0, -1, "WITHSCORES"),
                  ("ZADD", "k", 1, "b", 2, "a", 3, "d", 0, "c", 5, "e")]
-    batch(d, *cmds)
+    d.batch(*cmds)
 
 
 def test_zrangestore(d: Pair) -> None:
@@ -573,7 +552,7 @@ def test_blocking_errors(d: Pair) -> None:
         ("BZPOPMIN", "k"),
         ("BZMPOP", 0, 1, "k"),
     ]
-    batch(d, *cmds)
+    d.batch(*cmds)
 
 
 # -- ZRANDMEMBER -----------------------------------------------------------------------------
@@ -617,7 +596,7 @@ def bulks(reply: bytes) -> list[bytes]:
 @pytest.mark.parametrize("size", [5, 200])
 def test_zrandmember_draws(d: Pair, proto: int, size: int) -> None:
     if proto == 3:
-        resp3(d)
+        d.resp3()
     d.check("ZADD", "k", *flat((i, f"m{i}") for i in range(size)))
     scores = {b"m%d" % i: b"%d" % i for i in range(size)}
     for count in [1, 3, -7, size - 1, size // 2, size * 2, -size * 2]:
@@ -688,8 +667,7 @@ def test_set_algebra(d: Pair) -> None:
 
 
 def test_set_algebra_errors(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("ZADD", "a", 1, "x"),
         ("SET", "str", "v"),
         ("ZUNION", 0, "a"),
@@ -744,8 +722,7 @@ def test_set_algebra_errors(d: Pair) -> None:
 
 def test_encodings(d: Pair) -> None:
     many = flat((i, f"m{i}") for i in range(128))
-    batch(
-        d,
+    d.batch(
         ("ZADD", "k", *many),
         ("OBJECT", "ENCODING", "k"),
         ("ZADD", "k", 1, "m1"),
@@ -793,8 +770,7 @@ def test_encodings(d: Pair) -> None:
 
 
 def test_keyspace_commands_on_zsets(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("ZADD", "k", 1, "a", 2, "b"),
         ("TYPE", "k"),
         ("RENAME", "k", "k2"),
@@ -814,7 +790,7 @@ def test_keyspace_commands_on_zsets(d: Pair) -> None:
         ("PEXPIRE", "t", 1),
     )
     time.sleep(0.01)
-    batch(d, ("ZCARD", "t"), ("EXISTS", "t"), ("ZADD", "t", "XX", 1, "a"), ("EXISTS", "t"))
+    d.batch(("ZCARD", "t"), ("EXISTS", "t"), ("ZADD", "t", "XX", 1, "a"), ("EXISTS", "t"))
 
 
 def test_wrongtype(d: Pair) -> None:
@@ -839,12 +815,11 @@ def test_wrongtype(d: Pair) -> None:
     ]:
         cmds.append(cmd)
     cmds.append(("GET", "s"))
-    batch(d, *cmds)
+    d.batch(*cmds)
 
 
 def test_arity(d: Pair) -> None:
-    batch(
-        d,
+    d.batch(
         ("ZADD", "k", 1), ("ZINCRBY", "k", 1), ("ZSCORE", "k"), ("ZMSCORE", "k"), ("ZCARD",),
         ("ZCOUNT", "k", 1), ("ZLEXCOUNT", "k", 1), ("ZRANGE", "k", 1), ("ZRANGESTORE", "d", "k", 1),
         ("ZREVRANGE", "k", 0), ("ZRANGEBYSCORE", "k", 0), ("ZREVRANGEBYSCORE", "k", 0),
@@ -1014,7 +989,7 @@ def test_waiters_first_come_first_served(d: Pair, clients: Callable[[], Pair]) -
     wait_blocked(d, 1)
     send(b, "BZPOPMIN", "k", 0)
     wait_blocked(d, 2)
-    resp3(c)
+    c.resp3()
     send(c, "BZMPOP", 0, 1, "k", "MIN", "COUNT", 2)
     wait_blocked(d, 3)
     d.check("ZADD", "k", 1, "a", 2, "b")  # serves a (max) and b (min)
@@ -1029,7 +1004,7 @@ def test_waiters_first_come_first_served(d: Pair, clients: Callable[[], Pair]) -
 
 def test_blocked_on_several_keys_and_store_destinations(d: Pair, clients: Callable[[], Pair]) -> None:
     a, b = clients(), clients()
-    resp3(a)
+    a.resp3()
     send(a, "BZPOPMIN", "k1", "k2", 0)
     send(b, "BZMPOP", 0, 2, "k3", "k4", "MAX")
     wait_blocked(d, 2)
@@ -1068,7 +1043,7 @@ def test_key_of_another_type_keeps_waiting(d: Pair, clients: Callable[[], Pair])
 
 def test_blocking_timeouts(d: Pair, clients: Callable[[], Pair]) -> None:
     a, b = clients(), clients()
-    resp3(b)
+    b.resp3()
     send(a, "BZPOPMIN", "k", "0.02")
     send(b, "BZMPOP", "0.02", 1, "k", "MIN")
     assert same_reply(a) == b"*-1\r\n"
@@ -1250,9 +1225,9 @@ def _random_command(rng: random.Random) -> tuple[bytes | str | int, ...]:
 def test_random_sequences(d: Pair, seed: int) -> None:
     rng = random.Random(seed)
     if seed % 2:
-        resp3(d)
+        d.resp3()
     for _ in range(8):
-        batch(d, *(_random_command(rng) for _ in range(60)))
+        d.batch(*(_random_command(rng) for _ in range(60)))
     for key in ("k1", "k2", "k3", "lex"):
         d.check("ZRANGE", key, 0, -1, "WITHSCORES")
 
