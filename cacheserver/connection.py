@@ -1,8 +1,10 @@
 """A Redis-protocol client connection: the hot path.
 
-``data_received`` feeds the reader, runs every complete request synchronously
-and writes all replies with one ``writelines`` (redis ``processInputBuffer``
-then ``handleClientsWithPendingWrites``).  Only a handler that must wait (a
+``data_received`` feeds the reader and runs every complete request
+synchronously (redis ``processInputBuffer``); the replies are queued and every
+client with replies gets one write after all the reads of that loop iteration
+(redis ``beforeSleep`` / ``handleClientsWithPendingWrites``), so the clients'
+wakeups do not interleave with the server's reads.  Only a handler that must wait (a
 read-through load, a blocking pop) returns ``Pending``: the connection flushes
 what it has, stops reading, awaits, sends that reply, then goes on with the
 requests already buffered, so replies stay in request order.
@@ -49,6 +51,7 @@ class Client(asyncio.Protocol):
         "closed",
         "created",
         "db",
+        "deferred",
         "fd",
         "id",
         "kind",
@@ -73,6 +76,7 @@ class Client(asyncio.Protocol):
     def __init__(self, server: Server, kind: str = "tcp") -> None:
         self.server = server
         self.stats = server.stats
+        self.deferred: list[bytes] | None = None  # replies waiting for Server.flush_writes
         self.transport: asyncio.Transport | None = None
         self.reader = RespReader(
             max_bulk_len=server.config["proto-max-bulk-len"],
@@ -166,7 +170,7 @@ class Client(asyncio.Protocol):
     # -- the walk --------------------------------------------------------------
 
     def process(self) -> None:
-        """Run every complete buffered request; one write for all replies."""
+        """Run every complete buffered request; their replies go out in one write."""
         srv = self.server
         gets = self.reader.gets
         rows = srv.table.by_name
@@ -230,11 +234,10 @@ class Client(asyncio.Protocol):
             out.append(e.reply)
             self.close_after_reply = True
         if out and not self.closed:
-            self.stats.total_net_output_bytes += sum(map(len, out))
-            if len(out) == 1:
-                self.transport.write(out[0])  # type: ignore[union-attr]
+            if srv.defer_writes and not self.close_after_reply:
+                srv.defer_write(self, out)
             else:
-                self.transport.writelines(out)  # type: ignore[union-attr]
+                self.write(out)
         if self.close_after_reply:
             self.close()
         elif not self.reader.fast and self.reader.buffered() > srv.query_buffer_limit:
@@ -259,8 +262,21 @@ class Client(asyncio.Protocol):
         t = self.transport
         if t is None or self.closed:
             return
+        if self.deferred is not None:  # keep order behind replies not yet sent
+            chunks = self.deferred + chunks
+            self.deferred = None
         self.stats.total_net_output_bytes += sum(map(len, chunks))
-        t.writelines(chunks)
+        if len(chunks) == 1:
+            t.write(chunks[0])
+        else:
+            t.writelines(chunks)
+
+    def flush(self) -> None:
+        """Send the replies deferred to the end of this loop iteration."""
+        chunks = self.deferred
+        if chunks is not None:
+            self.deferred = None
+            self.write(chunks)
 
     def wait_for(self, pending: Pending) -> None:
         """Hold the requests after this one until ``pending`` yields its reply.

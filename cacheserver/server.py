@@ -71,6 +71,11 @@ class Server:
         self.table = build_table()
         self.clients: dict[int, Client] = {}
         self.blocking = Blocking(self)
+        self.write_queue: list[Client] = []
+        self._flush_scheduled = False
+        # a running server writes replies once per loop iteration (start()
+        # turns it on); an in-process harness without a loop writes at once
+        self.defer_writes = False
         self.stats = ServerStats()
         self.tasks: set[asyncio.Future[Any]] = set()
         self.listeners: list[asyncio.AbstractServer] = []
@@ -93,6 +98,25 @@ class Server:
     def _set_bulk_limit(self, value: int) -> None:
         for c in self.clients.values():
             c.reader.max_bulk_len = value
+
+    def defer_write(self, c: Client, out: list[bytes]) -> None:
+        """Queue ``c``'s replies; every queued client is written once, after
+        all the reads of this loop iteration (redis beforeSleep's
+        handleClientsWithPendingWrites)."""
+        if c.deferred is None:
+            c.deferred = out
+            self.write_queue.append(c)
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                asyncio.get_running_loop().call_soon(self.flush_writes)
+        else:
+            c.deferred += out
+
+    def flush_writes(self) -> None:
+        self._flush_scheduled = False
+        queue, self.write_queue = self.write_queue, []
+        for c in queue:
+            c.flush()
 
     def _set_query_limit(self, value: int) -> None:
         self.query_buffer_limit = value
@@ -161,6 +185,7 @@ class Server:
                 os.chmod(path, cfg["unixsocketperm"])
             self.listeners.append(srv)
         self._schedule_cron()
+        self.defer_writes = True
         log.info(
             "cacheserver %s ready: redis port %s, pid %d, loop %s",
             __version__,
@@ -216,6 +241,7 @@ class Server:
         """Stop accepting, let in-flight work finish, close every client."""
         if self._stop is not None:
             self._stop.set()
+        self.flush_writes()
         if self._cron is not None:
             self._cron.cancel()
         for srv in self.listeners:
