@@ -559,7 +559,7 @@ def _incr_by(c: Client, key: bytes, by: int) -> bytes:
     if value > LLONG_MAX or value < LLONG_MIN:
         raise CommandError(OVERFLOW)
     new = b"%d" % value
-    db.set(key, new, keepttl=True)
+    db.replace(key, new)
     return b":" + new + CRLF
 
 

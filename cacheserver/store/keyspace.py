@@ -211,6 +211,12 @@ class Database:
             del self.expires[key]
         self.ks.dirty += 1
 
+    def replace(self, key: bytes, value: Value) -> None:
+        """Swap the value of a key just looked up for writing (its TTL and LRU
+        touch stay): INCR's store, one dict write instead of two."""
+        self.data[key] = value
+        self.ks.dirty += 1
+
     def touch_write(self, key: bytes) -> None:
         """A value was changed in place (APPEND to a raw string): count the write."""
         self.access[key] = self.ks.lru_clock
