@@ -186,7 +186,6 @@ class RespReader:
         "_fast_ok",
         "_fed",
         "_handback",
-        "_hlen",
         "_hr",
         "_max_bulk_len",
         "_max_multibulk_len",
@@ -210,7 +209,6 @@ class RespReader:
         self._fed = 0
         self._off = 0
         self._count = 0
-        self._hlen = 0
         self._verify = False
         self._handback = False
         # Exact path: buffer, read position, and the request being assembled.
@@ -285,8 +283,6 @@ class RespReader:
                     self._start_verify()
                 chunks.append(data)
                 self._fed += len(data)
-                if self._hlen >= 0:
-                    self._hlen += len(data)
                 self._hr.feed(data)
                 return
             self._to_slow()
@@ -342,7 +338,7 @@ class RespReader:
             buf += memoryview(data)[_skip(data, self._off, self._count) :]
             self._chunks.clear()
         self._hr = hiredis.Reader()
-        self._fed = self._off = self._count = self._hlen = 0
+        self._fed = self._off = self._count = 0
         self._verify = False
 
     def gets(self) -> list[bytes] | Literal[False]:
@@ -370,17 +366,11 @@ class RespReader:
                     # Between two requests with nothing buffered: drop the input.
                     self._chunks.clear()
                     self._fed = self._off = self._count = 0
-                    self._hlen = -1  # hiredis may keep up to 1 KB of consumed input
                     self._verify = False
                 elif not self._verify:
-                    rem = hr.len()
-                    if rem != self._hlen and self._hlen >= 0:
-                        # hiredis dropped consumed input: this request ended at fed - rem
-                        self._off = self._fed - rem
-                        self._count = 0
-                    else:
-                        self._count += 1
-                    self._hlen = rem
+                    # where this request ended is found again (_skip) only if
+                    # the rest must go to the exact parser
+                    self._count += 1
                 if req:
                     return req
                 continue
@@ -432,7 +422,7 @@ class RespReader:
             self._pos = 0
             self.fast = True
             self._chunks.append(rest)
-            self._fed = self._hlen = len(rest)
+            self._fed = len(rest)
             self._verify = _ODD.search(rest) is not None
             self._hr.feed(rest)
 
