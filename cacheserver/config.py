@@ -250,6 +250,22 @@ SETTINGS: tuple[Setting, ...] = (
         "most unparsed request bytes held per client",
         lo=MB,
     ),
+    # Redis builds a reply of any size for SRANDMEMBER/HRANDFIELD/ZRANDMEMBER
+    # with a negative count (a huge count exhausts its memory); these bound it.
+    Setting(
+        "random-reply-max-elements",
+        "int",
+        1_000_000,
+        "most elements in a SRANDMEMBER/HRANDFIELD/ZRANDMEMBER reply (negative counts)",
+        lo=1,
+    ),
+    Setting(
+        "random-reply-max-bytes",
+        "memory",
+        256 * MB,
+        "most bytes (estimated) in a SRANDMEMBER/HRANDFIELD/ZRANDMEMBER reply",
+        lo=1024,
+    ),
     # -- keyspace
     Setting("databases", "int", 16, "number of databases (SELECT 0..n-1)", mutable=False, lo=1, hi=I32),
     Setting(

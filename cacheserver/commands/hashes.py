@@ -46,7 +46,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
 from cacheserver.commands.keys import parse_cursor, parse_scan_options
-from cacheserver.commands.sets import RAND_MAX_BYTES, RAND_MAX_COUNT, RAND_TOO_BIG
+from cacheserver.commands.sets import random_reply_limits, random_reply_too_big
 from cacheserver.commands.strings import (
     NAN_OR_INF,
     add_long_double,
@@ -862,8 +862,9 @@ def _hrandfield_count(c: Client, key: bytes, count: int, withvalues: bool) -> by
     flat = withvalues and not c.resp3
     if count < 0 or count == 1:  # draws with repeats, in random order
         k = -count if count < 0 else 1
-        if k > RAND_MAX_COUNT or k * _mean_reply_size(h, withvalues) > RAND_MAX_BYTES:
-            raise CommandError(RAND_TOO_BIG)
+        limits = random_reply_limits(c)
+        if k > limits[0] or k * _mean_reply_size(h, withvalues) > limits[1]:
+            raise random_reply_too_big(limits)
         drawn = h.choices(k)
         head = array_header(2 * k if flat else k)
         if k >= 4 * size:  # each field is encoded once, then referenced

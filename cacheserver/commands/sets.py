@@ -62,19 +62,24 @@ if TYPE_CHECKING:
 MAX_INTSET_ENTRIES = 512
 # sets up to this size are sampled by walking them instead of keeping ``arr``
 _SMALL = 64
-# Redis builds a reply of any size for SRANDMEMBER with a negative count (a
-# huge count exhausts its memory); these bound the reply here instead.
-RAND_MAX_COUNT = 1_000_000
-RAND_MAX_BYTES = 256 * 1024 * 1024
 
 NUMKEYS = b"ERR numkeys should be greater than 0"
 TOO_MANY_KEYS = b"ERR Number of keys can't be greater than number of args"
 LIMIT_NEGATIVE = b"ERR LIMIT can't be negative"
 NOT_POSITIVE = b"ERR value is out of range, must be positive"
-RAND_TOO_BIG = b"ERR count is too large: a reply holds at most %d elements and %d bytes" % (
-    RAND_MAX_COUNT,
-    RAND_MAX_BYTES,
-)
+
+
+def random_reply_limits(c: Client) -> tuple[int, int]:
+    """(elements, bytes) a random-draw reply may hold: the settings
+    random-reply-max-elements and random-reply-max-bytes."""
+    cfg = c.server.config
+    return cfg["random-reply-max-elements"], cfg["random-reply-max-bytes"]
+
+
+def random_reply_too_big(limits: tuple[int, int]) -> CommandError:
+    return CommandError(
+        b"ERR count is too large: a reply holds at most %d elements and %d bytes" % limits
+    )
 
 EMPTY_SET3 = b"~0\r\n"
 
@@ -516,8 +521,9 @@ def _srandmember_count(c: Client, argv: list[bytes]) -> bytes:
     size = len(s)
     if count < 0:  # repeats allowed: exactly -count draws
         k = -count
-        if k > RAND_MAX_COUNT or k * _mean_reply_size(s) > RAND_MAX_BYTES:
-            raise CommandError(RAND_TOO_BIG)
+        limits = random_reply_limits(c)
+        if k > limits[0] or k * _mean_reply_size(s) > limits[1]:
+            raise random_reply_too_big(limits)
         drawn = s.choices(k)
         if k >= size:  # each member is encoded once, then referenced
             enc = {m: bulk(m) for m in s} if size <= k // 4 else None

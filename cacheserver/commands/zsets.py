@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.commands.keys import parse_cursor, parse_scan_options
-from cacheserver.commands.sets import RAND_MAX_BYTES, RAND_MAX_COUNT, RAND_TOO_BIG
+from cacheserver.commands.sets import random_reply_limits, random_reply_too_big
 from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import (
     BLOCKING,
@@ -989,15 +989,16 @@ def zrandmember(c: Client, argv: list[bytes]) -> bytes:
         # (a huge count exhausts its memory), here the random-draw commands
         # share one bound
         count = -count if count < 0 else 1
-        if count > RAND_MAX_COUNT:
-            raise CommandError(RAND_TOO_BIG)
+        limits = random_reply_limits(c)
+        if count > limits[0]:
+            raise random_reply_too_big(limits)
         if count * 16 >= size:
             pairs = random.choices(zs.span(0, size), k=count)
         else:
             at, pick = zs.at, random.randrange
             pairs = [at(pick(size)) for _ in range(count)]
-        if sum(len(m) for _, m in pairs) > RAND_MAX_BYTES:
-            raise CommandError(RAND_TOO_BIG)
+        if sum(len(m) for _, m in pairs) > limits[1]:
+            raise random_reply_too_big(limits)
     elif count >= size:
         # the whole set, highest first: Redis's set iterator starts at the tail
         pairs = zs.span(0, size)

@@ -9,7 +9,6 @@ import pytest
 
 from cacheserver.commands.sets import (
     MAX_INTSET_ENTRIES,
-    RAND_MAX_COUNT,
     Set,
     _diff,
     _sintercard_keys,
@@ -406,7 +405,14 @@ def test_srandmember_huge_counts(h: Harness) -> None:
     # Redis would try to build this reply and run out of memory: refused here
     big = h.run("SRANDMEMBER", "s", "-9223372036854775807")
     assert big.startswith(b"-ERR count is too large")
-    assert h.run("SRANDMEMBER", "s", -(RAND_MAX_COUNT + 1)) == big
+    assert h.run("SRANDMEMBER", "s", "-1000001") == big
+    # the bound is a setting
+    assert h.run("CONFIG", "SET", "random-reply-max-elements", "10") == b"+OK\r\n"
+    assert h.run("SRANDMEMBER", "s", "-11") == (
+        b"-ERR count is too large: a reply holds at most 10 elements and 268435456 bytes\r\n"
+    )
+    assert len(items(h.run("SRANDMEMBER", "s", "-10"))[1]) == 10
+    h.run("CONFIG", "SET", "random-reply-max-elements", "1000000")
     assert len(items(h.run("SRANDMEMBER", "s", -1000))[1]) == 1000
     # the bound is also in bytes
     h.run("SADD", "fat", b"x" * 1_000_000)
