@@ -27,22 +27,18 @@ the cycle finds the hash no longer at its address it searches the keyspace
 for it, a bounded slice per cycle, and any hash command on the hash teaches
 it its new address at once.
 
-Random fields (HRANDFIELD) follow the same design as SRANDMEMBER
-(``sets.py``): a large hash that is sampled once keeps ``arr``, a list of
-references to its fields, kept in step by later writes, with removed fields
-left as tombstones in ``grave``; draws are O(1) expected.
+Random fields (HRANDFIELD) come through ``RandomDraws`` (``store/sampling.py``),
+as SRANDMEMBER's members: O(1) expected per draw.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
-import random
 import sys
 import time
 import weakref
 from collections.abc import Iterable
-from itertools import islice
 from typing import TYPE_CHECKING, Any, cast
 
 from cacheserver.commands.keys import parse_cursor, parse_scan_options
@@ -67,6 +63,7 @@ from cacheserver.errors import (
 )
 from cacheserver.glob import compile_regex
 from cacheserver.store.keyspace import Database, Keyspace, ScanCursors
+from cacheserver.store.sampling import RandomDraws
 from protocol.resp import (
     EMPTY_ARRAY,
     EMPTY_SCAN,
@@ -91,8 +88,6 @@ MAX_LISTPACK_ENTRIES = 512
 MAX_LISTPACK_VALUE = 64
 # Redis 7.4 caps field deadlines at 2**46 - 1 ms (HFE_MAX_ABS_TIME_MSEC)
 MAX_FIELD_DEADLINE = 0xFFFFFFFFFFFF >> 2
-# hashes up to this size are sampled by walking them instead of keeping ``arr``
-_SMALL = 64
 # the active cycle expires at most this many fields of one hash between clock checks
 _FIELDS_PER_STEP = 256
 # keys looked at between clock checks while searching for moved hashes
@@ -127,7 +122,7 @@ _CONDITIONS = {b"nx": _NX, b"xx": _XX, b"gt": _GT, b"lt": _LT}
 # -- the value ------------------------------------------------------------------
 
 
-class Hash(dict[bytes, bytes]):
+class Hash(RandomDraws, dict[bytes, bytes]):
     """A hash value: field -> value, and slots that stay None unless used."""
 
     __slots__ = ("__weakref__", "arr", "big", "grave", "scans", "ttl")
@@ -180,13 +175,7 @@ class Hash(dict[bytes, bytes]):
             self[field] = value
             return 0
         self[field] = value
-        arr = self.arr
-        if arr is not None:
-            grave = self.grave
-            if grave and field in grave:
-                grave.remove(field)  # its old slot in arr is live again
-            else:
-                arr.append(field)
+        self._note_added(field)
         return 1
 
     def remove(self, field: bytes) -> None:
@@ -194,61 +183,12 @@ class Hash(dict[bytes, bytes]):
         del self[field]
         if self.ttl is not None:
             self.ttl.forget(self, field)
-        arr = self.arr
-        if arr is not None:
-            grave = self.grave
-            if grave is None:
-                grave = self.grave = set()
-            grave.add(field)
-            if len(grave) > 32 and 2 * len(grave) > len(arr):
-                self.arr = list(self)
-                self.grave = None
+        self._note_removed(field)
 
-    # -- random fields ------------------------------------------------------------
-
-    def _pick(self) -> bytes:
-        """A uniformly random field through ``arr`` (built on first use)."""
-        arr = self.arr
-        if arr is None:
-            arr = self.arr = list(self)
-        grave = self.grave
-        rnd = random.random
-        while True:
-            i = int(rnd() * len(arr))
-            f = arr[i]
-            if not grave or f not in grave:
-                return f
-            last = arr.pop()  # a tombstone: swap-remove it and draw again
-            if i < len(arr):
-                arr[i] = last
-            grave.remove(f)
+    # -- random fields (RandomDraws) ---------------------------------------------
 
     def random_field(self) -> bytes:
-        if self.arr is None and len(self) <= _SMALL:
-            return next(islice(self, random.randrange(len(self)), None))
-        return self._pick()
-
-    def choices(self, k: int) -> list[bytes]:
-        """``k`` random fields drawn with replacement: O(k)."""
-        if self.arr is None and len(self) <= _SMALL:
-            return random.choices(list(self), k=k)
-        if self.arr is None or (self.grave and k >= len(self.arr)):
-            self.arr, self.grave = list(self), None  # O(n) <= O(k), or once per hash
-        if not self.grave:
-            return random.choices(self.arr, k=k)
-        pick = self._pick
-        return [pick() for _ in range(k)]
-
-    def sample(self, k: int) -> list[bytes]:
-        """``k`` distinct random fields, 0 < k < len: O(k) (Redis's CASE 4)."""
-        n = len(self)
-        if 3 * k > n or (self.arr is None and n <= _SMALL):
-            return random.sample(list(self), k)  # n < 3k: O(n) is O(k)
-        out: dict[bytes, None] = {}
-        pick = self._pick
-        while len(out) < k:  # few repeats: k is at most a third of the hash
-            out[pick()] = None
-        return list(out)
+        return self.random_one()
 
 
 class FieldTtl:

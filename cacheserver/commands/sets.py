@@ -12,18 +12,9 @@ OBJECT ENCODING is O(1).  Redis iterates an intset in ascending integer order:
 replies that Redis builds by walking an intset (SMEMBERS, SSCAN, SUNION,
 SDIFF...) are sorted the same way here, so they match Redis byte for byte.
 
-Random members: a Python set gives no random access.  Small sets (up to
-``_SMALL`` members) are sampled by walking them (``islice`` in C).  A larger
-set gets ``arr`` on its first draw, a list of references to its members (8
-bytes a member, no copy of the bytes; built in O(n) once, about what one
-resize of the set's own table costs), kept in step by every later write:
-SADD appends, SPOP swap-removes the picked slot in O(1), and SREM, which does
-not know the slot, leaves a tombstone: the member goes to ``grave``, a set of
-removed members still in ``arr``.  A draw that lands on a tombstone drops it
-and draws again; ``arr`` is rebuilt once tombstones are half of it, so draws
-stay O(1) expected and the rebuild is amortized.  A member index map (dict
-member -> slot) would remove tombstones but costs an int object and a dict
-entry per member, about +40 bytes a member against +8 here.
+Random members (SPOP, SRANDMEMBER) come through ``RandomDraws``
+(``store/sampling.py``): O(1) expected per draw, +8 bytes a member once a
+large set has been sampled.
 """
 
 from __future__ import annotations
@@ -40,6 +31,7 @@ from cacheserver.commands.table import DENYOOM, FAST, MOVABLE_KEYS, READONLY, WR
 from cacheserver.errors import NOT_INTEGER, RAND_RANGE, SYNTAX, CommandError, WrongType
 from cacheserver.glob import compile_regex
 from cacheserver.store.keyspace import ScanCursors
+from cacheserver.store.sampling import SMALL, RandomDraws, swap_remove
 from protocol.resp import (
     EMPTY_ARRAY,
     EMPTY_SCAN,
@@ -60,8 +52,6 @@ if TYPE_CHECKING:
 
 # set-max-intset-entries, Redis's default (7.0 has no set listpack)
 MAX_INTSET_ENTRIES = 512
-# sets up to this size are sampled by walking them instead of keeping ``arr``
-_SMALL = 64
 
 NUMKEYS = b"ERR numkeys should be greater than 0"
 TOO_MANY_KEYS = b"ERR Number of keys can't be greater than number of args"
@@ -98,7 +88,7 @@ def _intset_ok(members: Iterable[bytes], n: int) -> bool:
     return n <= MAX_INTSET_ENTRIES and all(map(is_int, members))
 
 
-class Set(set[bytes]):
+class Set(RandomDraws, set[bytes]):
     """A set value (TYPE ``set``); see the module docstring for the slots."""
 
     __slots__ = ("arr", "grave", "ht", "scans")
@@ -129,7 +119,7 @@ class Set(set[bytes]):
             self.update(members)
             return len(self) - n
         add = self.add
-        arr, grave = self.arr, self.grave
+        arr = self.arr
         for m in members:
             if m in self:
                 continue
@@ -137,10 +127,7 @@ class Set(set[bytes]):
             if not self.ht and (len(self) > MAX_INTSET_ENTRIES or not is_int(m)):
                 self.ht = True
             if arr is not None:
-                if grave and m in grave:
-                    grave.remove(m)  # its old slot in arr is live again
-                else:
-                    arr.append(m)
+                self._note_added(m)
         return len(self) - n
 
     def remove_all(self, members: Iterable[bytes]) -> int:
@@ -150,16 +137,10 @@ class Set(set[bytes]):
         if arr is None:
             self.difference_update(members)
             return n - len(self)
-        grave = self.grave
-        if grave is None:
-            grave = self.grave = set()
         for m in members:
             if m in self:
                 self.remove(m)
-                grave.add(m)
-        if len(grave) > 32 and 2 * len(grave) > len(arr):
-            self.arr = list(self)
-            self.grave = None
+                self._note_removed(m)
         return n - len(self)
 
     def reset(self, members: Iterable[bytes]) -> None:
@@ -169,67 +150,20 @@ class Set(set[bytes]):
         self.arr = self.grave = None
         self.ht = not _intset_ok(self, len(self))
 
-    # -- random members ---------------------------------------------------------
-
-    def _pick(self) -> tuple[list[bytes], int, bytes]:
-        """``arr`` (built on first use), a uniformly random live slot of it and its member."""
-        arr = self.arr
-        if arr is None:
-            arr = self.arr = list(self)
-        grave = self.grave
-        rnd = random.random
-        while True:
-            # floor(random() * n) is uniform to within n / 2**53
-            i = int(rnd() * len(arr))
-            m = arr[i]
-            if not grave or m not in grave:
-                return arr, i, m
-            _swap_remove(arr, i)  # a tombstone: drop it and draw again
-            grave.remove(m)
+    # -- random members (RandomDraws) -------------------------------------------
 
     def random_member(self) -> bytes:
-        if self.arr is None and len(self) <= _SMALL:
-            return next(islice(self, random.randrange(len(self)), None))
-        return self._pick()[2]
+        return self.random_one()
 
     def pop_random(self) -> bytes:
-        if self.arr is None and len(self) <= _SMALL:
-            m = next(islice(self, random.randrange(len(self)), None))
+        if self.arr is None and len(self) <= SMALL:
+            m = self.random_one()
             self.remove(m)
             return m
         arr, i, m = self._pick()
-        _swap_remove(arr, i)
+        swap_remove(arr, i)
         self.remove(m)
         return m
-
-    def sample(self, k: int) -> list[bytes]:
-        """``k`` distinct random members, 0 < k < len: O(k)."""
-        n = len(self)
-        if 3 * k > n or (self.arr is None and n <= _SMALL):
-            return random.sample(list(self), k)  # n < 3k: O(n) is O(k)
-        out: set[bytes] = set()
-        pick = self._pick
-        while len(out) < k:  # few repeats: k is at most a third of the set
-            out.add(pick()[2])
-        return list(out)
-
-    def choices(self, k: int) -> list[bytes]:
-        """``k`` random members drawn with replacement: O(k)."""
-        if self.arr is None and len(self) <= _SMALL:
-            return random.choices(list(self), k=k)
-        if self.arr is None or (self.grave and k >= len(self.arr)):
-            # built once per set (later writes keep it), or rebuilt in O(n) <= O(k)
-            self.arr, self.grave = list(self), None
-        if not self.grave:
-            return random.choices(self.arr, k=k)
-        pick = self._pick
-        return [pick()[2] for _ in range(k)]
-
-
-def _swap_remove(arr: list[bytes], i: int) -> None:
-    last = arr.pop()
-    if i < len(arr):
-        arr[i] = last
 
 
 # -- replies ------------------------------------------------------------------
