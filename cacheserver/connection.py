@@ -16,7 +16,7 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.commands.table import Command
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("cacheserver")
 
 INTERNAL_ERROR = b"-ERR internal error\r\n"
+
+Intercept = Callable[["Client", Command, list[bytes]], "bytes | None"]
 
 
 class Pending:
@@ -54,6 +56,7 @@ class Client(asyncio.Protocol):
         "deferred",
         "fd",
         "id",
+        "intercept",
         "kind",
         "laddr",
         "last_cmd",
@@ -101,6 +104,11 @@ class Client(asyncio.Protocol):
         self.write_paused = False
         self.local = True
         self.kind = kind
+        # Set while the connection is in a mode that changes how commands run
+        # (MULTI queueing, RESP2 subscriber mode, tracking): called with each
+        # command that passed the arity check, it returns the reply to send
+        # instead of running the handler, or None to run it as usual.
+        self.intercept: Intercept | None = None
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -199,6 +207,11 @@ class Client(asyncio.Protocol):
                         continue
                     row = sub
                 self.last_cmd = row.fullname
+                if self.intercept is not None:
+                    early = self.intercept(self, row, argv)
+                    if early is not None:
+                        append(early)
+                        continue
                 try:
                     reply = row.handler(self, argv)  # type: ignore[misc]
                 except CommandError as e:

@@ -25,6 +25,28 @@ from cacheserver.errors import WrongType
 
 __all__ = ["Database", "Keyspace", "ScanCursors", "type_name"]
 
+# Keyspace event classes, as redis server.h NOTIFY_* (the letters of
+# notify-keyspace-events): every write names the class of its event.
+NOTIFY_KEYSPACE = 1 << 0  # K
+NOTIFY_KEYEVENT = 1 << 1  # E
+NOTIFY_GENERIC = 1 << 2  # g
+NOTIFY_STRING = 1 << 3  # $
+NOTIFY_LIST = 1 << 4  # l
+NOTIFY_SET = 1 << 5  # s
+NOTIFY_HASH = 1 << 6  # h
+NOTIFY_ZSET = 1 << 7  # z
+NOTIFY_EXPIRED = 1 << 8  # x
+NOTIFY_EVICTED = 1 << 9  # e
+NOTIFY_STREAM = 1 << 10  # t
+NOTIFY_KEY_MISS = 1 << 11  # m
+NOTIFY_LOADED = 1 << 12  # (modules only)
+NOTIFY_MODULE = 1 << 13  # d
+NOTIFY_NEW = 1 << 14  # n
+
+ModifiedHook = Callable[["Database", bytes], None]
+FlushHook = Callable[["Database"], None]
+EventHook = Callable[["Database", int, bytes, bytes], None]
+
 Value = Any
 # A string value: bytes, or a bytearray once APPEND or SETRANGE changed it in
 # place (Redis's "raw" encoding); appends then cost the appended bytes only.
@@ -109,9 +131,8 @@ class Database:
     def _expired(self, key: bytes) -> None:
         self.stats.expired_keys += 1
         self.delete(key)
-        hook = self.ks.on_expired
-        if hook is not None:
-            hook(self, key)
+        if self.ks.hooked:
+            self.changed(key, NOTIFY_EXPIRED, b"expired")
 
     def get(self, key: bytes, now: int) -> Value | None:
         """Read lookup: lazy expiry, LRU touch, hit/miss counted."""
@@ -200,6 +221,37 @@ class Database:
 
     def exists(self, key: bytes, now: int) -> bool:
         return self.peek(key, now) is not None
+
+    # -- change signals -------------------------------------------------------
+
+    def changed(self, key: bytes, cls: int, event: bytes) -> None:
+        """A write changed ``key`` (redis ``signalModifiedKey`` then
+        ``notifyKeyspaceEvent(cls, event, key)``): WATCH, CLIENT TRACKING, the
+        memcached CAS and keyspace notifications hear of it.
+
+        Every write command calls it once per changed key with Redis's event
+        name; hot handlers test ``db.ks.hooked`` first to skip the call when
+        nobody listens."""
+        ks = self.ks
+        if not ks.hooked:
+            return
+        for hook in ks.modified_hooks:
+            hook(self, key)
+        if ks.notify_flags & cls and ks.on_event is not None:
+            ks.on_event(self, cls, event, key)
+
+    def notify(self, key: bytes, cls: int, event: bytes) -> None:
+        """A keyspace event without a modification (``notifyKeyspaceEvent``
+        alone: a ``new`` key, a ``keymiss``, a second event of one write)."""
+        ks = self.ks
+        if ks.notify_flags & cls and ks.on_event is not None:
+            ks.on_event(self, cls, event, key)
+
+    def flushed(self) -> None:
+        """Every key of this database changed at once (FLUSHDB, FLUSHALL,
+        SWAPDB: redis ``signalFlushedDb``)."""
+        for hook in self.ks.flush_hooks:
+            hook(self)
 
     # -- writes ---------------------------------------------------------------
 
@@ -306,14 +358,13 @@ class Database:
         heap, expires = self.heap, self.expires
         pop, delete, clock = heapq.heappop, self.delete, time.perf_counter
         ks = self.ks
-        hook = ks.on_expired
         done = 0
         while heap and heap[0][0] <= now:
             when, key = pop(heap)
             if expires.get(key) == when:
                 delete(key)
-                if hook is not None:
-                    hook(self, key)
+                if ks.hooked:
+                    self.changed(key, NOTIFY_EXPIRED, b"expired")
                 done += 1
                 if not done & 63 and clock() > deadline:
                     ks.stats.expired_time_cap_reached_count += 1
@@ -332,17 +383,53 @@ class Database:
 class Keyspace:
     """All databases, the LRU clock and the counters they share."""
 
-    __slots__ = ("dbs", "dirty", "lru_clock", "on_expired", "ready", "stats")
+    __slots__ = (
+        "dbs",
+        "dirty",
+        "flush_hooks",
+        "hooked",
+        "lru_clock",
+        "modified_hooks",
+        "notify_flags",
+        "on_event",
+        "ready",
+        "stats",
+    )
 
     def __init__(self, databases: int = 16) -> None:
         self.stats = Stats()
         self.lru_clock = int(time.time())
         self.dirty = 0  # writes since start (rdb_changes_since_last_save)
-        # called as hook(db, key) after a key expires (notifications, tracking)
-        self.on_expired: Callable[[Database, bytes], None] | None = None
+        # Listeners for Database.changed/notify/flushed.  ``hooked`` is true
+        # while any listens, so a write nobody hears costs one attribute test;
+        # change the lists and flags through the methods below.
+        self.modified_hooks: list[ModifiedHook] = []
+        self.flush_hooks: list[FlushHook] = []
+        self.notify_flags = 0  # NOTIFY_* bits of notify-keyspace-events
+        self.on_event: EventHook | None = None
+        self.hooked = False
         # (db, key) pairs signalled ready for blocked clients, in order
         self.ready: list[tuple[Database, bytes]] = []
         self.dbs = [Database(self, i) for i in range(databases)]
+
+    def add_modified_hook(self, hook: ModifiedHook) -> None:
+        if hook not in self.modified_hooks:
+            self.modified_hooks.append(hook)
+        self._rehook()
+
+    def remove_modified_hook(self, hook: ModifiedHook) -> None:
+        if hook in self.modified_hooks:
+            self.modified_hooks.remove(hook)
+        self._rehook()
+
+    def set_notify(self, flags: int, on_event: EventHook | None) -> None:
+        """Keyspace notifications: the NOTIFY_* classes to publish, and how."""
+        self.notify_flags = flags if on_event is not None else 0
+        self.on_event = on_event
+        self._rehook()
+
+    def _rehook(self) -> None:
+        self.hooked = bool(self.modified_hooks) or bool(self.notify_flags)
 
     def tick(self) -> None:
         """Advance the shared LRU clock (seconds)."""
