@@ -32,6 +32,8 @@ log = logging.getLogger("cacheserver")
 INTERNAL_ERROR = b"-ERR internal error\r\n"
 
 Intercept = Callable[["Client", Command, list[bytes]], "bytes | None"]
+# Modes with a command intercept, first wins (Client.set_mode).
+MODE_ORDER = ("multi", "pubsub", "tracking")
 
 
 class Pending:
@@ -64,6 +66,7 @@ class Client(asyncio.Protocol):
         "lib_name",
         "lib_ver",
         "local",
+        "modes",
         "name",
         "nil",
         "now",
@@ -109,6 +112,7 @@ class Client(asyncio.Protocol):
         # command that passed the arity check, it returns the reply to send
         # instead of running the handler, or None to run it as usual.
         self.intercept: Intercept | None = None
+        self.modes: dict[str, Intercept] = {}  # see set_mode
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -333,6 +337,22 @@ class Client(asyncio.Protocol):
             self.transport.close()
 
     # -- helpers for handlers -------------------------------------------------
+
+    def set_mode(self, name: str, hook: Intercept | None) -> None:
+        """Enter (``hook``) or leave (None) a mode that intercepts commands.
+
+        One intercept runs per command, the first of ``MODE_ORDER`` that is
+        on: MULTI queues before subscriber mode restricts, and so on."""
+        if hook is None:
+            self.modes.pop(name, None)
+        else:
+            self.modes[name] = hook
+        self.intercept = None
+        for mode in MODE_ORDER:
+            found = self.modes.get(mode)
+            if found is not None:
+                self.intercept = found
+                break
 
     def set_protocol(self, resp3: bool) -> None:
         self.resp3 = resp3
