@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-__all__ = ["compile_glob", "compile_regex", "glob_match"]
+__all__ = ["compile_glob", "compile_matcher", "compile_regex", "glob_match", "match_long"]
 
 _ALL = frozenset(range(256))
 _STAR = b""  # token marking a '*' (every other token is a non-empty regex)
@@ -171,3 +171,112 @@ def compile_glob(pattern: bytes, nocase: bool = False) -> Callable[[bytes], bool
 
 def glob_match(pattern: bytes, subject: bytes, nocase: bool = False) -> bool:
     return compile_regex(pattern, nocase).fullmatch(subject) is not None
+
+
+
+# Longer patterns are matched by walking the pattern bytes instead: compiling
+# a regex costs microseconds per pattern byte (seconds for a 1 MB PSUBSCRIBE
+# pattern), while the walk stops as soon as the subject is used up.
+REGEX_MAX_PATTERN = 1024
+
+
+def _class_match(pattern: bytes, i: int, ch: int, nocase: bool) -> tuple[bool, int]:
+    """Does the class opening at ``pattern[i] == '['`` take byte ``ch``?  Returns
+    (matched, index after the class), parsed as stringmatchlen does."""
+    n = len(pattern)
+    i += 1
+    negate = i < n and pattern[i] == 0x5E  # '^'
+    if negate:
+        i += 1
+    sc = _signed(ch)
+    found = False
+    while True:
+        if i < n - 1 and pattern[i] == 0x5C:  # '\\x': exact, even with nocase
+            i += 1
+            if pattern[i] == ch:
+                found = True
+        elif i >= n:  # unterminated: the class ends with the pattern
+            break
+        elif pattern[i] == 0x5D:  # ']'
+            i += 1
+            break
+        elif n - i >= 3 and pattern[i + 1] == 0x2D:  # 'a-z'
+            lo, hi = _signed(pattern[i]), _signed(pattern[i + 2])
+            if lo > hi:
+                lo, hi = hi, lo
+            c = sc
+            if nocase:
+                lo, hi, c = _lower(lo), _lower(hi), _lower(c)
+            if lo <= c <= hi:
+                found = True
+            i += 2
+        elif nocase:
+            if _lower(_signed(pattern[i])) == _lower(sc):
+                found = True
+        elif pattern[i] == ch:
+            found = True
+        if i < n:
+            i += 1
+    return found is not negate, i
+
+
+def match_long(pattern: bytes, subject: bytes, nocase: bool = False) -> bool:
+    """``stringmatchlen`` by walking the pattern: no compile step.
+
+    Every element but ``*`` takes one byte, so on a mismatch going back to
+    the last star and letting it take one byte more loses no match (the
+    earlier stars need not take more: redis's ``skipLongerMatches``).  The
+    cost is bounded by the subject's length times the span since the last
+    star, whatever the pattern's length.
+    """
+    if not subject:
+        return not pattern
+    n, m = len(pattern), len(subject)
+    p = s = 0
+    star_p = -1  # pattern index just after the last run of stars
+    star_s = 0  # where the subject resumes after what that star took
+    while True:
+        if s == m:
+            # the subject is used up: a match if only stars are left
+            if pattern.count(b"*", p) == n - p:
+                return True
+        elif p < n:
+            c = pattern[p]
+            if c == 0x2A:  # '*'
+                while p < n and pattern[p] == 0x2A:
+                    p += 1
+                if p == n:
+                    return True
+                star_p, star_s = p, s
+                continue
+            ch = subject[s]
+            if c == 0x3F:  # '?'
+                ok, nxt = True, p + 1
+            elif c == 0x5B:  # '['
+                ok, nxt = _class_match(pattern, p, ch, nocase)
+            else:
+                if c == 0x5C and p < n - 1:  # '\\' escapes the next byte
+                    p += 1
+                    c = pattern[p]
+                ok = c == ch or (nocase and _lower(_signed(c)) == _lower(_signed(ch)))
+                nxt = p + 1
+            if ok:
+                p, s = nxt, s + 1
+                continue
+        # a mismatch: the last star takes one byte more, if any is left
+        star_s += 1
+        if star_p < 0 or star_s >= m:
+            return False
+        p, s = star_p, star_s
+
+
+def compile_matcher(pattern: bytes, nocase: bool = False) -> Callable[[bytes], bool]:
+    """A predicate for ``pattern`` of any length: a compiled regex for the
+    usual short pattern, the walk of ``match_long`` for a long one."""
+    if len(pattern) <= REGEX_MAX_PATTERN:
+        return compile_glob(pattern, nocase)
+
+    def match(s: bytes) -> bool:
+        return match_long(pattern, s, nocase)
+
+    return match

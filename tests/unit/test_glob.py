@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from cacheserver.glob import compile_glob, compile_regex, glob_match
+from cacheserver.glob import compile_glob, compile_matcher, compile_regex, glob_match, match_long
 from helpers import RawClient, RedisServerProcess
 
 
@@ -290,3 +290,38 @@ def _parse_bulk_array(reply: bytes) -> list[bytes]:
         out.append(rest[:n])
         rest = rest[n + 2 :]
     return out
+
+
+def test_long_pattern_walk_matches_the_c_code() -> None:
+    """``match_long`` (the matcher of patterns too long to compile) against
+    the port of the C code, on the same random patterns and subjects."""
+    rng = random.Random(4321)
+    pat_alphabet = b"ab*?[]^-\\\xff\x00A"
+    subj_alphabet = b"ab]-^\\\xffA*"
+    for _ in range(4000):
+        p = bytes(rng.choice(pat_alphabet) for _ in range(rng.randrange(9)))
+        nocase = rng.random() < 0.3
+        for _ in range(12):
+            s = bytes(rng.choice(subj_alphabet) for _ in range(rng.randrange(8)))
+            assert match_long(p, s, nocase) is ref_match(p, s, nocase), (p, s, nocase)
+    for pattern in TRICKY_PATTERNS:
+        for s in SUBJECTS:
+            for nocase in (False, True):
+                assert match_long(pattern, s, nocase) is ref_match(pattern, s, nocase)
+
+
+def test_megabyte_patterns_answer_at_once() -> None:
+    big = 1 << 20
+    cases = [
+        (b"a" * big, b"a" * 10, False),
+        (b"a" * big, b"a" * big, True),
+        (b"*" * big, b"anything", True),
+        (b"a*" * (big // 2), b"a" * 100, False),
+        (b"[ab]" * (big // 4), b"ab", False),
+        (b"*" + b"x" * big + b"*", b"x" * 1000, False),
+        (b"h*o" + b"*" * big, b"hello", True),
+    ]
+    for pattern, subject, want in cases:
+        f = compile_matcher(pattern)
+        assert f(subject) is want
+    assert compile_matcher(b"h*o")(b"hello")
