@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cacheserver.glob import compile_glob
+from cacheserver.notify import BAD_EVENTS, events_from_text, events_to_text
 from protocol.resp import split_inline, string2ll
 
 __all__ = [
     "BY_NAME",
+    "OBUF_CLASSES",
     "SETTINGS",
     "Config",
     "ConfigError",
@@ -114,10 +116,75 @@ def _quote(text: str) -> str:
     return "".join(out)
 
 
+# client-output-buffer-limit: (hard, soft, soft seconds) per class, in this order
+OBUF_CLASSES = ("normal", "replica", "pubsub")
+_OBUF_CLASS = {"normal": 0, "slave": 1, "replica": 1, "pubsub": 2}
+_OBUF_SYNTAX = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+ObufLimits = tuple[tuple[int, int, int], ...]
+
+_C_DIGITS = re.compile(r"[0-9]*")
+_C_STRTOLL = re.compile(r"[ \t\n\v\f\r]*([+-]?)([0-9]+)")
+ULLONG = 2**64
+
+
+def _memtoull(text: str) -> int | None:
+    """A byte count as redis 7.0 ``memtoull``: digits and an optional unit
+    (no digits read as 0, a value past 64 bits saturates before the unit
+    multiplies and wraps); None for anything else."""
+    digits = _C_DIGITS.match(text).group()  # type: ignore[union-attr]
+    unit = text[len(digits) :].lower()
+    if text.startswith("-") or unit not in _UNITS:
+        return None
+    value = min(int(digits), ULLONG - 1) if digits else 0
+    return value * _UNITS[unit] % ULLONG
+
+
+def _soft_seconds(text: str) -> int | None:
+    """The soft-limit seconds as Redis reads them: ``strtoll`` stored in a C
+    int (so 4294967297 is 1), None when text follows the number."""
+    m = _C_STRTOLL.match(text)
+    if m is None:
+        # strtoll converts nothing: 0, and the end pointer stays at the start
+        return 0 if text == "" else None
+    if m.end() != len(text):
+        return None
+    v = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+    v = max(-(2**63), min(v, 2**63 - 1))
+    v &= 0xFFFFFFFF
+    return v - 2**32 if v >= 2**31 else v
+
+
+def parse_obuf_limits(text: str, current: ObufLimits) -> ObufLimits:
+    """``<class> <hard> <soft> <seconds> ...`` applied over ``current``, all or
+    nothing (redis ``setConfigClientOutputBufferLimitOption``).  The value is
+    split on single spaces, as CONFIG SET splits it."""
+    args = text.split(" ") if text else []
+    if len(args) % 4:
+        raise ConfigError("Wrong number of arguments in buffer limit configuration.")
+    out = list(current)
+    for j in range(0, len(args), 4):
+        name = args[j]
+        cls = _OBUF_CLASS.get(name.lower()) if name.isascii() else None
+        if cls is None:
+            raise ConfigError("Invalid client class specified in buffer limit configuration.")
+        hard, soft = _memtoull(args[j + 1]), _memtoull(args[j + 2])
+        secs = _soft_seconds(args[j + 3])
+        if hard is None or soft is None or secs is None or secs < 0:
+            raise ConfigError(_OBUF_SYNTAX)
+        out[cls] = (hard, soft, secs)
+    return tuple(out)
+
+
+def render_obuf_limits(value: ObufLimits) -> str:
+    """As CONFIG GET shows it: ``normal 0 0 0 slave 268435456 67108864 60 ...``."""
+    names = ("normal", "slave", "pubsub")
+    return " ".join(f"{n} {h} {s} {t}" for n, (h, s, t) in zip(names, value, strict=True))
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
-    kind: str  # int | octal | memory | bool | enum | string | list
+    kind: str  # int | octal | memory | bool | enum | string | list | events | obuf
     default: Any
     help: str
     mutable: bool = True
@@ -134,8 +201,11 @@ class Setting:
     # nearest bound, as redis does for hz (CONFIG_MIN_HZ..CONFIG_MAX_HZ).
     clamp: tuple[int, int] | None = None
 
-    def parse(self, text: str) -> Any:
-        """Value from its text form, or ConfigError with Redis's reason."""
+    def parse(self, text: str, current: Any = None) -> Any:
+        """Value from its text form, or ConfigError with Redis's reason.
+
+        ``current`` is the value it replaces: client-output-buffer-limit
+        changes only the classes the text names."""
         k = self.kind
         if k == "int":
             v = string2ll(text.encode("utf-8", "surrogateescape"))
@@ -165,6 +235,12 @@ class Setting:
             if args is None:
                 raise ConfigError("Unbalanced quotes in configuration line")
             value = [a.decode("utf-8", "surrogateescape") for a in args]
+        elif k == "events":
+            value = events_from_text(text)
+            if value is None:
+                raise ConfigError(BAD_EVENTS)
+        elif k == "obuf":
+            value = parse_obuf_limits(text, self.default if current is None else current)
         else:
             value = text
         if self.fixed and value != self.default:
@@ -186,6 +262,10 @@ class Setting:
             return " ".join(value)
         if self.kind == "octal":
             return f"{value:o}"
+        if self.kind == "events":
+            return events_to_text(value)
+        if self.kind == "obuf":
+            return render_obuf_limits(value)
         return str(value)
 
     def file_text(self, value: Any) -> str:
@@ -194,6 +274,11 @@ class Setting:
             return _memory_text(value)
         if self.kind == "list":
             return " ".join(_quote(v) for v in value) if value else '""'
+        if self.kind == "obuf":
+            return " ".join(
+                f"{n} {_memory_text(h)} {_memory_text(s)} {t}"
+                for n, (h, s, t) in zip(OBUF_CLASSES, value, strict=True)
+            )
         return _quote(self.render(value))
 
     def value_help(self) -> str:
@@ -211,6 +296,10 @@ class Setting:
             return "|".join(self.choices)
         if k == "list":
             return "one or more values"
+        if k == "events":
+            return "letters: K keyspace, E keyevent, then the classes g $ l s h z x e t m n d, A = g$lshzxetd"
+        if k == "obuf":
+            return "one or more 'class hard soft seconds' groups; classes normal, replica, pubsub; sizes take units"
         return "text"
 
 
@@ -250,6 +339,14 @@ SETTINGS: tuple[Setting, ...] = (
         "most unparsed request bytes held per client",
         lo=MB,
     ),
+    Setting(
+        "client-output-buffer-limit",
+        "obuf",
+        ((0, 0, 0), (256 * MB, 64 * MB, 60), (32 * MB, 8 * MB, 60)),
+        "close a client whose unsent replies reach the hard limit, or stay over the soft "
+        "limit longer than its seconds (0 = no limit), per class: normal, replica, pubsub "
+        "(subscribed clients)",
+    ),
     # Redis builds a reply of any size for SRANDMEMBER/HRANDFIELD/ZRANDMEMBER
     # with a negative count (a huge count exhausts its memory); these bound it.
     Setting(
@@ -283,6 +380,12 @@ SETTINGS: tuple[Setting, ...] = (
         "1-10: share of each cycle spent expiring keys (10 = most)",
         lo=1,
         hi=10,
+    ),
+    Setting(
+        "notify-keyspace-events",
+        "events",
+        0,
+        "keyspace notifications to publish; empty = none",
     ),
     # -- process
     Setting(
@@ -372,7 +475,7 @@ class Config:
         parsed: list[tuple[Setting, Any]] = []
         for s, text in found:
             try:
-                parsed.append((s, s.parse(text)))
+                parsed.append((s, s.parse(text, self.values[s.name])))
             except ConfigError as e:
                 raise ConfigError(e.reason, s.name) from None
         old = {s.name: self.values[s.name] for s, _ in parsed}
@@ -463,7 +566,7 @@ class Config:
                 _fatal(path, lineno, raw, "Bad directive or wrong number of arguments")
                 continue
             values = [a.decode("utf-8", "surrogateescape") for a in args[1:]]
-            if s.kind == "list" or s.name == "save":
+            if s.kind in ("list", "obuf") or s.name == "save":
                 # bind takes several addresses; save takes pairs (only "" is accepted)
                 text_value = " ".join(values)
                 if s.kind == "list" and not values:
@@ -475,7 +578,7 @@ class Config:
                 _fatal(path, lineno, raw, "wrong number of arguments")
                 continue
             try:
-                self.values[s.name] = s.parse(text_value)
+                self.values[s.name] = s.parse(text_value, self.values[s.name])
             except ConfigError as e:
                 _fatal(path, lineno, raw, e.reason)
 
@@ -574,12 +677,12 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     p.add_argument("config_file", nargs="?", help="a redis.conf-style file of 'name value' lines")
     for s in SETTINGS:
         extra = "" if s.mutable or s.fixed else " [restart to change]"
-        default = s.file_text(s.default) if s.kind in ("memory", "list") else s.render(s.default)
+        default = s.file_text(s.default) if s.kind in ("memory", "list", "obuf") else s.render(s.default)
         p.add_argument(
             f"--{s.name}",
             dest=s.name,
-            metavar="VALUE" if s.kind != "list" else "ADDR",
-            nargs="+" if s.kind == "list" else None,
+            metavar="ADDR" if s.kind == "list" else "VALUE",
+            nargs="+" if s.kind in ("list", "obuf") else None,
             help=f"{s.help}. Takes {s.value_help()}; default {default or chr(34) * 2}.{extra}",
         )
     ns = p.parse_args(argv)
@@ -592,7 +695,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
             continue
         text = " ".join(v) if isinstance(v, list) else v
         try:
-            cfg.values[s.name] = s.parse(text)
+            cfg.values[s.name] = s.parse(text, cfg.values[s.name])
         except ConfigError as e:
             print(f"cacheserver: --{s.name} {text!r}: {e}", file=sys.stderr)
             raise SystemExit(2) from None

@@ -315,3 +315,99 @@ def test_rewrite(tmp_path: Path) -> None:
     again.rewrite()
     assert Path(path).read_text() == text
     assert [p.name for p in tmp_path.iterdir()] == ["cacheserver.conf"]
+
+
+# -- notify-keyspace-events and client-output-buffer-limit ------------------------
+
+
+def test_keyspace_events_parse_and_render_as_redis() -> None:
+    s = BY_NAME["notify-keyspace-events"]
+    cases = {
+        "": "",
+        "A": "A",
+        "KEA": "AKE",
+        "Ex": "xE",
+        "gK": "gK",
+        "AKEmn": "AKEm",  # 'n' is not shown next to 'A', as Redis 7.0
+        "Kg$lshzxetd": "AK",
+        "Kn": "nK",
+        "Kd": "dK",
+        "AA": "A",
+    }
+    for text, shown in cases.items():
+        assert s.render(s.parse(text)) == shown, text
+    for bad in ("b", "K E", "a", "KEA "):
+        with pytest.raises(ConfigError, match=r"Invalid event class character\. Use 'Ag\$lshzxeKEtmdn'\."):
+            s.parse(bad)
+
+
+def test_output_buffer_limits_parse_over_the_current_value() -> None:
+    s = BY_NAME["client-output-buffer-limit"]
+    default = s.default
+    assert s.render(default) == "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+    assert s.parse("") == default
+    v = s.parse("pubsub 1k 1kb 1", default)
+    assert s.render(v) == "normal 0 0 0 slave 268435456 67108864 60 pubsub 1000 1024 1"
+    v = s.parse("replica 1 2 3 normal 5 6 7 normal 8 9 10", v)
+    assert s.render(v) == "normal 8 9 10 slave 1 2 3 pubsub 1000 1024 1"
+    v = s.parse("SLAVE 1M 1G 5", v)
+    assert v[1] == (1000000, 1000000000, 5)
+    # Redis's C parsing: no digits is 0, an empty seconds field is 0, seconds
+    # go through a C int, sizes saturate then wrap with the unit
+    assert s.parse("normal mb kb 0", default)[0] == (0, 0, 0)
+    assert s.parse("normal 1 1 ", default)[0] == (1, 1, 0)
+    assert s.parse("normal 1 1 4294967297", default)[0] == (1, 1, 1)
+    assert s.parse("normal 1 1 +5", default)[0] == (1, 1, 5)
+    assert s.parse("normal 1 1 \t5", default)[0] == (1, 1, 5)
+    assert s.parse("normal 1 1 00007", default)[0] == (1, 1, 7)
+    assert s.parse("normal 99999999999999999999 1 1", default)[0][0] == 2**64 - 1
+    assert s.parse("normal 99999999999gb 1 1", default)[0][0] == 15140462030378500096
+    wrong = "Wrong number of arguments in buffer limit configuration."
+    klass = "Invalid client class specified in buffer limit configuration."
+    values = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+    for text, why in (
+        ("normal 1 1", wrong),
+        ("normal 1 1 1 pubsub", wrong),
+        ("normal  1 1 1", wrong),
+        ("master 1 1 1", klass),
+        ("foo 1 1 1", klass),
+        ("normal 1 1 1 foo 1 1 1", klass),
+        ("normal -1 0 0", values),
+        ("normal 0 -1 0", values),
+        ("normal 0 0 -1", values),
+        ("normal 1 1 2147483648", values),
+        ("normal 1 1 99999999999999999999", values),
+        ("normal +1 1 5", values),
+        ("normal 1 1 5x", values),
+        ("normal 0x10 1 1", values),
+        ("normal 1.5 1 1", values),
+    ):
+        with pytest.raises(ConfigError) as e:
+            s.parse(text, default)
+        assert e.value.reason == why, text
+
+
+def test_output_buffer_limits_in_the_file_and_rewrite(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "client-output-buffer-limit pubsub 1mb 512kb 10\n"
+        "client-output-buffer-limit normal 4mb 0 0\n"
+        "notify-keyspace-events Ex\n",
+    )
+    cfg = Config()
+    cfg.load_file(path)
+    assert cfg["client-output-buffer-limit"] == (
+        (4 * 1024**2, 0, 0),
+        (256 * 1024**2, 64 * 1024**2, 60),
+        (1024**2, 512 * 1024, 10),
+    )
+    assert BY_NAME["notify-keyspace-events"].render(cfg["notify-keyspace-events"]) == "xE"
+    cfg.set_many([("client-output-buffer-limit", "pubsub 2mb 1mb 5")])
+    cfg.rewrite()
+    text = Path(path).read_text()
+    assert "client-output-buffer-limit normal 4mb 0 0 replica 256mb 64mb 60 pubsub 2mb 1mb 5\n" in text
+    again = Config()
+    again.load_file(path)
+    assert again.values == cfg.values
+    flags = parse_args(["--client-output-buffer-limit", "pubsub", "1k", "1k", "1"])
+    assert flags["client-output-buffer-limit"][2] == (1000, 1000, 1)
