@@ -24,6 +24,7 @@ from cacheserver.errors import CommandError, unknown_command, unknown_subcommand
 from protocol.resp import NIL2, NIL3, ProtocolError, RespReader
 
 if TYPE_CHECKING:
+    from cacheserver.pubsub import Subscriptions
     from cacheserver.server import Server
     from cacheserver.store.keyspace import Database
 
@@ -70,10 +71,16 @@ class Client(asyncio.Protocol):
         "name",
         "nil",
         "now",
+        "obuf_limit_at",
+        "obuf_pending",
+        "obuf_sent",
+        "obuf_soft_since",
+        "out",
         "reader",
         "resp3",
         "server",
         "stats",
+        "subs",
         "transport",
         "waiting",
         "write_paused",
@@ -113,6 +120,18 @@ class Client(asyncio.Protocol):
         # instead of running the handler, or None to run it as usual.
         self.intercept: Intercept | None = None
         self.modes: dict[str, Intercept] = {}  # see set_mode
+        # the reply list of the batch being run, while it runs: a push to
+        # this client meanwhile (pubsub.deliver) goes there, in reply order
+        self.out: list[bytes] | None = None
+        self.subs: Subscriptions | None = None  # set while subscribed (CLIENT_PUBSUB)
+        # client-output-buffer-limit: the smallest limit of the client's
+        # class (0 = none), the bytes pushed since the last write, the
+        # transport's buffer after it, and when the soft limit was first
+        # exceeded (unix seconds, 0 = not over it)
+        self.obuf_limit_at: int = server.obuf_limit_at[0]
+        self.obuf_pending = 0
+        self.obuf_sent = 0
+        self.obuf_soft_since = 0
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -156,6 +175,8 @@ class Client(asyncio.Protocol):
         srv.clients.pop(self.id, None)
         if self.waiting:
             srv.blocking.cancel(self)
+        if self.subs is not None:
+            srv.pubsub.drop(self)
 
     def pause_writing(self) -> None:
         # The peer is not reading: stop reading its requests until it drains.
@@ -188,6 +209,7 @@ class Client(asyncio.Protocol):
         rows = srv.table.by_name
         out: list[bytes] = []
         append = out.append
+        self.out = out
         perf = time.perf_counter
         self.now = self.last_interaction = srv.clock()
         ready = srv.keyspace.ready
@@ -250,6 +272,7 @@ class Client(asyncio.Protocol):
             srv.stats.count_error(b"ERR")
             out.append(e.reply)
             self.close_after_reply = True
+        self.out = None
         if out and not self.closed:
             if srv.defer_writes and not self.close_after_reply:
                 srv.defer_write(self, out)
@@ -287,6 +310,12 @@ class Client(asyncio.Protocol):
             t.write(chunks[0])
         else:
             t.writelines(chunks)
+        if self.obuf_limit_at:
+            # what the transport could not send yet is this client's output buffer
+            self.obuf_pending = 0
+            self.obuf_sent = size = self.output_buffer_size()
+            if size >= self.obuf_limit_at or self.obuf_soft_since:
+                self.check_output_limit(size)
 
     def flush(self) -> None:
         """Send the replies deferred to the end of this loop iteration."""
@@ -334,7 +363,54 @@ class Client(asyncio.Protocol):
             self.server.clients.pop(self.id, None)
             if self.waiting:
                 self.server.blocking.cancel(self)
+            if self.subs is not None:
+                self.server.pubsub.drop(self)
             self.transport.close()
+
+    # -- output buffer limits (redis checkClientOutputBufferLimits) -----------
+
+    def output_buffer_size(self) -> int:
+        """Bytes written to the transport and not yet sent."""
+        t = self.transport
+        if t is None:
+            return 0
+        try:
+            return int(t.get_write_buffer_size())
+        except (NotImplementedError, AttributeError):
+            return 0
+
+    def check_output_limit(self, used: int) -> None:
+        """Close the client if ``used`` bytes of pending output reach its class's
+        hard limit, or stay over the soft limit longer than its seconds."""
+        hard, soft, seconds = self.server.obuf_limits[0 if self.subs is None else 2]
+        over = bool(hard) and used >= hard
+        if soft and used >= soft:
+            now = self.server.clock() // 1000
+            if not self.obuf_soft_since:
+                self.obuf_soft_since = now  # first seen over it: the clock starts
+            elif now - self.obuf_soft_since > seconds:
+                over = True
+        else:
+            self.obuf_soft_since = 0
+        if over and not self.closed:
+            self.close_for_output_limit()
+
+    def close_for_output_limit(self) -> None:
+        """Drop the client and what it has not read, now: its output is not
+        sent (redis ``freeClientAsync``).  Its subscriptions go when the
+        transport reports the loss, after the publisher's loop is done."""
+        log.warning(
+            "Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+            self.info_line(),
+        )
+        self.server.stats.client_output_buffer_limit_disconnections += 1
+        self.closed = True
+        self.deferred = None
+        self.server.clients.pop(self.id, None)
+        if self.waiting:
+            self.server.blocking.cancel(self)
+        if self.transport is not None:
+            self.transport.abort()
 
     # -- helpers for handlers -------------------------------------------------
 
@@ -354,6 +430,11 @@ class Client(asyncio.Protocol):
                 self.intercept = found
                 break
 
+    def client_type(self) -> bytes:
+        """The class CLIENT LIST/KILL TYPE and the output limits use: pubsub
+        while subscribed, else normal (redis ``getClientType``)."""
+        return b"pubsub" if self.subs is not None else b"normal"
+
     def set_protocol(self, resp3: bool) -> None:
         self.resp3 = resp3
         self.nil = NIL3 if resp3 else NIL2
@@ -363,11 +444,17 @@ class Client(asyncio.Protocol):
         now = time.time()
         idle = (self.server.clock() - self.last_interaction) // 1000
         qbuf = self.reader.buffered()
+        subs = self.subs
+        flags = "P" if subs is not None else ""
+        if self.id in self.server.blocking.by_client:
+            flags += "b"
+        nsub = (len(subs.channels), len(subs.patterns), len(subs.shard)) if subs else (0, 0, 0)
+        omem = self.output_buffer_size() + sum(map(len, self.deferred or ()))
         return (
             f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} "
             f"name={self.name.decode(errors='replace')} age={int(now - self.created)} idle={idle} "
-            f"flags={'b' if self.id in self.server.blocking.by_client else 'N'} db={self.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free=0 "
-            f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "
+            f"flags={flags or 'N'} db={self.db.id} sub={nsub[0]} psub={nsub[1]} ssub={nsub[2]} multi=-1 qbuf={qbuf} qbuf-free=0 "
+            f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={omem} tot-mem=0 "
             f"events=r cmd={self.last_cmd.decode(errors='replace')} user=default redir=-1 "
             f"resp={3 if self.resp3 else 2} lib-name={self.lib_name.decode(errors='replace')} "
             f"lib-ver={self.lib_ver.decode(errors='replace')}"

@@ -17,7 +17,16 @@ from cacheserver.commands import build_table
 from cacheserver.config import Config, parse_args
 from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
-from cacheserver.store.keyspace import Database, Keyspace
+from cacheserver.notify import NOTIFY_ALL, Notifier
+from cacheserver.pubsub import PubSub
+from cacheserver.store.keyspace import (
+    NOTIFY_KEY_MISS,
+    NOTIFY_KEYEVENT,
+    NOTIFY_KEYSPACE,
+    NOTIFY_NEW,
+    Database,
+    Keyspace,
+)
 from protocol.resp import error, string2ll
 
 log = logging.getLogger("cacheserver")
@@ -35,6 +44,7 @@ class ServerStats:
     """Server-wide counters for INFO stats (names as Redis)."""
 
     __slots__ = (
+        "client_output_buffer_limit_disconnections",
         "errorstats",
         "rejected_connections",
         "total_connections_received",
@@ -53,6 +63,7 @@ class ServerStats:
         self.rejected_connections = 0
         self.total_error_replies = 0
         self.errorstats: dict[bytes, int] = {}
+        self.client_output_buffer_limit_disconnections = 0
 
     def count_error(self, prefix: bytes) -> None:
         self.total_error_replies += 1
@@ -71,6 +82,8 @@ class Server:
         self.table = build_table()
         self.clients: dict[int, Client] = {}
         self.blocking = Blocking(self)
+        self.pubsub = PubSub(self)
+        self.notifier = Notifier(self.pubsub)
         self.write_queue: list[Client] = []
         self._flush_scheduled = False
         # a running server writes replies once per loop iteration (start()
@@ -94,6 +107,30 @@ class Server:
         # read on every batch: kept as a plain attribute
         self.query_buffer_limit: int = self.config["client-query-buffer-limit"]
         self.config.on("client-query-buffer-limit", self._set_query_limit)
+        # client-output-buffer-limit per class (normal, replica, pubsub), and
+        # the smallest non-zero limit of each: delivery compares with it
+        self.obuf_limits: tuple[tuple[int, int, int], ...] = ()
+        self.obuf_limit_at: tuple[int, ...] = (0, 0, 0)
+        self._set_obuf_limits(self.config["client-output-buffer-limit"])
+        self.config.on("client-output-buffer-limit", self._set_obuf_limits)
+        self._set_notify(self.config["notify-keyspace-events"])
+        self.config.on("notify-keyspace-events", self._set_notify)
+
+    def _set_obuf_limits(self, value: tuple[tuple[int, int, int], ...]) -> None:
+        self.obuf_limits = value
+        self.obuf_limit_at = tuple(min((v for v in (h, s) if v), default=0) for h, s, _ in value)
+        for c in self.clients.values():
+            c.obuf_limit_at = self.obuf_limit_at[0 if c.subs is None else 2]
+
+    def _set_notify(self, flags: int) -> None:
+        """notify-keyspace-events: the keyspace calls the notifier only when
+        some class is on and there is somewhere to publish (K or E)."""
+        self.notifier.flags = flags
+        classes = NOTIFY_ALL | NOTIFY_KEY_MISS | NOTIFY_NEW
+        if flags & (NOTIFY_KEYSPACE | NOTIFY_KEYEVENT) and flags & classes:
+            self.keyspace.set_notify(flags, self.notifier.event)
+        else:
+            self.keyspace.set_notify(0, None)
 
     def _set_bulk_limit(self, value: int) -> None:
         for c in self.clients.values():
@@ -213,6 +250,7 @@ class Server:
             if now - self._last_clients_check >= 1000:
                 self._last_clients_check = now
                 self.clients_cron(now)
+                self.output_limits_cron()
         except Exception:
             log.exception("error in the background cycle")
         finally:
@@ -228,6 +266,13 @@ class Server:
             if not c.waiting and now - c.last_interaction > timeout * 1000:
                 log.debug("closing idle client %s", c.addr)
                 c.close()
+
+    def output_limits_cron(self) -> None:
+        """Clients over a soft output limit are checked each second, so one
+        whose output stops growing is still closed when the seconds run out
+        (redis clientsCron)."""
+        for c in [c for c in self.clients.values() if c.obuf_soft_since]:
+            c.check_output_limit(c.output_buffer_size() + c.obuf_pending)
 
     def request_stop(self) -> None:
         if self._stop is not None:

@@ -60,7 +60,8 @@ def quit_(c: Client, argv: list[bytes]) -> bytes:
 
 
 def reset(c: Client, argv: list[bytes]) -> bytes:
-    """RESET -> +RESET (database 0, RESP2, no name)"""
+    """RESET -> +RESET (database 0, RESP2, no name, no subscriptions)"""
+    c.server.pubsub.drop(c)
     c.db = c.server.keyspace.dbs[0]
     c.set_protocol(False)
     c.name = b""
@@ -175,7 +176,8 @@ def client_list(c: Client, argv: list[bytes]) -> bytes:
             kind = argv[i + 1].lower()
             if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
                 raise CommandError(b"ERR Unknown client type '%s'" % argv[i + 1])
-            clients = [x for x in clients if kind == b"normal"]
+            want = b"replica" if kind == b"slave" else kind
+            clients = [x for x in clients if x.client_type() == want]
             i += 2
         elif opt == b"id" and i + 1 < len(argv):
             ids = set()
@@ -250,7 +252,7 @@ def client_kill(c: Client, argv: list[bytes]) -> bytes:
             continue
         if user is not None and user != b"default":
             continue
-        if kind is not None and kind != b"normal":
+        if kind is not None and x.client_type() != (b"replica" if kind == b"slave" else kind):
             continue
         if x is c and skipme:
             continue

@@ -330,9 +330,9 @@ def _sec_stats(c: Client) -> list[str]:
         f"evicted_clients:{_counter(s, 'evicted_clients')}",
         f"keyspace_hits:{ks.keyspace_hits}",
         f"keyspace_misses:{ks.keyspace_misses}",
-        f"pubsub_channels:{_counter(s, 'pubsub_channels')}",
-        f"pubsub_patterns:{_counter(s, 'pubsub_patterns')}",
-        f"pubsubshard_channels:{_counter(s, 'pubsubshard_channels')}",
+        f"pubsub_channels:{len(srv.pubsub.channels)}",
+        f"pubsub_patterns:{len(srv.pubsub.patterns)}",
+        f"pubsubshard_channels:{len(srv.pubsub.shard)}",
         "latest_fork_usec:0",
         "total_forks:0",
         "migrate_cached_sockets:0",
@@ -343,6 +343,8 @@ def _sec_stats(c: Client) -> list[str]:
         "unexpected_error_replies:0",
         f"total_error_replies:{s.total_error_replies}",
         "dump_payload_sanitizations:0",
+        # not in Redis 7.0 (later versions have it): clients closed by client-output-buffer-limit
+        f"client_output_buffer_limit_disconnections:{s.client_output_buffer_limit_disconnections}",
     ]
 
 
