@@ -16,7 +16,7 @@ from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import DENYOOM, FAST, LOADING, READONLY, STALE, WRITE, Command
 from cacheserver.errors import DB_INDEX, NO_SUCH_KEY, NOT_INTEGER, SYNTAX, CommandError
 from cacheserver.glob import compile_regex
-from cacheserver.store.keyspace import Database, type_name
+from cacheserver.store.keyspace import NOTIFY_GENERIC, Database, type_name
 from protocol.resp import (
     LLONG_MAX,
     NEG_ONE,
@@ -75,6 +75,8 @@ def del_(c: Client, argv: list[bytes]) -> bytes:
         # an expired key counts as expired, not as removed (redis delGenericCommand)
         if key in data and db.peek(key, now) is not None:
             db.delete(key)
+            if db.ks.hooked:
+                db.changed(key, NOTIFY_GENERIC, b"del")
             n += 1
     return integer(n)
 

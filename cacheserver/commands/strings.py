@@ -25,7 +25,7 @@ from cacheserver.errors import (
     CommandError,
     wrong_arity,
 )
-from cacheserver.store.keyspace import type_name
+from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_STRING, type_name
 from protocol.resp import (
     CRLF,
     EMPTY_BULK,
@@ -415,6 +415,8 @@ def set_(c: Client, argv: list[bytes]) -> bytes:
         if db.expires and key in db.expires:
             db.lookup(key, c.now)  # a due key expires first, as setKey's lookupKeyWrite
         db.set(key, argv[2])
+        if db.ks.hooked:
+            db.changed(key, NOTIFY_STRING, b"set")
         return OK
     flags, arg = parse_set_options(argv, 3, True)
     when = None if arg is None else _deadline(c, flags, arg, b"set")
@@ -428,6 +430,10 @@ def set_(c: Client, argv: list[bytes]) -> bytes:
     db.set(key, argv[2], keepttl=bool(flags & _KEEPTTL))
     if when is not None:
         db.set_expire(key, when)
+    if db.ks.hooked:
+        db.changed(key, NOTIFY_STRING, b"set")
+        if when is not None:
+            db.notify(key, NOTIFY_GENERIC, b"expire")
     return reply
 
 
