@@ -210,14 +210,30 @@ def _class_match(pattern: bytes, i: int, ch: int, nocase: bool) -> tuple[bool, i
             if lo <= c <= hi:
                 found = True
             i += 2
-        elif nocase:
-            if _lower(_signed(pattern[i])) == _lower(sc):
+        else:
+            # a stretch of single members, up to a byte that may start
+            # something else (a '\\', a ']', a byte before a '-'), at once
+            stop = _CLASS_STOP.search(pattern, i + 1)
+            if stop is None:
+                j = n
+            else:
+                j = stop.start()
+                if pattern[j] == 0x2D:  # '-': the byte before it may start a range
+                    j = max(j - 1, i + 1)
+            if nocase:
+                if bytes((ch,)).lower() in pattern[i:j].lower():
+                    found = True
+            elif ch in pattern[i:j]:
                 found = True
-        elif pattern[i] == ch:
-            found = True
+            i = j
+            continue
         if i < n:
             i += 1
     return found is not negate, i
+
+
+_SPECIAL = re.compile(rb"[*?\[\\]")
+_CLASS_STOP = re.compile(rb"[\\\]-]")
 
 
 def match_long(pattern: bytes, subject: bytes, nocase: bool = False) -> bool:
@@ -225,13 +241,17 @@ def match_long(pattern: bytes, subject: bytes, nocase: bool = False) -> bool:
 
     Every element but ``*`` takes one byte, so on a mismatch going back to
     the last star and letting it take one byte more loses no match (the
-    earlier stars need not take more: redis's ``skipLongerMatches``).  The
-    cost is bounded by the subject's length times the span since the last
-    star, whatever the pattern's length.
+    earlier stars need not take more: redis's ``skipLongerMatches``).  A run
+    of plain bytes is compared at once (``startswith``).  The cost is bounded
+    by the subject's length times the span since the last star, whatever the
+    pattern's length.
     """
     if not subject:
         return not pattern
     n, m = len(pattern), len(subject)
+    # with nocase, plain bytes compare lowercased (C tolower: ASCII only)
+    folded = subject.lower() if nocase else subject
+    runs: dict[int, tuple[int, bytes]] = {}  # start -> (end, bytes) of a plain run
     p = s = 0
     star_p = -1  # pattern index just after the last run of stars
     star_s = 0  # where the subject resumes after what that star took
@@ -249,20 +269,33 @@ def match_long(pattern: bytes, subject: bytes, nocase: bool = False) -> bool:
                     return True
                 star_p, star_s = p, s
                 continue
-            ch = subject[s]
             if c == 0x3F:  # '?'
-                ok, nxt = True, p + 1
-            elif c == 0x5B:  # '['
-                ok, nxt = _class_match(pattern, p, ch, nocase)
-            else:
-                if c == 0x5C and p < n - 1:  # '\\' escapes the next byte
+                p, s = p + 1, s + 1
+                continue
+            if c == 0x5B:  # '['
+                ok, nxt = _class_match(pattern, p, subject[s], nocase)
+                if ok:
+                    p, s = nxt, s + 1
+                    continue
+            elif c == 0x5C:  # '\\' escapes the next byte (a trailing one is itself)
+                if p < n - 1:
                     p += 1
                     c = pattern[p]
-                ok = c == ch or (nocase and _lower(_signed(c)) == _lower(_signed(ch)))
-                nxt = p + 1
-            if ok:
-                p, s = nxt, s + 1
-                continue
+                ch = subject[s]
+                if c == ch or (nocase and _lower(_signed(c)) == _lower(_signed(ch))):
+                    p, s = p + 1, s + 1
+                    continue
+            else:
+                run = runs.get(p)
+                if run is None:
+                    found = _SPECIAL.search(pattern, p)
+                    end = found.start() if found else n
+                    text = pattern[p:end]
+                    run = runs[p] = (end, text.lower() if nocase else text)
+                if folded.startswith(run[1], s):
+                    s += run[0] - p
+                    p = run[0]
+                    continue
         # a mismatch: the last star takes one byte more, if any is left
         star_s += 1
         if star_p < 0 or star_s >= m:
