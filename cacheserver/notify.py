@@ -89,7 +89,7 @@ def events_from_text(text: str) -> int | None:
     """The NOTIFY_* bits of a ``notify-keyspace-events`` string, None for a
     character that names no class (redis ``keyspaceEventsStringToFlags``)."""
     flags = 0
-    for ch in text:
+    for ch in text.split("\0", 1)[0]:  # a C string: it ends at a NUL
         bit = _LETTERS.get(ch)
         if bit is None:
             return None
