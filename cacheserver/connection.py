@@ -35,6 +35,8 @@ INTERNAL_ERROR = b"-ERR internal error\r\n"
 Intercept = Callable[["Client", Command, list[bytes]], "bytes | None"]
 # Modes with a command intercept, first wins (Client.set_mode).
 MODE_ORDER = ("multi", "pubsub", "tracking")
+# Client.obuf_room of a client whose class has no output limit: never used up
+UNLIMITED = 1 << 62
 
 
 class Pending:
@@ -72,7 +74,7 @@ class Client(asyncio.Protocol):
         "nil",
         "now",
         "obuf_limit_at",
-        "obuf_pending",
+        "obuf_room",
         "obuf_sent",
         "obuf_soft_since",
         "out",
@@ -125,11 +127,12 @@ class Client(asyncio.Protocol):
         self.out: list[bytes] | None = None
         self.subs: Subscriptions | None = None  # set while subscribed (CLIENT_PUBSUB)
         # client-output-buffer-limit: the smallest limit of the client's
-        # class (0 = none), the bytes pushed since the last write, the
-        # transport's buffer after it, and when the soft limit was first
-        # exceeded (unix seconds, 0 = not over it)
+        # class (0 = none); the bytes that may still be queued before it is
+        # reached (pushes count down, each write recomputes it from the
+        # transport's buffer, sampled in obuf_sent); when the soft limit was
+        # first exceeded (unix seconds, 0 = not over it)
         self.obuf_limit_at: int = server.obuf_limit_at[0]
-        self.obuf_pending = 0
+        self.obuf_room = self.obuf_limit_at or UNLIMITED
         self.obuf_sent = 0
         self.obuf_soft_since = 0
 
@@ -210,6 +213,7 @@ class Client(asyncio.Protocol):
         out: list[bytes] = []
         append = out.append
         self.out = out
+        srv.running = self
         perf = time.perf_counter
         self.now = self.last_interaction = srv.clock()
         ready = srv.keyspace.ready
@@ -272,7 +276,7 @@ class Client(asyncio.Protocol):
             srv.stats.count_error(b"ERR")
             out.append(e.reply)
             self.close_after_reply = True
-        self.out = None
+        self.out = srv.running = None
         if out and not self.closed:
             if srv.defer_writes and not self.close_after_reply:
                 srv.defer_write(self, out)
@@ -312,9 +316,9 @@ class Client(asyncio.Protocol):
             t.writelines(chunks)
         if self.obuf_limit_at:
             # what the transport could not send yet is this client's output buffer
-            self.obuf_pending = 0
             self.obuf_sent = size = self.output_buffer_size()
-            if size >= self.obuf_limit_at or self.obuf_soft_since:
+            self.obuf_room = room = self.obuf_limit_at - size
+            if room <= 0 or self.obuf_soft_since:
                 self.check_output_limit(size)
 
     def flush(self) -> None:
@@ -378,6 +382,39 @@ class Client(asyncio.Protocol):
             return int(t.get_write_buffer_size())
         except (NotImplementedError, AttributeError):
             return 0
+
+    def set_output_class(self) -> None:
+        """Take the output limits of the client's class (after it changed, or the setting)."""
+        self.obuf_limit_at = limit = self.server.obuf_limit_at[0 if self.subs is None else 2]
+        self.obuf_soft_since = 0
+        if limit:
+            # as if nothing were pending: the next write recomputes it exactly
+            self.obuf_sent = size = self.output_buffer_size()
+            self.obuf_room = limit - size
+        else:
+            self.obuf_room = UNLIMITED
+
+    def output_room_used(self) -> None:
+        """Pushes used up ``obuf_room``: measure the output for real and check
+        the limits (the transport may have sent some since the last write)."""
+        limit = self.obuf_limit_at
+        if not limit:
+            self.obuf_room = UNLIMITED
+            return
+        pending = limit - self.obuf_room - self.obuf_sent  # pushed since the last write
+        self.obuf_sent = size = self.output_buffer_size()
+        used = size + pending
+        self.obuf_room = limit - used
+        if used >= limit or self.obuf_soft_since:
+            self.check_output_limit(used)
+
+    def pending_output(self) -> int:
+        """Bytes queued for this client and not sent: the transport's buffer
+        and what was pushed since the last write."""
+        pending = 0
+        if self.obuf_limit_at:
+            pending = self.obuf_limit_at - self.obuf_room - self.obuf_sent
+        return self.output_buffer_size() + max(0, pending)
 
     def check_output_limit(self, used: int) -> None:
         """Close the client if ``used`` bytes of pending output reach its class's

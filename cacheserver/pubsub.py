@@ -76,13 +76,12 @@ def deliver(c: Client, data: bytes) -> None:
             c.write([data])
             return
         srv.defer_write(c, [data])
-        c.obuf_pending = len(data)
     else:
         pending.append(data)
-        c.obuf_pending += len(data)
-    limit = c.obuf_limit_at
-    if limit and c.obuf_pending + c.obuf_sent >= limit:
-        c.check_output_limit(c.obuf_pending + c.output_buffer_size())
+    room = c.obuf_room - len(data)
+    c.obuf_room = room
+    if room <= 0:
+        c.output_room_used()
 
 
 class PubSub:
@@ -104,7 +103,7 @@ class PubSub:
         subs = c.subs
         if subs is None:
             subs = c.subs = Subscriptions()
-            c.obuf_limit_at = self.server.obuf_limit_at[2]  # now in the pubsub class
+            c.set_output_class()  # now in the pubsub class
         return subs
 
     def subscribe(self, c: Client, channel: bytes, shard: bool = False) -> int:
@@ -173,8 +172,7 @@ class PubSub:
     def _left(self, c: Client) -> None:
         c.subs = None
         c.set_mode("pubsub", None)
-        c.obuf_limit_at = self.server.obuf_limit_at[0]
-        c.obuf_soft_since = 0
+        c.set_output_class()
 
     def drop(self, c: Client) -> None:
         """Forget every subscription of ``c`` without replies (disconnect, RESET)."""
@@ -202,17 +200,49 @@ class PubSub:
         n = 0
         clients = (self.shard if shard else self.channels).get(channel)
         if clients:
-            tail = (SMESSAGE if shard else MESSAGE) + bulk(channel) + bulk(message)
-            n = _send(clients, b"*3\r\n" + tail, b">3\r\n" + tail)
+            body = b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(channel), channel, len(message), message)
+            kind = SMESSAGE if shard else MESSAGE
+            n = self._send(clients, b"*3\r\n" + kind + body, b">3\r\n" + kind + body)
         if not shard and self.patterns:
-            tail = b""
+            body = b""
             for pattern, (match, clients) in self.patterns.items():
                 if match(channel):
-                    if not tail:
-                        tail = bulk(channel) + bulk(message)
+                    if not body:
+                        body = b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
+                            len(channel),
+                            channel,
+                            len(message),
+                            message,
+                        )
                     head = PMESSAGE + bulk(pattern)
-                    n += _send(clients, b"*4\r\n" + head + tail, b">4\r\n" + head + tail)
+                    n += self._send(clients, b"*4\r\n" + head + body, b">4\r\n" + head + body)
         return n
+
+    def _send(self, clients: Subscribers, resp2: bytes, resp3: bytes) -> int:
+        """``deliver`` to each client, inlined for the usual case: another
+        client than the one running, with output already queued in this loop
+        iteration (the first message of an iteration goes through deliver)."""
+        running = self.server.running
+        if running is not None and running in clients:
+            for c in clients:
+                deliver(c, resp3 if c.resp3 else resp2)
+            return len(clients)
+        size2, size3 = len(resp2), len(resp3)
+        for c in clients:
+            pending = c.deferred
+            if pending is None:
+                deliver(c, resp3 if c.resp3 else resp2)
+                continue
+            if c.resp3:
+                pending.append(resp3)
+                room = c.obuf_room - size3
+            else:
+                pending.append(resp2)
+                room = c.obuf_room - size2
+            c.obuf_room = room
+            if room <= 0:
+                c.output_room_used()
+        return len(clients)
 
     def channel_names(self, shard: bool, pattern: bytes | None) -> list[bytes]:
         """PUBSUB CHANNELS / SHARDCHANNELS: the active names matching ``pattern``."""
@@ -229,20 +259,3 @@ class PubSub:
 MESSAGE = b"$7\r\nmessage\r\n"
 SMESSAGE = b"$8\r\nsmessage\r\n"
 PMESSAGE = b"$8\r\npmessage\r\n"
-
-
-def _send(clients: Subscribers, resp2: bytes, resp3: bytes) -> int:
-    # deliver() inlined for the common case: another client, output pending
-    # or not; the rest goes through deliver itself
-    for c in clients:
-        data = resp3 if c.resp3 else resp2
-        pending = c.deferred
-        if pending is None or c.out is not None:
-            deliver(c, data)
-            continue
-        pending.append(data)
-        c.obuf_pending += len(data)
-        limit = c.obuf_limit_at
-        if limit and c.obuf_pending + c.obuf_sent >= limit:
-            c.check_output_limit(c.obuf_pending + c.output_buffer_size())
-    return len(clients)

@@ -85,6 +85,8 @@ class Server:
         self.pubsub = PubSub(self)
         self.notifier = Notifier(self.pubsub)
         self.write_queue: list[Client] = []
+        # the client whose batch of commands is running (Client.process)
+        self.running: Client | None = None
         self._flush_scheduled = False
         # a running server writes replies once per loop iteration (start()
         # turns it on); an in-process harness without a loop writes at once
@@ -120,7 +122,7 @@ class Server:
         self.obuf_limits = value
         self.obuf_limit_at = tuple(min((v for v in (h, s) if v), default=0) for h, s, _ in value)
         for c in self.clients.values():
-            c.obuf_limit_at = self.obuf_limit_at[0 if c.subs is None else 2]
+            c.set_output_class()
 
     def _set_notify(self, flags: int) -> None:
         """notify-keyspace-events: the keyspace calls the notifier only when
@@ -272,7 +274,7 @@ class Server:
         whose output stops growing is still closed when the seconds run out
         (redis clientsCron)."""
         for c in [c for c in self.clients.values() if c.obuf_soft_since]:
-            c.check_output_limit(c.output_buffer_size() + c.obuf_pending)
+            c.check_output_limit(c.pending_output())
 
     def request_stop(self) -> None:
         if self._stop is not None:
