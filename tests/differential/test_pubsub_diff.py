@@ -98,7 +98,13 @@ def test_subscribe_replies(new_pair: Callable[[], Pair], resp: int) -> None:
     check_n(p, ("SUNSUBSCRIBE",), 1)
     check_n(p, ("PUNSUBSCRIBE",), 1)
     p.check("PING")  # no longer subscribed
-    for cmd in (("SUBSCRIBE",), ("PSUBSCRIBE",), ("SSUBSCRIBE",), ("PUBLISH", "a"), ("SPUBLISH", "a", "b", "c")):
+    for cmd in (
+        ("SUBSCRIBE",),
+        ("PSUBSCRIBE",),
+        ("SSUBSCRIBE",),
+        ("PUBLISH", "a"),
+        ("SPUBLISH", "a", "b", "c"),
+    ):
         p.check(*cmd)
 
 
@@ -197,8 +203,13 @@ def test_pubsub_introspection(new_pair: Callable[[], Pair]) -> None:
     check_n(b, ("PSUBSCRIBE", "n*", "s*"), 2)
     check_n(a, ("PSUBSCRIBE", "n*"), 1)
     check_n(a, ("SSUBSCRIBE", "sh1", "sh2"), 2)
-    for cmd in (("PUBSUB", "CHANNELS"), ("PUBSUB", "CHANNELS", "news.*"), ("PUBSUB", "SHARDCHANNELS"),
-                ("PUBSUB", "CHANNELS", "*[^a]"), ("PUBSUB", "SHARDCHANNELS", "sh?")):
+    for cmd in (
+        ("PUBSUB", "CHANNELS"),
+        ("PUBSUB", "CHANNELS", "news.*"),
+        ("PUBSUB", "SHARDCHANNELS"),
+        ("PUBSUB", "CHANNELS", "*[^a]"),
+        ("PUBSUB", "SHARDCHANNELS", "sh?"),
+    ):
         ours, real = q.both(*cmd)
         head_o, *items_o = ours.split(b"\r\n")
         head_r, *items_r = real.split(b"\r\n")
@@ -231,9 +242,15 @@ def test_pubsub_introspection(new_pair: Callable[[], Pair]) -> None:
     # CLIENT LIST: the subscriber's flags and counts
     ours, real = q.both("CLIENT", "LIST", "TYPE", "pubsub")
     want = sorted(
-        line.split(b" flags=")[1].split(b" multi=")[0] for line in real.split(b"\n") if b"flags=" in line
+        line.split(b" flags=")[1].split(b" multi=")[0]
+        for line in real.split(b"\n")
+        if b"flags=" in line
     )
-    got = sorted(line.split(b" flags=")[1].split(b" multi=")[0] for line in ours.split(b"\n") if b"flags=" in line)
+    got = sorted(
+        line.split(b" flags=")[1].split(b" multi=")[0]
+        for line in ours.split(b"\n")
+        if b"flags=" in line
+    )
     assert got == want == sorted([b"P db=0 sub=4 psub=1 ssub=2", b"P db=0 sub=1 psub=2 ssub=0"])
     for cmd in (("CLIENT", "LIST", "TYPE", "normal"),):
         ours, real = q.both(*cmd)

@@ -85,8 +85,18 @@ def test_redis_py_pubsub_sync(srv: ServerThread, protocol: int) -> None:
         assert pub.pubsub_numpat() == 1
         assert sorted(pub.pubsub_channels()) >= [b"news", b"sport"]
         assert pub.publish("news", "hello") == 2
-        assert next_message(p) == {"type": "message", "pattern": None, "channel": b"news", "data": b"hello"}
-        assert next_message(p) == {"type": "pmessage", "pattern": b"n*", "channel": b"news", "data": b"hello"}
+        assert next_message(p) == {
+            "type": "message",
+            "pattern": None,
+            "channel": b"news",
+            "data": b"hello",
+        }
+        assert next_message(p) == {
+            "type": "pmessage",
+            "pattern": b"n*",
+            "channel": b"news",
+            "data": b"hello",
+        }
         assert pub.spublish("shard", "s") == 1
         assert p.get_sharded_message(timeout=WAIT)["data"] == b"s"  # type: ignore[index]
         p.ping("hi")  # answered as a message in RESP2 subscriber mode
@@ -95,7 +105,12 @@ def test_redis_py_pubsub_sync(srv: ServerThread, protocol: int) -> None:
         p.unsubscribe()
         p.punsubscribe()
         p.sunsubscribe()
-        until(lambda: pub.pubsub_numsub("news", "sport") == [(b"news", 0), (b"sport", 0)] and pub.pubsub_numpat() == 0)
+        until(
+            lambda: (
+                pub.pubsub_numsub("news", "sport") == [(b"news", 0), (b"sport", 0)]
+                and pub.pubsub_numpat() == 0
+            )
+        )
     finally:
         p.close()
         r.close()
@@ -218,9 +233,7 @@ def test_10000_subscribers_leave_nothing_behind(server: ServerThread) -> None:
         admin.close()
 
 
-def test_slow_subscriber_is_cut_off(
-    server: ServerThread, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_slow_subscriber_is_cut_off(server: ServerThread, caplog: pytest.LogCaptureFixture) -> None:
     """A subscriber that never reads is closed once its pending output passes
     the pubsub hard limit; the publisher keeps its replies, a subscriber that
     reads gets every message, and other clients carry on."""
@@ -266,7 +279,9 @@ def test_slow_subscriber_is_cut_off(
         assert set(replies) <= {1, 2}
         assert admin.info("stats")["client_output_buffer_limit_disconnections"] == before + 1
         if server.server is not None:
-            assert "scheduled to be closed ASAP for overcoming of output buffer limits." in caplog.text
+            assert (
+                "scheduled to be closed ASAP for overcoming of output buffer limits." in caplog.text
+            )
         # the slow one was closed: what it gets is some data, then the end
         slow.settimeout(WAIT)
         try:

@@ -37,14 +37,18 @@ def test_subscribe_publish_unsubscribe(h: Harness) -> None:
     sub = h.client
     pub = h.connect()
     assert h.run("SUBSCRIBE", "a", "b", "a") == (
-        sub_msg(b"subscribe", b"a", 1) + sub_msg(b"subscribe", b"b", 2) + sub_msg(b"subscribe", b"a", 2)
+        sub_msg(b"subscribe", b"a", 1)
+        + sub_msg(b"subscribe", b"b", 2)
+        + sub_msg(b"subscribe", b"a", 2)
     )
     assert h.run("PSUBSCRIBE", "a*") == sub_msg(b"psubscribe", b"a*", 3)
     start = len(h.transport.out)
     assert h.run("PUBLISH", "a", "hi", client=pub) == b":2\r\n"
     assert bytes(h.transport.out[start:]) == message(b"a", b"hi") + pmessage(b"a*", b"a", b"hi")
     assert h.run("PUBLISH", "nobody", "x", client=pub) == b":0\r\n"
-    assert h.run("UNSUBSCRIBE") == sub_msg(b"unsubscribe", b"a", 2) + sub_msg(b"unsubscribe", b"b", 1)
+    assert h.run("UNSUBSCRIBE") == sub_msg(b"unsubscribe", b"a", 2) + sub_msg(
+        b"unsubscribe", b"b", 1
+    )
     assert h.run("UNSUBSCRIBE") == sub_msg(b"unsubscribe", None, 1)
     assert h.run("PUNSUBSCRIBE", "zz", "a*") == (
         sub_msg(b"punsubscribe", b"zz", 1) + sub_msg(b"punsubscribe", b"a*", 0)
@@ -78,7 +82,9 @@ def test_resp3_pushes_and_no_restriction(h: Harness) -> None:
     assert h.run("GET", "k") == b"_\r\n"
     assert h.run("PING") == b"+PONG\r\n"
     # a message to itself comes before the PUBLISH reply, and in batch order
-    out = h.feed(encode("PUBLISH", "x", "m") + encode("PSUBSCRIBE", "x*") + encode("PUBLISH", "x", "n"))
+    out = h.feed(
+        encode("PUBLISH", "x", "m") + encode("PSUBSCRIBE", "x*") + encode("PUBLISH", "x", "n")
+    )
     assert out == (
         message(b"x", b"m", True)
         + b":1\r\n"
@@ -96,14 +102,21 @@ def test_resp3_pushes_and_no_restriction(h: Harness) -> None:
 
 def test_shard_channels_are_apart(h: Harness) -> None:
     pub = h.connect()
-    assert h.run("SSUBSCRIBE", "s1", "s2") == sub_msg(b"ssubscribe", b"s1", 1) + sub_msg(b"ssubscribe", b"s2", 2)
+    assert h.run("SSUBSCRIBE", "s1", "s2") == sub_msg(b"ssubscribe", b"s1", 1) + sub_msg(
+        b"ssubscribe", b"s2", 2
+    )
     assert h.run("SUBSCRIBE", "s1") == sub_msg(b"subscribe", b"s1", 1)
-    assert h.run("PUBSUB", "NUMSUB", "s1", "s2", client=pub) == b"*4\r\n$2\r\ns1\r\n:1\r\n$2\r\ns2\r\n:0\r\n"
+    assert (
+        h.run("PUBSUB", "NUMSUB", "s1", "s2", client=pub)
+        == b"*4\r\n$2\r\ns1\r\n:1\r\n$2\r\ns2\r\n:0\r\n"
+    )
     assert h.run("PUBSUB", "SHARDNUMSUB", "s1", client=pub) == b"*2\r\n$2\r\ns1\r\n:1\r\n"
     start = len(h.transport.out)
     assert h.run("SPUBLISH", "s1", "m", client=pub) == b":1\r\n"
     assert bytes(h.transport.out[start:]) == message(b"s1", b"m", kind=b"smessage")
-    assert h.run("SUNSUBSCRIBE") == sub_msg(b"sunsubscribe", b"s1", 1) + sub_msg(b"sunsubscribe", b"s2", 0)
+    assert h.run("SUNSUBSCRIBE") == sub_msg(b"sunsubscribe", b"s1", 1) + sub_msg(
+        b"sunsubscribe", b"s2", 0
+    )
     assert h.run("PUBSUB", "SHARDCHANNELS", client=pub) == b"*0\r\n"
     assert h.run("PUBSUB", "CHANNELS", client=pub) == b"*1\r\n$2\r\ns1\r\n"
 
@@ -114,7 +127,9 @@ def test_pubsub_introspection(h: Harness) -> None:
     h.run("PSUBSCRIBE", "n*", "s*", client=other)
     h.run("PSUBSCRIBE", "n*")
     assert h.run("PUBSUB", "NUMPAT", client=q) == b":2\r\n"
-    assert h.run("PUBSUB", "CHANNELS", "news.*", client=q) == b"*2\r\n$6\r\nnews.a\r\n$6\r\nnews.b\r\n"
+    assert (
+        h.run("PUBSUB", "CHANNELS", "news.*", client=q) == b"*2\r\n$6\r\nnews.a\r\n$6\r\nnews.b\r\n"
+    )
     assert h.run("PUBSUB", "NUMSUB", client=q) == b"*0\r\n"
     assert h.run("PUBSUB", "channels", "a", "b", client=q) == (
         b"-ERR unknown subcommand or wrong number of arguments for 'channels'. Try PUBSUB HELP.\r\n"
@@ -122,7 +137,9 @@ def test_pubsub_introspection(h: Harness) -> None:
     assert h.run("PUBSUB", "NUMPAT", "x", client=q) == (
         b"-ERR wrong number of arguments for 'pubsub|numpat' command\r\n"
     )
-    assert h.run("pubsub", "nope", client=q) == b"-ERR unknown subcommand 'nope'. Try PUBSUB HELP.\r\n"
+    assert (
+        h.run("pubsub", "nope", client=q) == b"-ERR unknown subcommand 'nope'. Try PUBSUB HELP.\r\n"
+    )
     assert h.run("PUBSUB", "HELP", client=q).startswith(b"*14\r\n+PUBSUB <subcommand>")
     assert h.run("PUBLISH", "news.a", "x", client=q) == b":3\r\n"  # channel + two patterns
 
