@@ -180,8 +180,9 @@ class Command:
             cats.append("blocking")
         if not f & FAST:
             cats.append("slow")
-        # a container (CLIENT, CONFIG) carries no group category of its own
-        group = "" if self.subcommands else self.group
+        # a container (CLIENT, CONFIG) carries no group category of its own;
+        # @pubsub comes from the PUBSUB flag only (PUBSUB HELP has neither)
+        group = "" if self.subcommands or self.group == "pubsub" else self.group
         for c in (group, *self.categories):
             if c and c not in cats and c in ACL_CATEGORIES:
                 cats.append(c)
