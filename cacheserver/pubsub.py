@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from cacheserver.glob import compile_matcher
-from protocol.resp import bulk
 
 if TYPE_CHECKING:
     from cacheserver.connection import Client
@@ -200,45 +199,49 @@ class PubSub:
         n = 0
         clients = (self.shard if shard else self.channels).get(channel)
         if clients:
-            body = b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(channel), channel, len(message), message)
-            kind = SMESSAGE if shard else MESSAGE
-            n = self._send(clients, b"*3\r\n" + kind + body, b">3\r\n" + kind + body)
+            fmt = SMESSAGE if shard else MESSAGE
+            n = self._send(clients, fmt % (len(channel), channel, len(message), message))
         if not shard and self.patterns:
-            body = b""
             for pattern, (match, clients) in self.patterns.items():
                 if match(channel):
-                    if not body:
-                        body = b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (
-                            len(channel),
-                            channel,
-                            len(message),
-                            message,
-                        )
-                    head = PMESSAGE + bulk(pattern)
-                    n += self._send(clients, b"*4\r\n" + head + body, b">4\r\n" + head + body)
+                    data = PMESSAGE % (
+                        len(pattern),
+                        pattern,
+                        len(channel),
+                        channel,
+                        len(message),
+                        message,
+                    )
+                    n += self._send(clients, data)
         return n
 
-    def _send(self, clients: Subscribers, resp2: bytes, resp3: bytes) -> int:
-        """``deliver`` to each client, inlined for the usual case: another
-        client than the one running, with output already queued in this loop
-        iteration (the first message of an iteration goes through deliver)."""
+    def _send(self, clients: Subscribers, resp2: bytes) -> int:
+        """``deliver`` ``resp2`` (or its RESP3 push form) to each client,
+        inlined for the usual case: another client than the one running, with
+        output already queued in this loop iteration (the first message of an
+        iteration goes through deliver)."""
+        resp3 = b""  # made on first need: the same bytes after a '>' header
         running = self.server.running
         if running is not None and running in clients:
             for c in clients:
+                if c.resp3 and not resp3:
+                    resp3 = b">" + resp2[1:]
                 deliver(c, resp3 if c.resp3 else resp2)
             return len(clients)
-        size2, size3 = len(resp2), len(resp3)
+        size = len(resp2)
         for c in clients:
             pending = c.deferred
-            if pending is None:
-                deliver(c, resp3 if c.resp3 else resp2)
-                continue
             if c.resp3:
-                pending.append(resp3)
-                room = c.obuf_room - size3
+                if not resp3:
+                    resp3 = b">" + resp2[1:]
+                data = resp3
             else:
-                pending.append(resp2)
-                room = c.obuf_room - size2
+                data = resp2
+            if pending is None:
+                deliver(c, data)
+                continue
+            pending.append(data)
+            room = c.obuf_room - size
             c.obuf_room = room
             if room <= 0:
                 c.output_room_used()
@@ -256,6 +259,7 @@ class PubSub:
         return len(clients) if clients else 0
 
 
-MESSAGE = b"$7\r\nmessage\r\n"
-SMESSAGE = b"$8\r\nsmessage\r\n"
-PMESSAGE = b"$8\r\npmessage\r\n"
+# RESP2 messages; the RESP3 push differs in its first byte only
+MESSAGE = b"*3\r\n$7\r\nmessage\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n"
+SMESSAGE = b"*3\r\n$8\r\nsmessage\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n"
+PMESSAGE = b"*4\r\n$8\r\npmessage\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n"
