@@ -276,7 +276,8 @@ class Client(asyncio.Protocol):
             srv.stats.count_error(b"ERR")
             out.append(e.reply)
             self.close_after_reply = True
-        self.out = srv.running = None
+        finally:
+            self.out = srv.running = None
         if out and not self.closed:
             if srv.defer_writes and not self.close_after_reply:
                 srv.defer_write(self, out)
