@@ -284,6 +284,13 @@ SETTINGS: tuple[Setting, ...] = (
         lo=1,
         hi=10,
     ),
+    Setting(
+        "tracking-table-max-keys",
+        "int",
+        1_000_000,
+        "most keys remembered for CLIENT TRACKING; 0 = no limit",
+        hi=I32,
+    ),
     # -- process
     Setting(
         "loglevel",

@@ -26,6 +26,7 @@ from protocol.resp import NIL2, NIL3, ProtocolError, RespReader
 if TYPE_CHECKING:
     from cacheserver.server import Server
     from cacheserver.store.keyspace import Database
+    from cacheserver.tracking import TrackState
 
 log = logging.getLogger("cacheserver")
 
@@ -74,6 +75,7 @@ class Client(asyncio.Protocol):
         "resp3",
         "server",
         "stats",
+        "track",
         "transport",
         "waiting",
         "write_paused",
@@ -113,6 +115,7 @@ class Client(asyncio.Protocol):
         # instead of running the handler, or None to run it as usual.
         self.intercept: Intercept | None = None
         self.modes: dict[str, Intercept] = {}  # see set_mode
+        self.track: TrackState | None = None  # CLIENT TRACKING options when on
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -156,6 +159,8 @@ class Client(asyncio.Protocol):
         srv.clients.pop(self.id, None)
         if self.waiting:
             srv.blocking.cancel(self)
+        if self.track is not None:
+            srv.tracking.disable(self)
 
     def pause_writing(self) -> None:
         # The peer is not reading: stop reading its requests until it drains.
@@ -190,6 +195,7 @@ class Client(asyncio.Protocol):
         append = out.append
         perf = time.perf_counter
         self.now = self.last_interaction = srv.clock()
+        srv.current_client = self
         ready = srv.keyspace.ready
         t0 = perf()
         try:
@@ -231,8 +237,6 @@ class Client(asyncio.Protocol):
                 row.usec += (t1 - t0) * 1e6
                 t0 = t1
                 row.calls += 1
-                if ready:  # keys that blocked clients wait on became ready
-                    srv.blocking.serve_ready()
                 if reply.__class__ is bytes:
                     append(reply)
                 elif reply.__class__ is Pending:
@@ -240,9 +244,14 @@ class Client(asyncio.Protocol):
                         self.write(out)
                         out = []
                     self.wait_for(reply)
+                    if ready:
+                        srv.after_command(out)
                     break
                 else:  # a list of chunks (a large reply kept unjoined)
                     out.extend(reply)
+                if ready:  # keys that blocked clients wait on became ready, or
+                    # tracking messages for this client wait for the reply
+                    srv.after_command(out)
                 if self.close_after_reply:
                     break
         except ProtocolError as e:
@@ -250,6 +259,9 @@ class Client(asyncio.Protocol):
             srv.stats.count_error(b"ERR")
             out.append(e.reply)
             self.close_after_reply = True
+        if ready:  # left by a command that answered through the intercept
+            srv.after_command(out)
+        srv.current_client = None
         if out and not self.closed:
             if srv.defer_writes and not self.close_after_reply:
                 srv.defer_write(self, out)
@@ -334,6 +346,8 @@ class Client(asyncio.Protocol):
             self.server.clients.pop(self.id, None)
             if self.waiting:
                 self.server.blocking.cancel(self)
+            if self.track is not None:
+                self.server.tracking.disable(self)
             self.transport.close()
 
     # -- helpers for handlers -------------------------------------------------
@@ -354,6 +368,24 @@ class Client(asyncio.Protocol):
                 self.intercept = found
                 break
 
+    def flag_letters(self) -> str:
+        """CLIENT LIST ``flags=``, in redis ``getClientInfoString`` order."""
+        flags = ""
+        if self.id in self.server.blocking.by_client:
+            flags += "b"
+        st = self.track
+        if st is not None:
+            flags += "t"
+            if st.broken:
+                flags += "R"
+            if st.bcast:
+                flags += "B"
+        return flags or "N"
+
+    def in_pubsub(self) -> bool:
+        """In subscriber mode (subscribed to a channel or pattern)."""
+        return False
+
     def set_protocol(self, resp3: bool) -> None:
         self.resp3 = resp3
         self.nil = NIL3 if resp3 else NIL2
@@ -366,9 +398,10 @@ class Client(asyncio.Protocol):
         return (
             f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} "
             f"name={self.name.decode(errors='replace')} age={int(now - self.created)} idle={idle} "
-            f"flags={'b' if self.id in self.server.blocking.by_client else 'N'} db={self.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free=0 "
+            f"flags={self.flag_letters()} db={self.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free=0 "
             f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "
-            f"events=r cmd={self.last_cmd.decode(errors='replace')} user=default redir=-1 "
+            f"events=r cmd={self.last_cmd.decode(errors='replace')} user=default "
+            f"redir={-1 if self.track is None else self.track.redirect} "
             f"resp={3 if self.resp3 else 2} lib-name={self.lib_name.decode(errors='replace')} "
             f"lib-ver={self.lib_ver.decode(errors='replace')}"
         )

@@ -18,6 +18,7 @@ from cacheserver.config import Config, parse_args
 from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
 from cacheserver.store.keyspace import Database, Keyspace
+from cacheserver.tracking import Tracking
 from protocol.resp import error, string2ll
 
 log = logging.getLogger("cacheserver")
@@ -71,6 +72,10 @@ class Server:
         self.table = build_table()
         self.clients: dict[int, Client] = {}
         self.blocking = Blocking(self)
+        self.tracking = Tracking(self)
+        # the connection running commands (redis server.current_client): whose
+        # change a tracking NOLOOP skips, and whose own messages wait for its reply
+        self.current_client: Client | None = None
         self.write_queue: list[Client] = []
         self._flush_scheduled = False
         # a running server writes replies once per loop iteration (start()
@@ -112,8 +117,26 @@ class Server:
         else:
             c.deferred += out
 
+    def schedule_flush(self) -> None:
+        """Make sure flush_writes runs at the end of this loop iteration."""
+        if not self._flush_scheduled and self.defer_writes:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush_writes)
+
+    def after_command(self, out: list[bytes]) -> None:
+        """Work a command left for after its reply (the connection's walk calls
+        it when the keyspace's ready list is not empty): the running client's
+        own tracking invalidations, then clients blocked on keys now ready."""
+        tracking = self.tracking
+        if tracking.pending or tracking.flush_done:
+            tracking.flush_pending(out)
+        if self.keyspace.ready:
+            self.blocking.serve_ready()
+
     def flush_writes(self) -> None:
         self._flush_scheduled = False
+        if self.tracking.bcast_pending:
+            self.tracking.broadcast()
         queue, self.write_queue = self.write_queue, []
         for c in queue:
             c.flush()

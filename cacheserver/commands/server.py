@@ -245,7 +245,7 @@ def _sec_clients(c: Client) -> list[str]:
         # a client waiting for a reply (a read-through load) is blocked, as
         # redis CLIENT_BLOCKED
         f"blocked_clients:{len(srv.blocking)}",
-        "tracking_clients:0",
+        f"tracking_clients:{srv.tracking.clients}",
         "clients_in_timeout_table:0",
     ]
 
@@ -337,9 +337,9 @@ def _sec_stats(c: Client) -> list[str]:
         "total_forks:0",
         "migrate_cached_sockets:0",
         "slave_expires_tracked_keys:0",
-        "tracking_total_keys:0",
-        "tracking_total_items:0",
-        "tracking_total_prefixes:0",
+        f"tracking_total_keys:{len(srv.tracking.table)}",
+        f"tracking_total_items:{srv.tracking.items}",
+        f"tracking_total_prefixes:{len(srv.tracking.prefixes)}",
         "unexpected_error_replies:0",
         f"total_error_replies:{s.total_error_replies}",
         "dump_payload_sanitizations:0",
