@@ -24,6 +24,7 @@ from cacheserver.errors import CommandError, unknown_command, unknown_subcommand
 from protocol.resp import NIL2, NIL3, ProtocolError, RespReader
 
 if TYPE_CHECKING:
+    from cacheserver.commands.transactions import Transaction
     from cacheserver.server import Server
     from cacheserver.store.keyspace import Database
     from cacheserver.tracking import TrackState
@@ -59,6 +60,7 @@ class Client(asyncio.Protocol):
         "deferred",
         "fd",
         "id",
+        "in_multi",
         "intercept",
         "kind",
         "laddr",
@@ -77,6 +79,7 @@ class Client(asyncio.Protocol):
         "stats",
         "track",
         "transport",
+        "tx",
         "waiting",
         "write_paused",
     )
@@ -116,6 +119,10 @@ class Client(asyncio.Protocol):
         self.intercept: Intercept | None = None
         self.modes: dict[str, Intercept] = {}  # see set_mode
         self.track: TrackState | None = None  # CLIENT TRACKING options when on
+        # MULTI: set from MULTI to the end of EXEC or DISCARD (redis
+        # CLIENT_MULTI); blocking commands read it and do not wait
+        self.in_multi = False
+        self.tx: Transaction | None = None  # MULTI queue and WATCHed keys, while in use
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -161,6 +168,8 @@ class Client(asyncio.Protocol):
             srv.blocking.cancel(self)
         if self.track is not None:
             srv.tracking.disable(self)
+        if self.tx is not None:
+            self.tx.discard()
 
     def pause_writing(self) -> None:
         # The peer is not reading: stop reading its requests until it drains.
@@ -276,16 +285,51 @@ class Client(asyncio.Protocol):
 
     def reject(self, row: Command | None, argv: list[bytes]) -> bytes:
         if row is None:
-            return self.server.error_reply(unknown_command(argv).msg)
-        row.rejected_calls += 1
-        return self.server.error_reply(wrong_arity(row.fullname).msg)
+            return self.rejected(None, unknown_command(argv).msg)
+        return self.rejected(row, wrong_arity(row.fullname).msg)
 
     def reject_sub(self, row: Command, sub: Command | None, argv: list[bytes]) -> bytes:
         if sub is None:
+            return self.rejected(row, unknown_subcommand(argv).msg)
+        return self.rejected(sub, wrong_arity(sub.fullname).msg)
+
+    def rejected(self, row: Command | None, msg: bytes) -> bytes:
+        """The reply to a command refused before it ran (unknown, wrong arity,
+        not allowed in a mode): it flags a MULTI in progress, and a refused EXEC
+        discards the transaction (redis ``rejectCommand``)."""
+        tx = self.tx
+        if row is not None:
             row.rejected_calls += 1
-            return self.server.error_reply(unknown_subcommand(argv).msg)
-        sub.rejected_calls += 1
-        return self.server.error_reply(wrong_arity(sub.fullname).msg)
+            if row.name == b"exec" and row.parent is None:
+                if tx is not None:
+                    tx.discard()
+                if msg.startswith(b"ERR "):  # Redis's format has no code here
+                    msg = msg[4:]
+                return self.server.error_reply(
+                    b"EXECABORT Transaction discarded because of: " + msg
+                )
+        if tx is not None:
+            tx.flag()
+        return self.server.error_reply(msg)
+
+    def call(self, row: Command, argv: list[bytes]) -> Any:
+        """Run one command outside the walk (the commands EXEC runs): errors
+        become its reply, its call and time are counted, as the walk does."""
+        srv = self.server
+        t0 = time.perf_counter()
+        try:
+            reply = row.handler(self, argv)  # type: ignore[misc]
+        except CommandError as e:
+            row.failed_calls += 1
+            reply = srv.error_reply(e.msg)
+        except Exception:
+            log.exception("internal error running %r", row.fullname)
+            row.failed_calls += 1
+            srv.stats.count_error(b"ERR")
+            reply = INTERNAL_ERROR
+        row.usec += (time.perf_counter() - t0) * 1e6
+        row.calls += 1
+        return reply
 
     def write(self, chunks: list[bytes]) -> None:
         t = self.transport
@@ -348,6 +392,8 @@ class Client(asyncio.Protocol):
                 self.server.blocking.cancel(self)
             if self.track is not None:
                 self.server.tracking.disable(self)
+            if self.tx is not None:
+                self.tx.discard()
             self.transport.close()
 
     # -- helpers for handlers -------------------------------------------------
@@ -370,7 +416,7 @@ class Client(asyncio.Protocol):
 
     def flag_letters(self) -> str:
         """CLIENT LIST ``flags=``, in redis ``getClientInfoString`` order."""
-        flags = ""
+        flags = "x" if self.in_multi else ""
         if self.id in self.server.blocking.by_client:
             flags += "b"
         st = self.track
@@ -380,6 +426,9 @@ class Client(asyncio.Protocol):
                 flags += "R"
             if st.bcast:
                 flags += "B"
+        tx = self.tx
+        if tx is not None and tx.dirty_cas:
+            flags += "d"
         return flags or "N"
 
     def in_pubsub(self) -> bool:
@@ -395,10 +444,12 @@ class Client(asyncio.Protocol):
         now = time.time()
         idle = (self.server.clock() - self.last_interaction) // 1000
         qbuf = self.reader.buffered()
+        tx = self.tx
+        multi = -1 if tx is None or tx.queue is None else len(tx.queue)
         return (
             f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} "
             f"name={self.name.decode(errors='replace')} age={int(now - self.created)} idle={idle} "
-            f"flags={self.flag_letters()} db={self.db.id} sub=0 psub=0 ssub=0 multi=-1 qbuf={qbuf} qbuf-free=0 "
+            f"flags={self.flag_letters()} db={self.db.id} sub=0 psub=0 ssub=0 multi={multi} qbuf={qbuf} qbuf-free=0 "
             f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 "
             f"events=r cmd={self.last_cmd.decode(errors='replace')} user=default "
             f"redir={-1 if self.track is None else self.track.redirect} "

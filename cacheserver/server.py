@@ -14,6 +14,7 @@ from typing import Any
 from cacheserver import __version__
 from cacheserver.blocking import Blocking
 from cacheserver.commands import build_table
+from cacheserver.commands.transactions import Watches
 from cacheserver.config import Config, parse_args
 from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
@@ -76,6 +77,7 @@ class Server:
         # the connection running commands (redis server.current_client): whose
         # change a tracking NOLOOP skips, and whose own messages wait for its reply
         self.current_client: Client | None = None
+        self.watches = Watches(self)  # WATCHed keys of every client
         self.write_queue: list[Client] = []
         self._flush_scheduled = False
         # a running server writes replies once per loop iteration (start()

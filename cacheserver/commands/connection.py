@@ -62,7 +62,9 @@ def quit_(c: Client, argv: list[bytes]) -> bytes:
 
 
 def reset(c: Client, argv: list[bytes]) -> bytes:
-    """RESET -> +RESET (database 0, RESP2, no name)"""
+    """RESET -> +RESET (no MULTI, no WATCH, database 0, RESP2, no name)"""
+    if c.tx is not None:
+        c.tx.discard()
     c.db = c.server.keyspace.dbs[0]
     c.set_protocol(False)
     c.name = b""

@@ -635,7 +635,7 @@ def lmpop(c: Client, argv: list[bytes]) -> bytes:
 
 def _in_multi(c: Client) -> bool:
     # a blocking command queued in MULTI runs as if it timed out at once
-    return bool(getattr(c, "in_multi", False))
+    return c.in_multi
 
 
 def _block(

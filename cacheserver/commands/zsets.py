@@ -933,7 +933,7 @@ def _block(
     """Wait for one of ``keys`` to hold a sorted set, then pop as the blocking
     command would have (redis ``serveClientsBlockedOnSortedSetKey``)."""
     nil = _nil_array(c)
-    if getattr(c, "in_multi", False):  # inside MULTI a blocking pop cannot wait
+    if c.in_multi:  # inside MULTI a blocking pop cannot wait
         return nil
 
     def serve(db: Database, key: bytes) -> bytes | None:

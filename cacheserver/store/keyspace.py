@@ -426,15 +426,24 @@ class Keyspace:
         self.ready: list[tuple[Database, bytes]] = []
         self.dbs = [Database(self, i) for i in range(databases)]
 
+    # The hook lists are replaced, never changed in place: a hook may remove
+    # itself (or another) while Database.changed is walking the list.
+
     def add_modified_hook(self, hook: ModifiedHook) -> None:
         if hook not in self.modified_hooks:
-            self.modified_hooks.append(hook)
+            self.modified_hooks = [*self.modified_hooks, hook]
         self._rehook()
 
     def remove_modified_hook(self, hook: ModifiedHook) -> None:
-        if hook in self.modified_hooks:
-            self.modified_hooks.remove(hook)
+        self.modified_hooks = [h for h in self.modified_hooks if h != hook]
         self._rehook()
+
+    def add_flush_hook(self, hook: FlushHook) -> None:
+        if hook not in self.flush_hooks:
+            self.flush_hooks = [*self.flush_hooks, hook]
+
+    def remove_flush_hook(self, hook: FlushHook) -> None:
+        self.flush_hooks = [h for h in self.flush_hooks if h != hook]
 
     def set_notify(self, flags: int, on_event: EventHook | None) -> None:
         """Keyspace notifications: the NOTIFY_* classes to publish, and how."""
