@@ -622,12 +622,13 @@ def acl_categories(row: Command) -> list[str]:
 
 def key_spec_flags(row: Command) -> list[bytes]:
     """Key-spec flags derived from the row's flags: read-only commands read
-    (``RO access``), writers may read and modify (``RW update``)."""
+    (``RO access``), writers may read and modify (``RW update``), and the
+    keys of a command that does neither are ``RO`` (WATCH)."""
     if row.flags & WRITE:
         return [b"RW", b"update"]
     if row.flags & READONLY:
         return [b"RO", b"access"]
-    return [b"RW"]
+    return [b"RO"]  # keys neither read nor written: WATCH's
 
 
 def _key_specs(row: Command, resp3: bool) -> list[bytes]:

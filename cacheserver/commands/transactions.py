@@ -238,7 +238,10 @@ def _queue(c: Client, row: Command, argv: list[bytes]) -> bytes | None:
 
 
 def multi(c: Client, argv: list[bytes]) -> bytes:
-    """MULTI -> +OK (commands are queued until EXEC)"""
+    """MULTI -> +OK (commands are queued until EXEC)
+
+    Complexity: O(1)
+    """
     if c.in_multi:
         raise CommandError(b"ERR MULTI calls can not be nested")
     tx = _tx(c)
@@ -249,7 +252,10 @@ def multi(c: Client, argv: list[bytes]) -> bytes:
 
 
 def exec_(c: Client, argv: list[bytes]) -> bytes:
-    """EXEC -> array of the queued commands' replies | nil (a watched key changed)"""
+    """EXEC -> array of the queued commands' replies | nil (a watched key changed)
+
+    Complexity: Depends on commands in the transaction
+    """
     tx = c.tx
     if tx is None or tx.queue is None:
         raise CommandError(b"ERR EXEC without MULTI")
@@ -281,7 +287,10 @@ def exec_(c: Client, argv: list[bytes]) -> bytes:
 
 
 def discard(c: Client, argv: list[bytes]) -> bytes:
-    """DISCARD -> +OK (the queue and every watch are dropped)"""
+    """DISCARD -> +OK (the queue and every watch are dropped)
+
+    Complexity: O(N), when N is the number of queued commands
+    """
     tx = c.tx
     if tx is None or tx.queue is None:
         raise CommandError(b"ERR DISCARD without MULTI")
@@ -290,7 +299,10 @@ def discard(c: Client, argv: list[bytes]) -> bytes:
 
 
 def watch(c: Client, argv: list[bytes]) -> bytes:
-    """WATCH key [key ...] -> +OK"""
+    """WATCH key [key ...] -> +OK
+
+    Complexity: O(1) for every key.
+    """
     if c.in_multi:
         raise CommandError(b"ERR WATCH inside MULTI is not allowed")
     tx = _tx(c)
@@ -304,7 +316,10 @@ def watch(c: Client, argv: list[bytes]) -> bytes:
 
 
 def unwatch(c: Client, argv: list[bytes]) -> bytes:
-    """UNWATCH -> +OK"""
+    """UNWATCH -> +OK
+
+    Complexity: O(1)
+    """
     tx = c.tx
     if tx is not None:
         if tx.watched:

@@ -206,6 +206,11 @@ IDENTICAL_INFO = [
     "command|getkeysandflags",
     "shutdown",
     "debug",
+    "multi",
+    "exec",
+    "discard",
+    "watch",
+    "unwatch",
 ]
 # rows where name, arity, flags, first/last/step and ACL categories match
 SAME_METADATA = [
