@@ -122,7 +122,7 @@ class Client(asyncio.Protocol):
         # MULTI: set from MULTI to the end of EXEC or DISCARD (redis
         # CLIENT_MULTI); blocking commands read it and do not wait
         self.in_multi = False
-        self.tx: Transaction | None = None  # MULTI queue and WATCHed keys, while in use
+        self.tx: Transaction | None = None  # MULTI queue and WATCHed keys, from the first use
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -403,13 +403,16 @@ class Client(asyncio.Protocol):
 
         One intercept runs per command, the first of ``MODE_ORDER`` that is
         on: MULTI queues before subscriber mode restricts, and so on."""
+        modes = self.modes
         if hook is None:
-            self.modes.pop(name, None)
+            modes.pop(name, None)
         else:
-            self.modes[name] = hook
+            modes[name] = hook
         self.intercept = None
+        if not modes:
+            return
         for mode in MODE_ORDER:
-            found = self.modes.get(mode)
+            found = modes.get(mode)
             if found is not None:
                 self.intercept = found
                 break

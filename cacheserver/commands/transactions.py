@@ -48,6 +48,9 @@ NOT_IN_MULTI = b"ERR Command not allowed inside a transaction"
 # commands that act on the transaction: run at once inside MULTI, never queued
 # (redis processCommand)
 _DIRECT = frozenset((b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"))
+# int's own & on the IntFlag: the enum's __and__ costs a microsecond per command
+_flag_and = int.__and__
+_NO_MULTI = int(NO_MULTI)
 
 
 class WatchedKey:
@@ -84,22 +87,17 @@ class Transaction:
             self.dirty_exec = True
 
     def discard(self) -> None:
-        """Leave MULTI, forget the queue and every watch (redis ``discardTransaction``)."""
-        c = self.client
+        """Leave MULTI, forget the queue and every watch (redis
+        ``discardTransaction``).  The object stays on the client for its next
+        MULTI or WATCH."""
         if self.queue is not None:
             self.queue = None
+            c = self.client
             c.in_multi = False
             c.set_mode("multi", None)
         self.dirty_exec = self.dirty_cas = False
         if self.watched:
             self.watches.unwatch_all(self)
-        if c.tx is self:
-            c.tx = None
-
-    def idle(self) -> None:
-        """Drop the state once nothing is left in it."""
-        if self.queue is None and not self.watched and not self.dirty_cas and self.client.tx is self:
-            self.client.tx = None
 
 
 class Watches:
@@ -222,9 +220,9 @@ def _tx(c: Client) -> Transaction:
 
 def _queue(c: Client, row: Command, argv: list[bytes]) -> bytes | None:
     """The ``multi`` mode's intercept: queue the command, or let it run."""
-    if row.parent is None and row.name in _DIRECT:
+    if row.name in _DIRECT and row.parent is None:
         return None
-    if row.flags & NO_MULTI:
+    if _flag_and(row.flags, _NO_MULTI):
         return c.rejected(row, NOT_IN_MULTI)
     tx = c.tx
     assert tx is not None and tx.queue is not None
@@ -325,7 +323,6 @@ def unwatch(c: Client, argv: list[bytes]) -> bytes:
         if tx.watched:
             tx.watches.unwatch_all(tx)
         tx.dirty_cas = False
-        tx.idle()
     return OK
 
 

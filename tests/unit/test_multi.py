@@ -146,9 +146,10 @@ def test_no_leaks(h: Harness) -> None:
     h.run("RESET")
     h.run("WATCH", "a")
     h.run("SET", "a", "1")
-    assert watching(h) == 0 and h.client.tx is not None  # dirty until EXEC or UNWATCH
+    tx = h.client.tx
+    assert tx is not None and tx.dirty_cas and watching(h) == 0  # dirty until EXEC or UNWATCH
     h.run("UNWATCH")
-    assert h.client.tx is None
+    assert not tx.dirty_cas and not tx.watched and tx.queue is None
     assert not ks.hooked and ks.flush_hooks == [] and watching(h) == 0
     clients = [h.connect() for _ in range(200)]
     for i, c in enumerate(clients):
