@@ -271,7 +271,12 @@ def exec_(c: Client, argv: list[bytes]) -> bytes:
     # c.in_multi stays set while the queue runs: blocking commands do not wait
     out = [array_header(len(queue))]
     call = c.call
+    # the intercepts of other modes did not see the queued commands; tracking's
+    # remembers the keys a command reads, and Redis does that for EXEC's too
+    remember = c.modes.get("tracking")
     for row, args in queue:
+        if remember is not None:
+            remember(c, row, args)
         reply = call(row, args)
         if reply.__class__ is bytes:
             out.append(reply)

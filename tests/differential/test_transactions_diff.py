@@ -394,3 +394,21 @@ def test_commandstats_and_errorstats(d: Pair) -> None:
         ("EXEC", "x"),
     )
     assert stats(d.ours) == stats(d.real)
+
+
+def test_tracking_inside_exec(d: Pair, other: Pair) -> None:
+    """Keys read by commands EXEC runs are tracked, as any read."""
+    d.resp3()
+    try:
+        d.check("CLIENT", "TRACKING", "ON")
+        d.check_all(("MULTI",), ("GET", "k"), ("MGET", "a", "b"), ("SET", "w", "1"), ("EXEC",))
+        other.check("SET", "k", "1")
+        other.check("SET", "b", "1")
+        other.check("SET", "w", "2")
+        # the invalidations arrive before the reply to the next command
+        ours, real = d.both("PING")
+        assert ours == real and ours.startswith(b">2\r\n$10\r\ninvalidate\r\n")
+        for _ in range(2):
+            assert d.ours.reply() == d.real.reply()
+    finally:
+        d.both("CLIENT", "TRACKING", "OFF")
