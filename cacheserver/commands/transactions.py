@@ -68,8 +68,8 @@ class WatchedKey:
 
 class Transaction:
     """A client's MULTI state and watched keys (redis ``multiState``,
-    ``watched_keys`` and the ``DIRTY_*`` flags); ``Client.tx`` while either
-    is in use."""
+    ``watched_keys`` and the ``DIRTY_*`` flags): ``Client.tx`` from the
+    client's first MULTI or WATCH on."""
 
     __slots__ = ("client", "dirty_cas", "dirty_exec", "queue", "watched", "watches")
 
