@@ -142,10 +142,10 @@ class Tracking:
         ks = self.server.keyspace
         if on and not self.hooked:
             ks.add_modified_hook(self.invalidate)
-            ks.flush_hooks.append(self.flushed)
+            ks.add_flush_hook(self.flushed)
         elif not on and self.hooked:
             ks.remove_modified_hook(self.invalidate)
-            ks.flush_hooks.remove(self.flushed)
+            ks.remove_flush_hook(self.flushed)
         self.hooked = on
 
     # -- remembering reads ----------------------------------------------------------
@@ -336,7 +336,9 @@ def _remember(c: Client, row: Command, argv: list[bytes]) -> None:
         return None
     caching = st.caching
     parent = row.parent
-    if parent is None or parent.name != b"client":  # redis resetClient: any CLIENT subcommand keeps it
+    # redis resetClient: CLIENT CACHING applies to the next command, or to the
+    # whole of a transaction (EXEC clears it); any CLIENT subcommand keeps it
+    if not c.in_multi and row.name != b"multi" and (parent is None or parent.name != b"client"):
         st.caching = False
     if st.bcast or not row.flags & READONLY or row.flags & PUBSUB:
         return None

@@ -286,6 +286,8 @@ def exec_(c: Client, argv: list[bytes]) -> bytes:
             c.server.blocking.cancel(c)
             out.append(c.server.error_reply(b"ERR internal error"))
     tx.discard()
+    if c.track is not None:  # CLIENT CACHING covered the transaction, and ends with it
+        c.track.caching = False
     return b"".join(out)
 
 

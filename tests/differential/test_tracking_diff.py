@@ -337,3 +337,19 @@ def test_client_list_flags(t: Two) -> None:
         line = c.call("CLIENT", "INFO")
         assert b" flags=N " in line
         assert b" redir=-1 " in line
+
+
+def test_optin_caching_covers_a_transaction(t: Two) -> None:
+    a = t.open(resp3=True)
+    w = t.open()
+    t.cmd(a, "CLIENT", "TRACKING", "ON", "OPTIN")
+    t.cmd(a, "CLIENT", "CACHING", "YES")
+    t.cmd(a, "MULTI")
+    t.cmd(a, "GET", "a")
+    t.cmd(a, "GET", "b")
+    t.cmd(a, "EXEC")
+    t.cmd(a, "GET", "c")  # CACHING ended with the transaction
+    for key in ("a", "b", "c"):
+        t.cmd(w, "SET", key, "1")
+    t.expect(a, 2)
+    t.drain(a)
