@@ -139,6 +139,8 @@ class Blocking:
         ready = self.server.keyspace.ready
         while ready:
             db, key = ready.pop(0)
+            if db is None:  # tracking.TRACKING_MARK: not a key
+                continue
             queue = db.blocked.get(key)
             i = 0
             while queue is not None and i < len(queue):

@@ -382,6 +382,13 @@ SETTINGS: tuple[Setting, ...] = (
         hi=10,
     ),
     Setting(
+        "tracking-table-max-keys",
+        "int",
+        1_000_000,
+        "most keys remembered for CLIENT TRACKING; 0 = no limit",
+        hi=I32,
+    ),
+    Setting(
         "notify-keyspace-events",
         "events",
         0,

@@ -24,9 +24,11 @@ from cacheserver.errors import CommandError, unknown_command, unknown_subcommand
 from protocol.resp import NIL2, NIL3, ProtocolError, RespReader
 
 if TYPE_CHECKING:
+    from cacheserver.commands.transactions import Transaction
     from cacheserver.pubsub import Subscriptions
     from cacheserver.server import Server
     from cacheserver.store.keyspace import Database
+    from cacheserver.tracking import TrackState
 
 log = logging.getLogger("cacheserver")
 
@@ -61,6 +63,7 @@ class Client(asyncio.Protocol):
         "deferred",
         "fd",
         "id",
+        "in_multi",
         "intercept",
         "kind",
         "laddr",
@@ -83,7 +86,9 @@ class Client(asyncio.Protocol):
         "server",
         "stats",
         "subs",
+        "track",
         "transport",
+        "tx",
         "waiting",
         "write_paused",
     )
@@ -122,6 +127,11 @@ class Client(asyncio.Protocol):
         # instead of running the handler, or None to run it as usual.
         self.intercept: Intercept | None = None
         self.modes: dict[str, Intercept] = {}  # see set_mode
+        self.track: TrackState | None = None  # CLIENT TRACKING options when on
+        # MULTI: set from MULTI to the end of EXEC or DISCARD (redis
+        # CLIENT_MULTI); blocking commands read it and do not wait
+        self.in_multi = False
+        self.tx: Transaction | None = None  # MULTI queue and WATCHed keys, from the first use
         # the reply list of the batch being run, while it runs: a push to
         # this client meanwhile (pubsub.deliver) goes there, in reply order
         self.out: list[bytes] | None = None
@@ -178,6 +188,10 @@ class Client(asyncio.Protocol):
         srv.clients.pop(self.id, None)
         if self.waiting:
             srv.blocking.cancel(self)
+        if self.track is not None:
+            srv.tracking.disable(self)
+        if self.tx is not None:
+            self.tx.discard()
         if self.subs is not None:
             srv.pubsub.drop(self)
 
@@ -213,9 +227,9 @@ class Client(asyncio.Protocol):
         out: list[bytes] = []
         append = out.append
         self.out = out
-        srv.running = self
         perf = time.perf_counter
         self.now = self.last_interaction = srv.clock()
+        srv.current_client = self
         ready = srv.keyspace.ready
         t0 = perf()
         try:
@@ -257,18 +271,21 @@ class Client(asyncio.Protocol):
                 row.usec += (t1 - t0) * 1e6
                 t0 = t1
                 row.calls += 1
-                if ready:  # keys that blocked clients wait on became ready
-                    srv.blocking.serve_ready()
                 if reply.__class__ is bytes:
                     append(reply)
                 elif reply.__class__ is Pending:
                     if out:
                         self.write(out)
-                        out = []
+                        out = self.out = []
                     self.wait_for(reply)
+                    if ready:
+                        srv.after_command(out)
                     break
                 else:  # a list of chunks (a large reply kept unjoined)
                     out.extend(reply)
+                if ready:  # keys that blocked clients wait on became ready, or
+                    # tracking messages for this client wait for the reply
+                    srv.after_command(out)
                 if self.close_after_reply:
                     break
         except ProtocolError as e:
@@ -276,8 +293,10 @@ class Client(asyncio.Protocol):
             srv.stats.count_error(b"ERR")
             out.append(e.reply)
             self.close_after_reply = True
-        finally:
-            self.out = srv.running = None
+        if ready:  # left by a command that answered through the intercept
+            srv.after_command(out)
+        srv.current_client = None
+        self.out = None
         if out and not self.closed:
             if srv.defer_writes and not self.close_after_reply:
                 srv.defer_write(self, out)
@@ -292,16 +311,51 @@ class Client(asyncio.Protocol):
 
     def reject(self, row: Command | None, argv: list[bytes]) -> bytes:
         if row is None:
-            return self.server.error_reply(unknown_command(argv).msg)
-        row.rejected_calls += 1
-        return self.server.error_reply(wrong_arity(row.fullname).msg)
+            return self.rejected(None, unknown_command(argv).msg)
+        return self.rejected(row, wrong_arity(row.fullname).msg)
 
     def reject_sub(self, row: Command, sub: Command | None, argv: list[bytes]) -> bytes:
         if sub is None:
+            return self.rejected(row, unknown_subcommand(argv).msg)
+        return self.rejected(sub, wrong_arity(sub.fullname).msg)
+
+    def rejected(self, row: Command | None, msg: bytes) -> bytes:
+        """The reply to a command refused before it ran (unknown, wrong arity,
+        not allowed in a mode): it flags a MULTI in progress, and a refused EXEC
+        discards the transaction (redis ``rejectCommand``)."""
+        tx = self.tx
+        if row is not None:
             row.rejected_calls += 1
-            return self.server.error_reply(unknown_subcommand(argv).msg)
-        sub.rejected_calls += 1
-        return self.server.error_reply(wrong_arity(sub.fullname).msg)
+            if row.name == b"exec" and row.parent is None:
+                if tx is not None:
+                    tx.discard()
+                if msg.startswith(b"ERR "):  # Redis's format has no code here
+                    msg = msg[4:]
+                return self.server.error_reply(
+                    b"EXECABORT Transaction discarded because of: " + msg
+                )
+        if tx is not None:
+            tx.flag()
+        return self.server.error_reply(msg)
+
+    def call(self, row: Command, argv: list[bytes]) -> Any:
+        """Run one command outside the walk (the commands EXEC runs): errors
+        become its reply, its call and time are counted, as the walk does."""
+        srv = self.server
+        t0 = time.perf_counter()
+        try:
+            reply = row.handler(self, argv)  # type: ignore[misc]
+        except CommandError as e:
+            row.failed_calls += 1
+            reply = srv.error_reply(e.msg)
+        except Exception:
+            log.exception("internal error running %r", row.fullname)
+            row.failed_calls += 1
+            srv.stats.count_error(b"ERR")
+            reply = INTERNAL_ERROR
+        row.usec += (time.perf_counter() - t0) * 1e6
+        row.calls += 1
+        return reply
 
     def write(self, chunks: list[bytes]) -> None:
         t = self.transport
@@ -368,6 +422,10 @@ class Client(asyncio.Protocol):
             self.server.clients.pop(self.id, None)
             if self.waiting:
                 self.server.blocking.cancel(self)
+            if self.track is not None:
+                self.server.tracking.disable(self)
+            if self.tx is not None:
+                self.tx.discard()
             if self.subs is not None:
                 self.server.pubsub.drop(self)
             self.transport.close()
@@ -457,13 +515,16 @@ class Client(asyncio.Protocol):
 
         One intercept runs per command, the first of ``MODE_ORDER`` that is
         on: MULTI queues before subscriber mode restricts, and so on."""
+        modes = self.modes
         if hook is None:
-            self.modes.pop(name, None)
+            modes.pop(name, None)
         else:
-            self.modes[name] = hook
+            modes[name] = hook
         self.intercept = None
+        if not modes:
+            return
         for mode in MODE_ORDER:
-            found = self.modes.get(mode)
+            found = modes.get(mode)
             if found is not None:
                 self.intercept = found
                 break
@@ -472,6 +533,29 @@ class Client(asyncio.Protocol):
         """The class CLIENT LIST/KILL TYPE and the output limits use: pubsub
         while subscribed, else normal (redis ``getClientType``)."""
         return b"pubsub" if self.subs is not None else b"normal"
+
+    def flag_letters(self) -> str:
+        """CLIENT LIST ``flags=``, in redis ``getClientInfoString`` order."""
+        flags = "P" if self.subs is not None else ""
+        if self.in_multi:
+            flags += "x"
+        if self.id in self.server.blocking.by_client:
+            flags += "b"
+        st = self.track
+        if st is not None:
+            flags += "t"
+            if st.broken:
+                flags += "R"
+            if st.bcast:
+                flags += "B"
+        tx = self.tx
+        if tx is not None and tx.dirty_cas:
+            flags += "d"
+        return flags or "N"
+
+    def in_pubsub(self) -> bool:
+        """In subscriber mode (subscribed to a channel or pattern)."""
+        return self.subs is not None
 
     def set_protocol(self, resp3: bool) -> None:
         self.resp3 = resp3
@@ -483,17 +567,17 @@ class Client(asyncio.Protocol):
         idle = (self.server.clock() - self.last_interaction) // 1000
         qbuf = self.reader.buffered()
         subs = self.subs
-        flags = "P" if subs is not None else ""
-        if self.id in self.server.blocking.by_client:
-            flags += "b"
         nsub = (len(subs.channels), len(subs.patterns), len(subs.shard)) if subs else (0, 0, 0)
         omem = self.output_buffer_size() + sum(map(len, self.deferred or ()))
+        tx = self.tx
+        multi = -1 if tx is None or tx.queue is None else len(tx.queue)
         return (
             f"id={self.id} addr={self.addr} laddr={self.laddr} fd={self.fd} "
             f"name={self.name.decode(errors='replace')} age={int(now - self.created)} idle={idle} "
-            f"flags={flags or 'N'} db={self.db.id} sub={nsub[0]} psub={nsub[1]} ssub={nsub[2]} multi=-1 qbuf={qbuf} qbuf-free=0 "
+            f"flags={self.flag_letters()} db={self.db.id} sub={nsub[0]} psub={nsub[1]} ssub={nsub[2]} multi={multi} qbuf={qbuf} qbuf-free=0 "
             f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={omem} tot-mem=0 "
-            f"events=r cmd={self.last_cmd.decode(errors='replace')} user=default redir=-1 "
+            f"events=r cmd={self.last_cmd.decode(errors='replace')} user=default "
+            f"redir={-1 if self.track is None else self.track.redirect} "
             f"resp={3 if self.resp3 else 2} lib-name={self.lib_name.decode(errors='replace')} "
             f"lib-ver={self.lib_ver.decode(errors='replace')}"
         )

@@ -221,7 +221,7 @@ class PubSub:
         output already queued in this loop iteration (the first message of an
         iteration goes through deliver)."""
         resp3 = b""  # made on first need: the same bytes after a '>' header
-        running = self.server.running
+        running = self.server.current_client
         if running is not None and running in clients:
             for c in clients:
                 if c.resp3 and not resp3:

@@ -14,6 +14,7 @@ from typing import Any
 from cacheserver import __version__
 from cacheserver.blocking import Blocking
 from cacheserver.commands import build_table
+from cacheserver.commands.transactions import Watches
 from cacheserver.config import Config, parse_args
 from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
@@ -27,6 +28,7 @@ from cacheserver.store.keyspace import (
     Database,
     Keyspace,
 )
+from cacheserver.tracking import Tracking
 from protocol.resp import error, string2ll
 
 log = logging.getLogger("cacheserver")
@@ -84,9 +86,12 @@ class Server:
         self.blocking = Blocking(self)
         self.pubsub = PubSub(self)
         self.notifier = Notifier(self.pubsub)
+        self.tracking = Tracking(self)
+        # the connection running commands (redis server.current_client): whose
+        # change a tracking NOLOOP skips, and whose own messages wait for its reply
+        self.current_client: Client | None = None
+        self.watches = Watches(self)  # WATCHed keys of every client
         self.write_queue: list[Client] = []
-        # the client whose batch of commands is running (Client.process)
-        self.running: Client | None = None
         self._flush_scheduled = False
         # a running server writes replies once per loop iteration (start()
         # turns it on); an in-process harness without a loop writes at once
@@ -151,8 +156,26 @@ class Server:
         else:
             c.deferred += out
 
+    def schedule_flush(self) -> None:
+        """Make sure flush_writes runs at the end of this loop iteration."""
+        if not self._flush_scheduled and self.defer_writes:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush_writes)
+
+    def after_command(self, out: list[bytes]) -> None:
+        """Work a command left for after its reply (the connection's walk calls
+        it when the keyspace's ready list is not empty): the running client's
+        own tracking invalidations, then clients blocked on keys now ready."""
+        tracking = self.tracking
+        if tracking.pending or tracking.flush_done:
+            tracking.flush_pending(out)
+        if self.keyspace.ready:
+            self.blocking.serve_ready()
+
     def flush_writes(self) -> None:
         self._flush_scheduled = False
+        if self.tracking.bcast_pending:
+            self.tracking.broadcast()
         queue, self.write_queue = self.write_queue, []
         for c in queue:
             c.flush()

@@ -11,11 +11,23 @@ from cacheserver.commands import (
     server,
     sets,
     strings,
+    transactions,
     zsets,
 )
 from cacheserver.commands.table import Table
 
-FAMILIES = (connection, strings, keys, server, sets, zsets, hashes, lists, pubsub)
+FAMILIES = (
+    connection,
+    strings,
+    keys,
+    server,
+    sets,
+    zsets,
+    hashes,
+    lists,
+    transactions,
+    pubsub,
+)
 
 
 def build_table() -> Table:

@@ -21,8 +21,10 @@ from protocol.resp import (
     OK,
     PONG,
     bulk,
+    bulk_array,
     integer,
     map_reply,
+    set_reply,
     simple,
     verbatim,
 )
@@ -60,11 +62,14 @@ def quit_(c: Client, argv: list[bytes]) -> bytes:
 
 
 def reset(c: Client, argv: list[bytes]) -> bytes:
-    """RESET -> +RESET (database 0, RESP2, no name, no subscriptions)"""
+    """RESET -> +RESET (no MULTI, no WATCH, no subscriptions, database 0, RESP2, no name)"""
+    if c.tx is not None:
+        c.tx.discard()
     c.server.pubsub.drop(c)
     c.db = c.server.keyspace.dbs[0]
     c.set_protocol(False)
     c.name = b""
+    c.server.tracking.disable(c)
     return b"+RESET\r\n"
 
 
@@ -288,6 +293,132 @@ def client_unblock(c: Client, argv: list[bytes]) -> bytes:
     return integer(1)
 
 
+def client_tracking(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP] -> +OK"""
+    srv = c.server
+    redirect = 0
+    bcast = optin = optout = noloop = False
+    prefixes: list[bytes] = []
+    n = len(argv)
+    j = 3
+    while j < n:  # as redis: options are checked before ON/OFF
+        opt = argv[j].lower()
+        more = j + 1 < n
+        if opt == b"redirect" and more:
+            j += 1
+            if redirect:
+                raise CommandError(b"ERR A client can only redirect to a single other client")
+            redirect = parse_int(argv[j])
+            if redirect not in srv.clients:
+                raise CommandError(b"ERR The client ID you want redirect to does not exist")
+        elif opt == b"bcast":
+            bcast = True
+        elif opt == b"optin":
+            optin = True
+        elif opt == b"optout":
+            optout = True
+        elif opt == b"noloop":
+            noloop = True
+        elif opt == b"prefix" and more:
+            j += 1
+            prefixes.append(argv[j])
+        else:
+            raise CommandError(SYNTAX)
+        j += 1
+    mode = argv[2].lower()
+    if mode == b"off":
+        srv.tracking.disable(c)
+        return OK
+    if mode != b"on":
+        raise CommandError(SYNTAX)
+    st = c.track
+    if prefixes and not bcast:
+        raise CommandError(b"ERR PREFIX option requires BCAST mode to be enabled")
+    if st is not None and st.bcast != bcast:
+        raise CommandError(
+            b"ERR You can't switch BCAST mode on/off before disabling tracking for this client, "
+            b"and then re-enabling it with a different mode."
+        )
+    if bcast and (optin or optout):
+        raise CommandError(b"ERR OPTIN and OPTOUT are not compatible with BCAST")
+    if optin and optout:
+        raise CommandError(b"ERR You can't specify both OPTIN mode and OPTOUT mode")
+    if st is not None and ((optin and st.optout) or (optout and st.optin)):
+        raise CommandError(
+            b"ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, "
+            b"and then re-enabling it with a different mode."
+        )
+    if bcast:
+        _check_prefixes(c, prefixes)
+    srv.tracking.enable(c, redirect, bcast, optin, optout, noloop, prefixes)
+    return OK
+
+
+def _check_prefixes(c: Client, prefixes: list[bytes]) -> None:
+    """No two BCAST prefixes of a client may cover the same key (redis
+    ``checkPrefixCollisionsOrReply``)."""
+    held = c.track.prefixes if c.track is not None else []
+    for i, p in enumerate(prefixes):
+        for q in sorted(held):
+            if p.startswith(q) or q.startswith(p):
+                raise CommandError(
+                    b"ERR Prefix '%s' overlaps with an existing prefix '%s'. "
+                    b"Prefixes for a single client must not overlap." % (p, q)
+                )
+        for q in prefixes[i + 1 :]:
+            if p.startswith(q) or q.startswith(p):
+                raise CommandError(
+                    b"ERR Prefix '%s' overlaps with another provided prefix '%s'. "
+                    b"Prefixes for a single client must not overlap." % (p, q)
+                )
+
+
+def client_caching(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT CACHING YES|NO -> +OK (OPTIN / OPTOUT tracking: for the next command)"""
+    st = c.track
+    if st is None:
+        raise CommandError(
+            b"ERR CLIENT CACHING can be called only when the client is in tracking mode "
+            b"with OPTIN or OPTOUT mode enabled"
+        )
+    opt = argv[2].lower()
+    if opt == b"yes":
+        if not st.optin:
+            raise CommandError(
+                b"ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+            )
+    elif opt == b"no":
+        if not st.optout:
+            raise CommandError(
+                b"ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+            )
+    else:
+        raise CommandError(SYNTAX)
+    st.caching = True
+    return OK
+
+
+def client_getredir(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT GETREDIR -> integer (-1: tracking off, 0: no redirection)"""
+    return integer(-1 if c.track is None else c.track.redirect)
+
+
+def client_trackinginfo(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT TRACKINGINFO -> map of flags, redirect, prefixes"""
+    st = c.track
+    flags = c.server.tracking.info_flags(c)
+    flags_reply = set_reply([bulk(f) for f in flags], c.resp3)
+    prefixes = sorted(st.prefixes) if st is not None else []
+    return map_reply(
+        [
+            (bulk(b"flags"), flags_reply),
+            (bulk(b"redirect"), integer(-1 if st is None else st.redirect)),
+            (bulk(b"prefixes"), bulk_array(prefixes)),
+        ],
+        c.resp3,
+    )
+
+
 def client_no_evict(c: Client, argv: list[bytes]) -> bytes:
     """CLIENT NO-EVICT ON|OFF -> +OK"""
     if argv[2].lower() not in (b"on", b"off"):
@@ -385,6 +516,10 @@ def make_commands() -> list[Command]:
                 Command(b"KILL", client_kill, -3, ADMIN | NOSCRIPT | LOADING | STALE),
                 Command(b"NO-EVICT", client_no_evict, 3, ADMIN | NOSCRIPT | LOADING | STALE),
                 Command(b"UNBLOCK", client_unblock, -3, ADMIN | NOSCRIPT | LOADING | STALE, since="5.0.0"),
+                Command(b"TRACKING", client_tracking, -3, cs, since="6.0.0"),
+                Command(b"CACHING", client_caching, 3, cs, since="6.0.0"),
+                Command(b"GETREDIR", client_getredir, 2, cs, since="6.0.0"),
+                Command(b"TRACKINGINFO", client_trackinginfo, 2, cs, since="6.2.0"),
                 Command(b"HELP", client_help, 2, LOADING | STALE),
             ),
         ),

@@ -62,7 +62,13 @@ from cacheserver.errors import (
     wrong_arity,
 )
 from cacheserver.glob import compile_regex
-from cacheserver.store.keyspace import Database, Keyspace, ScanCursors
+from cacheserver.store.keyspace import (
+    NOTIFY_GENERIC,
+    NOTIFY_HASH,
+    Database,
+    Keyspace,
+    ScanCursors,
+)
 from cacheserver.store.sampling import RandomDraws
 from protocol.resp import (
     EMPTY_ARRAY,
@@ -259,8 +265,17 @@ def _purge(db: Database, key: bytes, h: Hash, t: FieldTtl, now: int) -> bool:
     _expire_fields(h, t, now, sys.maxsize)
     if not h:
         db.delete(key)
-        return True
-    return False
+    _fields_expired(db, key, h)
+    return not h
+
+
+def _fields_expired(db: Database, key: bytes, h: Hash) -> None:
+    """Signal fields of ``h`` deleted by their TTL: ``hexpired`` once, then
+    ``del`` if the hash went with them (redis 7.4 ``hashTypeExpire``)."""
+    if db.ks.hooked:
+        db.changed(key, NOTIFY_HASH, b"hexpired")
+        if not h:
+            db.notify(key, NOTIFY_GENERIC, b"del")
 
 
 class FieldExpiry:
@@ -349,10 +364,13 @@ class FieldExpiry:
             if hdb is None or key is None or not _holds(hdb, key, h):
                 self.lost[id(h)] = (ref, 0)  # renamed, moved, copied or swapped away
                 continue
-            done += _expire_fields(h, t, now, _FIELDS_PER_STEP)
+            expired = _expire_fields(h, t, now, _FIELDS_PER_STEP)
+            done += expired
             if not h:
                 hdb.delete(key)
-            elif h.ttl is t:
+            if expired:
+                _fields_expired(hdb, key, h)
+            if h and h.ttl is t:
                 self.schedule(t, t.next_deadline())
             if clock() > deadline:
                 break
@@ -542,9 +560,13 @@ def hset(c: Client, argv: list[bytes]) -> bytes:
         if not h.big:
             h.note_big(field, value)
         db.ks.dirty += 1
+        if db.ks.hooked:
+            db.changed(key, NOTIFY_HASH, b"hset")
         return ONE if added else ZERO
     added = _store_pairs(h, argv, 2)
     db.ks.dirty += (n - 2) // 2
+    if db.ks.hooked:
+        db.changed(key, NOTIFY_HASH, b"hset")
     return integer(added)
 
 
@@ -577,6 +599,7 @@ def hmset(c: Client, argv: list[bytes]) -> bytes:
     h = _write_or_create(c, argv[1])
     _store_pairs(h, argv, 2)
     c.db.ks.dirty += (n - 2) // 2
+    c.db.changed(argv[1], NOTIFY_HASH, b"hset")
     return OK
 
 
@@ -592,6 +615,7 @@ def hsetnx(c: Client, argv: list[bytes]) -> bytes:
     h.store(field, value)
     h.note_big(field, value)
     c.db.ks.dirty += 1
+    c.db.changed(argv[1], NOTIFY_HASH, b"hset")
     return ONE
 
 
@@ -637,6 +661,7 @@ def hdel(c: Client, argv: list[bytes]) -> bytes:
     h = _write(c, key)
     if h is None:
         return ZERO
+    db = c.db
     n = 0
     for i in range(2, len(argv)):
         field = argv[i]
@@ -644,9 +669,13 @@ def hdel(c: Client, argv: list[bytes]) -> bytes:
             h.remove(field)
             n += 1
             if not h:
-                c.db.delete(key)
+                db.delete(key)
                 break
-    c.db.ks.dirty += n
+    if n:
+        db.ks.dirty += n
+        db.changed(key, NOTIFY_HASH, b"hdel")
+        if not h:
+            db.notify(key, NOTIFY_GENERIC, b"del")
     return integer(n)
 
 
@@ -738,6 +767,7 @@ def hincrby(c: Client, argv: list[bytes]) -> bytes:
     h.store(field, new, keep_ttl=True)  # the field keeps its TTL (Redis 7.4)
     h.note_big(field)
     c.db.ks.dirty += 1
+    c.db.changed(argv[1], NOTIFY_HASH, b"hincrby")
     return integer(value)
 
 
@@ -768,6 +798,7 @@ def hincrbyfloat(c: Client, argv: list[bytes]) -> bytes:
     h.store(field, new, keep_ttl=True)
     h.note_big(field, new)  # a long result turns a listpack into a hashtable
     c.db.ks.dirty += 1
+    c.db.changed(argv[1], NOTIFY_HASH, b"hincrbyfloat")
     return bulk(new)
 
 
@@ -887,7 +918,7 @@ def _hexpire(c: Client, argv: list[bytes], seconds: bool, relative: bool, name: 
     db, now = c.db, c.now
     out = [array_header(nfields)]
     append = out.append
-    changed = 0
+    changed = deleted = 0
     for i in range(first, len(argv)):
         field = argv[i]
         if field not in h:
@@ -907,6 +938,7 @@ def _hexpire(c: Client, argv: list[bytes], seconds: bool, relative: bool, name: 
         changed += 1
         if when <= now:  # a deadline already past deletes the field
             h.remove(field)
+            deleted += 1
             append(_CODES[_DELETED])
         else:
             _set_deadline(db, key, h, field, when)
@@ -914,6 +946,11 @@ def _hexpire(c: Client, argv: list[bytes], seconds: bool, relative: bool, name: 
     if not h:
         db.delete(key)
     db.ks.dirty += changed
+    if changed:
+        # one event for the command: hdel when a past deadline deleted a field
+        db.changed(key, NOTIFY_HASH, b"hdel" if deleted else b"hexpire")
+        if not h:
+            db.notify(key, NOTIFY_GENERIC, b"del")
     return b"".join(out)
 
 
@@ -1034,6 +1071,7 @@ def hpersist(c: Client, argv: list[bytes]) -> bytes:
         append(_CODES[_SET])
     if changed:
         c.db.ks.dirty += 1
+        c.db.changed(argv[1], NOTIFY_HASH, b"hpersist")
     return b"".join(out)
 
 
@@ -1074,7 +1112,7 @@ def hgetex(c: Client, argv: list[bytes]) -> bytes:
     db, now = c.db, c.now
     out = [array_header(nfields)]
     append = out.append
-    changed = 0
+    updated = deleted = 0
     for i in range(first, len(argv)):
         field = argv[i]
         value = h.get(field)
@@ -1086,16 +1124,23 @@ def hgetex(c: Client, argv: list[bytes]) -> bytes:
             t = h.ttl
             if t is not None and field in t.when:
                 t.forget(h, field)
-                changed += 1
+                updated += 1
         elif unit is not None:
-            changed += 1
             if when <= now:
                 h.remove(field)
+                deleted += 1
             else:
                 _set_deadline(db, key, h, field, when)
+                updated += 1
     if not h:
         db.delete(key)
-    db.ks.dirty += changed
+    db.ks.dirty += updated + deleted
+    if updated:
+        db.changed(key, NOTIFY_HASH, b"hpersist" if persist else b"hexpire")
+    elif deleted:
+        db.changed(key, NOTIFY_HASH, b"hdel")
+    if not h:
+        db.notify(key, NOTIFY_GENERIC, b"del")
     return b"".join(out)
 
 
@@ -1168,6 +1213,7 @@ def hsetex(c: Client, argv: list[bytes]) -> bytes:
         db.add(key, h)
     keep = expiry  # an expiry set below, or KEEPTTL: the old TTL is not dropped here
     _store_values(h, argv, first, keep)
+    updated = deleted = 0
     if when is not None:
         now = c.now
         for j in range(first, n, 2):
@@ -1176,11 +1222,19 @@ def hsetex(c: Client, argv: list[bytes]) -> bytes:
                 continue  # a repeated field already deleted by a past deadline
             if when <= now:
                 h.remove(field)
+                deleted += 1
             else:
                 _set_deadline(db, key, h, field, when)
+                updated += 1
     if not h:
         db.delete(key)
     db.ks.dirty += (n - first) // 2
+    if db.ks.hooked:
+        db.changed(key, NOTIFY_HASH, b"hset")
+        if deleted or updated:
+            db.notify(key, NOTIFY_HASH, b"hdel" if deleted else b"hexpire")
+        if not h:
+            db.notify(key, NOTIFY_GENERIC, b"del")
     return ONE
 
 
@@ -1218,9 +1272,14 @@ def hgetdel(c: Client, argv: list[bytes]) -> bytes:
             append(bulk(value))
             h.remove(field)
             deleted += 1
+    db = c.db
     if not h:
-        c.db.delete(key)
-    c.db.ks.dirty += deleted
+        db.delete(key)
+    if deleted:
+        db.ks.dirty += deleted
+        db.changed(key, NOTIFY_HASH, b"hdel")
+        if not h:
+            db.notify(key, NOTIFY_GENERIC, b"del")
     return b"".join(out)
 
 

@@ -75,8 +75,7 @@ def del_(c: Client, argv: list[bytes]) -> bytes:
         # an expired key counts as expired, not as removed (redis delGenericCommand)
         if key in data and db.peek(key, now) is not None:
             db.delete(key)
-            if db.ks.hooked:
-                db.changed(key, NOTIFY_GENERIC, b"del")
+            db.changed(key, NOTIFY_GENERIC, b"del")
             n += 1
     return integer(n)
 
@@ -141,6 +140,8 @@ def _rename(c: Client, argv: list[bytes], nx: bool) -> bytes:
     db.add(dst, value)
     if when is not None:
         db.set_expire(dst, when)
+    db.changed(src, NOTIFY_GENERIC, b"rename_from")
+    db.changed(dst, NOTIFY_GENERIC, b"rename_to")
     return ONE if nx else OK
 
 
@@ -184,6 +185,7 @@ def copy(c: Client, argv: list[bytes]) -> bytes:
     dst_db.add(dst, value if value.__class__ is bytes else value.copy())
     if when is not None:
         dst_db.set_expire(dst, when)
+    dst_db.changed(dst, NOTIFY_GENERIC, b"copy_to")
     return ONE
 
 
@@ -202,6 +204,8 @@ def move(c: Client, argv: list[bytes]) -> bytes:
     dst_db.add(key, value)
     if when is not None:
         dst_db.set_expire(key, when)
+    src_db.changed(key, NOTIFY_GENERIC, b"move_from")
+    dst_db.changed(key, NOTIFY_GENERIC, b"move_to")
     return ONE
 
 
@@ -214,6 +218,9 @@ def swapdb(c: Client, argv: list[bytes]) -> bytes:
     if not (0 <= a < len(dbs) and 0 <= b < len(dbs)):
         raise CommandError(DB_INDEX)
     if a != b:
+        # watchers of either database hear of it while both still hold their keys
+        dbs[a].flushed(dbs[b])
+        dbs[b].flushed(dbs[a])
         dbs[a].swap_contents(dbs[b])
     ks.dirty += 1
     return OK
@@ -358,6 +365,7 @@ def _flush_mode(argv: list[bytes]) -> bool:
 def flushdb(c: Client, argv: list[bytes]) -> bytes:
     """FLUSHDB [ASYNC|SYNC] -> +OK"""
     _flush_mode(argv)
+    c.db.flushed()  # while the keys are still there, as redis signalFlushedDb
     c.db.flush()
     return OK
 
@@ -366,6 +374,7 @@ def flushall(c: Client, argv: list[bytes]) -> bytes:
     """FLUSHALL [ASYNC|SYNC] -> +OK"""
     _flush_mode(argv)
     for db in c.server.keyspace.dbs:
+        db.flushed()
         db.flush()
     return OK
 
@@ -425,9 +434,11 @@ def _expire(c: Client, argv: list[bytes], seconds: bool, relative: bool, name: b
             return ZERO
     if when <= now:  # a deadline in the past deletes the key (replicated as DEL)
         db.delete(key)
+        db.changed(key, NOTIFY_GENERIC, b"del")
     else:
         db.set_expire(key, when)
         db.ks.dirty += 1
+        db.changed(key, NOTIFY_GENERIC, b"expire")
     return ONE
 
 
@@ -490,6 +501,7 @@ def persist(c: Client, argv: list[bytes]) -> bytes:
     if db.lookup(key, c.now) is None or not db.persist(key):
         return ZERO
     db.ks.dirty += 1
+    db.changed(key, NOTIFY_GENERIC, b"persist")
     return ONE
 
 

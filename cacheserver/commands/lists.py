@@ -42,6 +42,7 @@ from cacheserver.errors import (
     CommandError,
     wrong_arity,
 )
+from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_LIST
 from protocol.resp import (
     EMPTY_ARRAY,
     NEG_ONE,
@@ -195,14 +196,38 @@ def _pushed(db: Database, key: bytes, lst: List | None, value: bytes, left: bool
     else:
         lst.append(value)
     db.signal_ready(key)
+    db.changed(key, NOTIFY_LIST, b"lpush" if left else b"rpush")
 
 
-def _popped(db: Database, key: bytes, lst: List) -> None:
-    """Bookkeeping after a pop: an empty list is deleted."""
+def _popped(db: Database, key: bytes, lst: List, left: bool) -> None:
+    """Bookkeeping after a pop: an empty list is deleted; the pop event,
+    then ``del``."""
     if not lst:
         db.delete(key)
     else:
         db.ks.dirty += 1
+    if db.ks.hooked:
+        db.changed(key, NOTIFY_LIST, b"lpop" if left else b"rpop")
+        if not lst:
+            db.notify(key, NOTIFY_GENERIC, b"del")
+
+
+def _moved(
+    db: Database, src: bytes, slst: List, left_from: bool, dst: bytes, dlst: List | None, left_to: bool
+) -> bytes:
+    """Pop from ``slst`` and push onto ``dst`` (LMOVE, a served BLMOVE): the
+    push's event first, then the pop's, then ``del`` when the source emptied
+    (redis ``lmoveGenericCommand``)."""
+    value = slst.popleft() if left_from else slst.pop()
+    _pushed(db, dst, dlst, value, left_to)
+    if not slst:
+        db.delete(src)
+    db.ks.dirty += 1
+    if db.ks.hooked:
+        db.changed(src, NOTIFY_LIST, b"lpop" if left_from else b"rpop")
+        if not slst:
+            db.notify(src, NOTIFY_GENERIC, b"del")
+    return bulk(value)
 
 
 def _key_value(key: bytes, value: bytes) -> bytes:
@@ -213,7 +238,7 @@ def _key_value(key: bytes, value: bytes) -> bytes:
 def _key_values(db: Database, key: bytes, lst: List, left: bool, n: int) -> bytes:
     """Pop up to ``n`` and reply ``[key, [elements]]`` (LMPOP, BLMPOP)."""
     items = _pop_many(lst, left, min(n, len(lst)))
-    _popped(db, key, lst)
+    _popped(db, key, lst, left)
     return b"*2\r\n" + bulk(key) + _bulks(items, len(items))
 
 
@@ -241,6 +266,8 @@ def _push(c: Client, argv: list[bytes], left: bool, only_existing: bool) -> byte
     db.ks.dirty += len(argv) - 2
     if db.blocked:
         db.signal_ready(key)
+    if db.ks.hooked:
+        db.changed(key, NOTIFY_LIST, b"lpush" if left else b"rpush")
     return integer(len(lst))
 
 
@@ -291,12 +318,12 @@ def _pop(c: Client, argv: list[bytes], left: bool) -> bytes:
         return c.nil if cnt < 0 else _nil_array(c)
     if cnt < 0:
         value = lst.popleft() if left else lst.pop()
-        _popped(db, key, lst)
+        _popped(db, key, lst, left)
         return bulk(value)
     if cnt == 0:
         return EMPTY_ARRAY
     items = _pop_many(lst, left, min(cnt, len(lst)))
-    _popped(db, key, lst)
+    _popped(db, key, lst, left)
     return _bulks(items, len(items))
 
 
@@ -429,6 +456,7 @@ def lset(c: Client, argv: list[bytes]) -> bytes:
         raise CommandError(INDEX_RANGE)
     lst[i] = argv[3]
     c.db.ks.dirty += 1
+    c.db.changed(argv[1], NOTIFY_LIST, b"lset")
     return OK
 
 
@@ -453,6 +481,7 @@ def linsert(c: Client, argv: list[bytes]) -> bytes:
         return NEG_ONE
     lst.insert(i + 1 if after else i, argv[4])
     c.db.ks.dirty += 1
+    c.db.changed(argv[1], NOTIFY_LIST, b"linsert")
     return integer(len(lst))
 
 
@@ -481,6 +510,8 @@ def lrem(c: Client, argv: list[bytes]) -> bytes:
         return ZERO
     if removed == size:
         db.delete(key)
+        db.changed(key, NOTIFY_LIST, b"lrem")
+        db.notify(key, NOTIFY_GENERIC, b"del")
         return integer(removed)
     if removed <= 16:
         for i in reversed(where):  # from the back, so earlier indexes stay valid
@@ -491,6 +522,7 @@ def lrem(c: Client, argv: list[bytes]) -> bytes:
         lst.clear()
         lst.extend(kept)
     db.ks.dirty += removed
+    db.changed(key, NOTIFY_LIST, b"lrem")
     return integer(removed)
 
 
@@ -508,9 +540,13 @@ def ltrim(c: Client, argv: list[bytes]) -> bytes:
         return OK
     n = len(lst)
     span = _span(n, start, end)
+    # Redis signals LTRIM whenever the list exists, even when nothing is cut
     if span is None:
         db.delete(key)
+        db.changed(key, NOTIFY_LIST, b"ltrim")
+        db.notify(key, NOTIFY_GENERIC, b"del")
         return OK
+    db.changed(key, NOTIFY_LIST, b"ltrim")
     start, end = span
     cut = n - (end - start + 1)
     if not cut:
@@ -538,12 +574,7 @@ def _move(c: Client, src: bytes, dst: bytes, left_from: bool, left_to: bool) -> 
     if slst is None:
         return c.nil
     dlst = db.lookup_typed(dst, now, List)  # the same object when src == dst
-    value = slst.popleft() if left_from else slst.pop()
-    _pushed(db, dst, dlst, value, left_to)
-    if not slst:
-        db.delete(src)
-    db.ks.dirty += 1
-    return bulk(value)
+    return _moved(db, src, slst, left_from, dst, dlst, left_to)
 
 
 def lmove(c: Client, argv: list[bytes]) -> bytes:
@@ -604,7 +635,7 @@ def lmpop(c: Client, argv: list[bytes]) -> bytes:
 
 def _in_multi(c: Client) -> bool:
     # a blocking command queued in MULTI runs as if it timed out at once
-    return bool(getattr(c, "in_multi", False))
+    return c.in_multi
 
 
 def _block(
@@ -629,7 +660,7 @@ def _bpop(c: Client, argv: list[bytes], left: bool) -> bytes | Pending:
         lst = db.lookup_typed(key, now, List)
         if lst:
             value = lst.popleft() if left else lst.pop()
-            _popped(db, key, lst)
+            _popped(db, key, lst, left)
             return _key_value(key, value)
     if _in_multi(c):
         return _nil_array(c)
@@ -639,7 +670,7 @@ def _bpop(c: Client, argv: list[bytes], left: bool) -> bytes | Pending:
         if lst is None:
             return None
         value = lst.popleft() if left else lst.pop()
-        _popped(db, key, lst)
+        _popped(db, key, lst, left)
         return _key_value(key, value)
 
     return _block(c, keys, timeout, serve)
@@ -679,12 +710,7 @@ def _bmove(
             # Redis checks the destination before popping: the waiter gets
             # the error and the element stays for the next one
             return c.server.error_reply(WRONGTYPE)
-        value = slst.popleft() if left_from else slst.pop()
-        _pushed(db, dst, dlst, value, left_to)
-        if not slst:
-            db.delete(key)
-        db.ks.dirty += 1
-        return bulk(value)
+        return _moved(db, key, slst, left_from, dst, dlst, left_to)
 
     return _block(c, [src], timeout, serve)
 

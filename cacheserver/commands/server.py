@@ -245,7 +245,7 @@ def _sec_clients(c: Client) -> list[str]:
         # a client waiting for a reply (a read-through load) is blocked, as
         # redis CLIENT_BLOCKED
         f"blocked_clients:{len(srv.blocking)}",
-        "tracking_clients:0",
+        f"tracking_clients:{srv.tracking.clients}",
         "clients_in_timeout_table:0",
     ]
 
@@ -337,9 +337,9 @@ def _sec_stats(c: Client) -> list[str]:
         "total_forks:0",
         "migrate_cached_sockets:0",
         "slave_expires_tracked_keys:0",
-        "tracking_total_keys:0",
-        "tracking_total_items:0",
-        "tracking_total_prefixes:0",
+        f"tracking_total_keys:{len(srv.tracking.table)}",
+        f"tracking_total_items:{srv.tracking.items}",
+        f"tracking_total_prefixes:{len(srv.tracking.prefixes)}",
         "unexpected_error_replies:0",
         f"total_error_replies:{s.total_error_replies}",
         "dump_payload_sanitizations:0",
@@ -624,12 +624,13 @@ def acl_categories(row: Command) -> list[str]:
 
 def key_spec_flags(row: Command) -> list[bytes]:
     """Key-spec flags derived from the row's flags: read-only commands read
-    (``RO access``), writers may read and modify (``RW update``)."""
+    (``RO access``), writers may read and modify (``RW update``), and the
+    keys of a command that does neither are ``RO`` (WATCH)."""
     if row.flags & WRITE:
         return [b"RW", b"update"]
     if row.flags & READONLY:
         return [b"RO", b"access"]
-    return [b"RW"]
+    return [b"RO"]  # keys neither read nor written: WATCH's
 
 
 def _key_specs(row: Command, resp3: bool) -> list[bytes]:

@@ -30,7 +30,7 @@ from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import DENYOOM, FAST, MOVABLE_KEYS, READONLY, WRITE, Command
 from cacheserver.errors import NOT_INTEGER, RAND_RANGE, SYNTAX, CommandError, WrongType
 from cacheserver.glob import compile_regex
-from cacheserver.store.keyspace import ScanCursors
+from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_SET, ScanCursors
 from cacheserver.store.sampling import SMALL, RandomDraws, swap_remove
 from protocol.resp import (
     EMPTY_ARRAY,
@@ -210,15 +210,23 @@ def _all_sets(c: Client, keys: list[bytes]) -> list[Set] | None:
     return present if len(present) == len(sets) else None
 
 
-def _store(c: Client, dst: bytes, result: Set) -> bytes:
+def _store(c: Client, dst: bytes, result: Set, event: bytes) -> bytes:
     """Replace ``dst`` with ``result`` (any old type, TTL dropped), or delete it
-    when the result is empty; reply with the size."""
+    when the result is empty; reply with the size.  Signals ``event`` for a
+    stored result, ``del`` when an empty one deleted ``dst``."""
     db = c.db
     ks = db.ks
     dirty = ks.dirty
-    db.delete(dst)
+    existed = db.lookup(dst, c.now) is not None
     if result:
-        db.add(dst, result)
+        if existed:
+            db.set(dst, result)  # redis setKey: an overwrite, no new key
+        else:
+            db.add(dst, result)
+        db.changed(dst, NOTIFY_SET, event)
+    elif existed:
+        db.delete(dst)
+        db.changed(dst, NOTIFY_GENERIC, b"del")
     ks.dirty = dirty + 1
     return integer(len(result))
 
@@ -298,6 +306,8 @@ def sadd(c: Client, argv: list[bytes]) -> bytes:
                 return ZERO
             s.add(m)
             ks.dirty += 1
+            if ks.hooked:
+                db.changed(key, NOTIFY_SET, b"sadd")
             return ONE
     dirty = ks.dirty
     if s is None:
@@ -305,6 +315,8 @@ def sadd(c: Client, argv: list[bytes]) -> bytes:
         db.add(key, s)
     added = s.add_all(islice(argv, 2, None))
     ks.dirty = dirty + added
+    if added and ks.hooked:
+        db.changed(key, NOTIFY_SET, b"sadd")
     return integer(added)
 
 
@@ -324,6 +336,10 @@ def srem(c: Client, argv: list[bytes]) -> bytes:
     if not s:
         db.delete(key)
     ks.dirty = dirty + removed
+    if removed and ks.hooked:
+        db.changed(key, NOTIFY_SET, b"srem")
+        if not s:
+            db.notify(key, NOTIFY_GENERIC, b"del")
     return integer(removed)
 
 
@@ -390,6 +406,10 @@ def spop(c: Client, argv: list[bytes]) -> bytes:
     if not s:
         db.delete(key)
     ks.dirty = dirty + 1
+    if ks.hooked:
+        db.changed(key, NOTIFY_SET, b"spop")
+        if not s:
+            db.notify(key, NOTIFY_GENERIC, b"del")
     return bulk(m)
 
 
@@ -405,9 +425,11 @@ def _spop_count(c: Client, argv: list[bytes]) -> bytes:
     ks = db.ks
     dirty = ks.dirty
     size = len(s)
+    db.changed(key, NOTIFY_SET, b"spop")
     if count >= size:  # the whole set, as SMEMBERS, and the key goes
         reply = _set_reply(c, s, size, not s.ht)
         db.delete(key)
+        db.notify(key, NOTIFY_GENERIC, b"del")
     else:
         remaining = size - count
         if remaining * 5 > count:  # few to pop: pop them one by one
@@ -494,12 +516,17 @@ def smove(c: Client, argv: list[bytes]) -> bytes:
         return ZERO
     ks = db.ks
     dirty = ks.dirty
+    db.changed(src_key, NOTIFY_SET, b"srem")
     if not src:
         db.delete(src_key)
+        db.notify(src_key, NOTIFY_GENERIC, b"del")
     if dst is None:
         dst = Set()
         db.add(dst_key, dst)
-    ks.dirty = dirty + 1 + dst.add_all((member,))
+    added = dst.add_all((member,))
+    ks.dirty = dirty + 1 + added
+    if added:
+        db.changed(dst_key, NOTIFY_SET, b"sadd")
     return ONE
 
 
@@ -520,7 +547,7 @@ def sinterstore(c: Client, argv: list[bytes]) -> bytes:
     Complexity: O(N*M) worst case where N is the smallest set's size and M the number of sets.
     """
     sets = _all_sets(c, argv[2:])
-    return _store(c, argv[1], Set() if sets is None else Set(_inter(sets)))
+    return _store(c, argv[1], Set() if sets is None else Set(_inter(sets)), b"sinterstore")
 
 
 def _sintercard_keys(argv: list[bytes]) -> list[int]:
@@ -582,7 +609,7 @@ def sunionstore(c: Client, argv: list[bytes]) -> bytes:
 
     Complexity: O(N) where N is the total number of members in all given sets.
     """
-    return _store(c, argv[1], Set(_union(_read_sets(c, argv[2:]))))
+    return _store(c, argv[1], Set(_union(_read_sets(c, argv[2:]))), b"sunionstore")
 
 
 def _sdiff(c: Client, keys: list[bytes]) -> tuple[set[bytes], list[Set | None]]:
@@ -608,7 +635,7 @@ def sdiffstore(c: Client, argv: list[bytes]) -> bytes:
     """
     result, sets = _sdiff(c, argv[2:])
     stored = Set(result, True) if result and _diff_forces_ht(sets) else Set(result)
-    return _store(c, argv[1], stored)
+    return _store(c, argv[1], stored, b"sdiffstore")
 
 
 def sscan(c: Client, argv: list[bytes]) -> bytes:

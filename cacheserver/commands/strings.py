@@ -414,9 +414,11 @@ def set_(c: Client, argv: list[bytes]) -> bytes:
     if len(argv) == 3:  # the common case: no options
         if db.expires and key in db.expires:
             db.lookup(key, c.now)  # a due key expires first, as setKey's lookupKeyWrite
-        db.set(key, argv[2])
         if db.ks.hooked:
+            db.upsert(key, argv[2])
             db.changed(key, NOTIFY_STRING, b"set")
+            return OK
+        db.set(key, argv[2])
         return OK
     flags, arg = parse_set_options(argv, 3, True)
     when = None if arg is None else _deadline(c, flags, arg, b"set")
@@ -427,7 +429,7 @@ def set_(c: Client, argv: list[bytes]) -> bytes:
     found = db.lookup(key, c.now) is not None
     if (flags & _NX and found) or (flags & _XX and not found):
         return reply if flags & _GET else c.nil
-    db.set(key, argv[2], keepttl=bool(flags & _KEEPTTL))
+    db.upsert(key, argv[2], keepttl=bool(flags & _KEEPTTL))
     if when is not None:
         db.set_expire(key, when)
     if db.ks.hooked:
@@ -443,6 +445,7 @@ def setnx(c: Client, argv: list[bytes]) -> bytes:
     if db.lookup(argv[1], c.now) is not None:
         return ZERO
     db.add(argv[1], argv[2])
+    db.changed(argv[1], NOTIFY_STRING, b"set")
     return ONE
 
 
@@ -451,8 +454,11 @@ def _set_with_ttl(c: Client, argv: list[bytes], unit_ms: bool, cmd: bytes) -> by
     db = c.db
     key = argv[1]
     db.lookup(key, c.now)
-    db.set(key, argv[3])
+    db.upsert(key, argv[3])
     db.set_expire(key, when)
+    if db.ks.hooked:
+        db.changed(key, NOTIFY_STRING, b"set")
+        db.notify(key, NOTIFY_GENERIC, b"expire")
     return OK
 
 
@@ -486,8 +492,15 @@ def mset(c: Client, argv: list[bytes]) -> bytes:
         raise wrong_arity(b"mset")
     db = c.db
     expires = db.expires
-    db_set = db.set
     now = c.now
+    if db.ks.hooked:
+        for i in range(1, n, 2):
+            key = argv[i]
+            db.lookup(key, now)
+            db.upsert(key, argv[i + 1])
+            db.changed(key, NOTIFY_STRING, b"set")
+        return OK
+    db_set = db.set
     for i in range(1, n, 2):
         key = argv[i]
         if expires and key in expires:
@@ -507,7 +520,8 @@ def msetnx(c: Client, argv: list[bytes]) -> bytes:
         if db.lookup(argv[i], now) is not None:
             return ZERO
     for i in range(1, n, 2):
-        db.set(argv[i], argv[i + 1])
+        db.upsert(argv[i], argv[i + 1])
+        db.changed(argv[i], NOTIFY_STRING, b"set")
     return ONE
 
 
@@ -516,7 +530,8 @@ def getset(c: Client, argv: list[bytes]) -> bytes:
     db = c.db
     key = argv[1]
     old = db.get_str(key, c.now)
-    db.set(key, argv[2])
+    db.upsert(key, argv[2])
+    db.changed(key, NOTIFY_STRING, b"set")
     return c.nil if old is None else bulk(old)
 
 
@@ -528,6 +543,7 @@ def getdel(c: Client, argv: list[bytes]) -> bytes:
     if old is None:
         return c.nil
     db.delete(key)
+    db.changed(key, NOTIFY_GENERIC, b"del")
     return bulk(old)
 
 
@@ -543,11 +559,14 @@ def getex(c: Client, argv: list[bytes]) -> bytes:
         when = _deadline(c, flags, arg, b"getex")
         if flags & (_EXAT | _PXAT) and when <= c.now:
             db.delete(key)  # an absolute time already past deletes the key
+            db.changed(key, NOTIFY_GENERIC, b"del")
         else:
             db.set_expire(key, when)
             db.ks.dirty += 1
+            db.changed(key, NOTIFY_GENERIC, b"expire")
     elif flags & _PERSIST and db.persist(key):
         db.ks.dirty += 1
+        db.changed(key, NOTIFY_GENERIC, b"persist")
     return bulk(value)
 
 
@@ -557,15 +576,17 @@ def _incr_by(c: Client, key: bytes, by: int) -> bytes:
     if old is None:
         new = b"%d" % by
         db.add(key, new)
-        return b":" + new + CRLF
-    value = string2ll(old)
-    if value is None:
-        raise CommandError(NOT_INTEGER)
-    value += by
-    if value > LLONG_MAX or value < LLONG_MIN:
-        raise CommandError(OVERFLOW)
-    new = b"%d" % value
-    db.replace(key, new)
+    else:
+        value = string2ll(old)
+        if value is None:
+            raise CommandError(NOT_INTEGER)
+        value += by
+        if value > LLONG_MAX or value < LLONG_MIN:
+            raise CommandError(OVERFLOW)
+        new = b"%d" % value
+        db.replace(key, new)
+    if db.ks.hooked:
+        db.changed(key, NOTIFY_STRING, b"incrby")
     return b":" + new + CRLF
 
 
@@ -616,6 +637,7 @@ def incrbyfloat(c: Client, argv: list[bytes]) -> bytes:
         db.add(key, new)
     else:
         db.set(key, new, keepttl=True)
+    db.changed(key, NOTIFY_STRING, b"incrbyfloat")
     return bulk(new)
 
 
@@ -627,16 +649,18 @@ def append(c: Client, argv: list[bytes]) -> bytes:
     old = db.lookup_str(key, c.now)
     if old is None:
         db.add(key, tail)
-        return integer(len(tail))
-    total = len(old) + len(tail)
-    if total > c.server.config["proto-max-bulk-len"]:
-        raise CommandError(STRING_TOO_LONG)
-    if isinstance(old, bytearray):
-        old += tail  # in place: the cost is the appended bytes only
-        db.touch_write(key)
+        total = len(tail)
     else:
-        # Redis unshares the value into a raw string; here it becomes mutable
-        db.set(key, bytearray(old) + tail, keepttl=True)
+        total = len(old) + len(tail)
+        if total > c.server.config["proto-max-bulk-len"]:
+            raise CommandError(STRING_TOO_LONG)
+        if isinstance(old, bytearray):
+            old += tail  # in place: the cost is the appended bytes only
+            db.touch_write(key)
+        else:
+            # Redis unshares the value into a raw string; here it becomes mutable
+            db.set(key, bytearray(old) + tail, keepttl=True)
+    db.changed(key, NOTIFY_STRING, b"append")
     return integer(total)
 
 
@@ -702,6 +726,7 @@ def setrange(c: Client, argv: list[bytes]) -> bytes:
         new = bytearray(offset)  # a raw string, as redis creates it
         new += value
         db.add(key, new)
+        db.changed(key, NOTIFY_STRING, b"setrange")
         return integer(len(new))
     if not value:
         return integer(len(old))
@@ -716,6 +741,7 @@ def setrange(c: Client, argv: list[bytes]) -> bytes:
     if offset > len(buf):
         buf += bytes(offset - len(buf))
     buf[offset : offset + len(value)] = value
+    db.changed(key, NOTIFY_STRING, b"setrange")
     return integer(len(buf))
 
 

@@ -47,7 +47,7 @@ from cacheserver.errors import (
     wrong_arity,
 )
 from cacheserver.glob import compile_regex
-from cacheserver.store.keyspace import ScanCursors
+from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_ZSET, ScanCursors
 from cacheserver.store.zset import (
     LEX_EXCL,
     LEX_INCL,
@@ -352,6 +352,8 @@ def _zadd(c: Client, argv: list[bytes], flags: int) -> bytes:
         db.signal_ready(key)
     if added or updated:
         db.ks.dirty += added + updated
+        if db.ks.hooked:
+            db.changed(key, NOTIFY_ZSET, b"zincr" if incr else b"zadd")
     if incr:
         return double(score, c.resp3) if processed else c.nil
     return integer(added + updated if flags & _CH else added)
@@ -374,15 +376,21 @@ def zadd(c: Client, argv: list[bytes]) -> bytes:
                 db.add(key, zs)
                 zs.insert(member, score)
                 db.signal_ready(key)
+                if db.ks.hooked:
+                    db.changed(key, NOTIFY_ZSET, b"zadd")
                 return b":1\r\n"
             cur = zs.get(member)
             if cur is None:
                 zs.insert(member, score)
                 db.ks.dirty += 1
+                if db.ks.hooked:
+                    db.changed(key, NOTIFY_ZSET, b"zadd")
                 return b":1\r\n"
             if score != cur:
                 zs.rescore(member, cur, score)
                 db.ks.dirty += 1
+                if db.ks.hooked:
+                    db.changed(key, NOTIFY_ZSET, b"zadd")
             return ZERO
     return _zadd(c, argv, 0)
 
@@ -613,25 +621,29 @@ def _zrange(
             lo, hi = zs.lex_span(lrange[0], lrange[1], reverse)
         pairs = _limited(zs, lo, hi, offset, limit, reverse)
     if dst is not None:
-        return _store(c, dst, ZSet.from_inserts(pairs) if pairs else None)
+        return _store(c, dst, ZSet.from_inserts(pairs) if pairs else None, b"zrangestore")
     if not pairs:
         return EMPTY_ARRAY
     return _pairs_reply(pairs, withscores, c.resp3)
 
 
-def _store(c: Client, dst: bytes, zs: ZSet | None) -> bytes:
+def _store(c: Client, dst: bytes, zs: ZSet | None, event: bytes) -> bytes:
     """Write a result set to ``dst`` (replacing any value and its TTL, as
-    redis ``setKey``), or delete ``dst`` when the result is empty."""
+    redis ``setKey``) and signal ``event``, or delete ``dst`` when the result
+    is empty (``del`` if it existed)."""
     db = c.db
     if zs is None:
-        db.delete(dst)
+        if db.lookup(dst, c.now) is not None:
+            db.delete(dst)
+            db.changed(dst, NOTIFY_GENERIC, b"del")
         return ZERO
     # Redis 7.0 signals blocked clients when the key is created (dbAdd), not
     # when it replaces a value (dbOverwrite: a waiter on a string key stays)
-    created = db.lookup(dst, c.now) is None
-    db.set(dst, zs)
-    if created:
-        db.signal_ready(dst)
+    if db.lookup(dst, c.now) is None:
+        db.add(dst, zs)
+    else:
+        db.set(dst, zs)
+    db.changed(dst, NOTIFY_ZSET, event)
     return integer(len(zs))
 
 
@@ -716,6 +728,9 @@ def zrem(c: Client, argv: list[bytes]) -> bytes:
             db.delete(key)
         else:
             db.ks.dirty += removed
+        db.changed(key, NOTIFY_ZSET, b"zrem")
+        if not zs:
+            db.notify(key, NOTIFY_GENERIC, b"del")
     return integer(removed)
 
 
@@ -754,7 +769,17 @@ def _zremrange(c: Client, argv: list[bytes], rangetype: int) -> bytes:
             db.delete(key)
         else:
             db.ks.dirty += removed
+        db.changed(key, NOTIFY_ZSET, _ZREMRANGE_EVENTS[rangetype])
+        if not zs:
+            db.notify(key, NOTIFY_GENERIC, b"del")
     return integer(removed)
+
+
+_ZREMRANGE_EVENTS = {
+    _RANK: b"zremrangebyrank",
+    _SCORE: b"zremrangebyscore",
+    _LEX: b"zremrangebylex",
+}
 
 
 def zremrangebyrank(c: Client, argv: list[bytes]) -> bytes:
@@ -803,6 +828,10 @@ def _pop_reply(
         db.delete(key)
     else:
         db.ks.dirty += len(pairs)
+    if db.ks.hooked:
+        db.changed(key, NOTIFY_ZSET, b"zpopmax" if from_max else b"zpopmin")
+        if not zs:
+            db.notify(key, NOTIFY_GENERIC, b"del")
     resp3 = c.resp3
     k = len(pairs)
     if nested:
@@ -904,7 +933,7 @@ def _block(
     """Wait for one of ``keys`` to hold a sorted set, then pop as the blocking
     command would have (redis ``serveClientsBlockedOnSortedSetKey``)."""
     nil = _nil_array(c)
-    if getattr(c, "in_multi", False):  # inside MULTI a blocking pop cannot wait
+    if c.in_multi:  # inside MULTI a blocking pop cannot wait
         return nil
 
     def serve(db: Database, key: bytes) -> bytes | None:
@@ -1015,6 +1044,7 @@ def zrandmember(c: Client, argv: list[bytes]) -> bytes:
 # -- ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD ------------------------
 
 _UNION, _INTER, _DIFF = 0, 1, 2
+_STORE_EVENTS = {_UNION: b"zunionstore", _INTER: b"zinterstore", _DIFF: b"zdiffstore"}
 _SUM, _MIN, _MAX = 0, 1, 2
 _AGGREGATES = {b"sum": _SUM, b"min": _MIN, b"max": _MAX}
 
@@ -1154,7 +1184,8 @@ def _setop(c: Client, argv: list[bytes], nk: int, dst: bytes | None, op: int, ca
                     result[m] = sc
     pairs = sorted([(s, m) for m, s in result.items()])
     if dst is not None:
-        return _store(c, dst, ZSet.from_pairs(pairs) if pairs else None)
+        zs = ZSet.from_pairs(pairs) if pairs else None
+        return _store(c, dst, zs, _STORE_EVENTS[op])
     return _pairs_reply(pairs, withscores, c.resp3)
 
 

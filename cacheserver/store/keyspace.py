@@ -44,7 +44,8 @@ NOTIFY_MODULE = 1 << 13  # d
 NOTIFY_NEW = 1 << 14  # n
 
 ModifiedHook = Callable[["Database", bytes], None]
-FlushHook = Callable[["Database"], None]
+# (database about to be emptied, database whose contents replace it: SWAPDB's other one)
+FlushHook = Callable[["Database", "Database | None"], None]
 EventHook = Callable[["Database", int, bytes, bytes], None]
 
 Value = Any
@@ -247,11 +248,13 @@ class Database:
         if ks.notify_flags & cls and ks.on_event is not None:
             ks.on_event(self, cls, event, key)
 
-    def flushed(self) -> None:
-        """Every key of this database changed at once (FLUSHDB, FLUSHALL,
-        SWAPDB: redis ``signalFlushedDb``)."""
+    def flushed(self, replaced_with: Database | None = None) -> None:
+        """Every key of this database is about to change at once (FLUSHDB,
+        FLUSHALL, SWAPDB: redis ``signalFlushedDb``).  Called while the keys
+        are still here; for SWAPDB ``replaced_with`` is the database whose
+        keys take their place (redis ``touchAllWatchedKeysInDb``)."""
         for hook in self.ks.flush_hooks:
-            hook(self)
+            hook(self, replaced_with)
 
     # -- writes ---------------------------------------------------------------
 
@@ -276,12 +279,23 @@ class Database:
 
     def add(self, key: bytes, value: Value) -> None:
         """Store a new key known to be absent (no TTL to drop).  A new key may
-        serve blocked clients (a list arriving by RENAME, MOVE, COPY), as redis dbAdd."""
+        serve blocked clients (a list arriving by RENAME, MOVE, COPY), and is
+        a ``new`` keyspace event, as redis dbAdd."""
+        ks = self.ks
+        if ks.notify_flags & NOTIFY_NEW:
+            self.notify(key, NOTIFY_NEW, b"new")
         self.data[key] = value
-        self.access[key] = self.ks.lru_clock
-        self.ks.dirty += 1
+        self.access[key] = ks.lru_clock
+        ks.dirty += 1
         if self.blocked and key in self.blocked:
-            self.ks.ready.append((self, key))
+            ks.ready.append((self, key))
+
+    def upsert(self, key: bytes, value: Value, keepttl: bool = False) -> None:
+        """``set`` for a key that may be absent (looked up for writing just
+        before): a ``new`` keyspace event first when it is, as redis setKey."""
+        if self.ks.notify_flags & NOTIFY_NEW and key not in self.data:
+            self.notify(key, NOTIFY_NEW, b"new")
+        self.set(key, value, keepttl)
 
     def delete(self, key: bytes) -> bool:
         if self.data.pop(key, None) is None:
@@ -412,15 +426,24 @@ class Keyspace:
         self.ready: list[tuple[Database, bytes]] = []
         self.dbs = [Database(self, i) for i in range(databases)]
 
+    # The hook lists are replaced, never changed in place: a hook may remove
+    # itself (or another) while Database.changed is walking the list.
+
     def add_modified_hook(self, hook: ModifiedHook) -> None:
         if hook not in self.modified_hooks:
-            self.modified_hooks.append(hook)
+            self.modified_hooks = [*self.modified_hooks, hook]
         self._rehook()
 
     def remove_modified_hook(self, hook: ModifiedHook) -> None:
-        if hook in self.modified_hooks:
-            self.modified_hooks.remove(hook)
+        self.modified_hooks = [h for h in self.modified_hooks if h != hook]
         self._rehook()
+
+    def add_flush_hook(self, hook: FlushHook) -> None:
+        if hook not in self.flush_hooks:
+            self.flush_hooks = [*self.flush_hooks, hook]
+
+    def remove_flush_hook(self, hook: FlushHook) -> None:
+        self.flush_hooks = [h for h in self.flush_hooks if h != hook]
 
     def set_notify(self, flags: int, on_event: EventHook | None) -> None:
         """Keyspace notifications: the NOTIFY_* classes to publish, and how."""

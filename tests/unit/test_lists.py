@@ -804,21 +804,21 @@ def test_blocked_clients_in_info(h: Harness, lp: Loop) -> None:
     assert out(w2) == b"*2\r\n$1\r\nb\r\n" + bulks("1")
 
 
-class MultiClient(Client):
-    """A client whose commands run as inside MULTI (the flag EXEC will set)."""
-
-    in_multi = True
-
-
 def test_in_multi_acts_as_timeout(h: Harness, lp: Loop) -> None:
-    c = MultiClient(h.server)
-    c.connection_made(MockTransport())
-    assert lp.run("BLPOP", "k", 0, client=c) == NIL_ARRAY
-    assert lp.run("BLMPOP", 0, 1, "k", "LEFT", client=c) == NIL_ARRAY
-    assert lp.run("BLMOVE", "k", "d", "LEFT", "LEFT", 0, client=c) == NIL  # a null bulk, as Redis
-    assert lp.run("BRPOPLPUSH", "k", "d", 0, client=c) == NIL
-    lp.run("RPUSH", "k", "v")
-    assert lp.run("BLPOP", "k", 0, client=c) == bulks("k", "v")
+    assert lp.run("MULTI") == b"+OK\r\n"
+    for cmd in (
+        ("BLPOP", "k", 0),
+        ("BLMPOP", 0, 1, "k", "LEFT"),
+        ("BLMOVE", "k", "d", "LEFT", "LEFT", 0),
+        ("BRPOPLPUSH", "k", "d", 0),
+        ("RPUSH", "k", "v"),
+        ("BLPOP", "k", 0),
+    ):
+        assert lp.run(*cmd) == b"+QUEUED\r\n"
+    # BLMOVE and BRPOPLPUSH answer a null bulk, as Redis
+    assert lp.run("EXEC") == (
+        b"*6\r\n" + NIL_ARRAY + NIL_ARRAY + NIL + NIL + b":1\r\n" + bulks("k", "v")
+    )
     assert blocked(h) == 0
 
 
