@@ -18,6 +18,7 @@ from cacheserver.commands.table import (
 from cacheserver.errors import NOT_INTEGER, SYNTAX, CommandError, unknown_subcommand
 from protocol.resp import (
     EMPTY_ARRAY,
+    EMPTY_BULK,
     OK,
     PONG,
     bulk,
@@ -44,9 +45,11 @@ def parse_int(arg: bytes) -> int:
 
 
 def ping(c: Client, argv: list[bytes]) -> bytes:
-    """PING [message] -> +PONG | bulk"""
+    """PING [message] -> +PONG | bulk (in RESP2 subscriber mode: [pong, message])"""
     if len(argv) > 2:
         raise CommandError(b"ERR wrong number of arguments for 'ping' command")
+    if c.subs is not None and not c.resp3:
+        return b"*2\r\n$4\r\npong\r\n" + (EMPTY_BULK if len(argv) == 1 else bulk(argv[1]))
     return PONG if len(argv) == 1 else bulk(argv[1])
 
 

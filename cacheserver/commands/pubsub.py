@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from cacheserver.commands.connection import help_reply
 from cacheserver.commands.table import FAST, LOADING, NOSCRIPT, PUBSUB, STALE, Command
 from cacheserver.errors import CommandError, unknown_subcommand
-from protocol.resp import EMPTY_BULK, bulk, bulk_array, integer
+from protocol.resp import bulk, bulk_array, integer
 
 if TYPE_CHECKING:
     from cacheserver.connection import Client
@@ -36,25 +36,21 @@ _ALLOWED = frozenset(
         b"reset",
     )
 )
-_PONG = b"*2\r\n$4\r\npong\r\n"
 
 
 def subscriber_mode(c: Client, row: Command, argv: list[bytes]) -> bytes | None:
     """The intercept of a subscribed client: in RESP2, refuse what subscriber
-    mode does not allow, and answer PING as a message; RESP3 is unrestricted."""
+    mode does not allow; RESP3 is unrestricted."""
     if c.resp3:
         return None
     name = row.fullname
     if name not in _ALLOWED:
-        row.rejected_calls += 1
-        return c.server.error_reply(
+        return c.rejected(
+            row,
             b"ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
-            b"RESET are allowed in this context" % name
+            b"RESET are allowed in this context" % name,
         )
-    if name == b"ping" and len(argv) <= 2:
-        row.calls += 1
-        return _PONG + (bulk(argv[1]) if len(argv) == 2 else EMPTY_BULK)
-    return None
+    return None  # (PING answers as a message by itself)
 
 
 def _entered(c: Client) -> None:
@@ -89,6 +85,8 @@ def subscribe(c: Client, argv: list[bytes]) -> bytes:
 
 def ssubscribe(c: Client, argv: list[bytes]) -> bytes:
     """SSUBSCRIBE shardchannel [shardchannel ...] -> an ssubscribe message per channel"""
+    if c.in_multi:  # unlike SUBSCRIBE, no exception for transactions (redis 7.0)
+        raise CommandError(b"ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
     sub = c.server.pubsub.subscribe
     head = _SSUBSCRIBE[c.resp3]
     out = [head + bulk(ch) + integer(sub(c, ch, True)) for ch in argv[1:]]

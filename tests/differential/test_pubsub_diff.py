@@ -427,3 +427,22 @@ def test_command_info_metadata(d: Pair) -> None:
         ours, real = d.both("COMMAND", "INFO", name)
         cut_o, cut_r = ours.index(b"*0\r\n", 20), real.index(b"*0\r\n", 20)  # up to the tips
         assert ours[:cut_o] == real[:cut_r], name
+
+
+def test_subscribe_inside_multi(new_pair: Callable[[], Pair]) -> None:
+    """SUBSCRIBE may be queued (the client is a subscriber after EXEC, and its
+    PING inside EXEC already answers as one); SSUBSCRIBE is refused when EXEC
+    runs it."""
+    p = new_pair()
+    p.check_all(("MULTI",), ("SUBSCRIBE", "x"), ("PING",), ("PING", "m"))
+    p.check("EXEC")
+    p.check("PING")
+    p.check("MULTI")
+    p.check("UNSUBSCRIBE")
+    # two channels: two replies for one command, so the EXEC array's count
+    # is one short, as from Redis
+    p.check_all(("MULTI",), ("SUBSCRIBE", "x", "y"), ("PING",))
+    check_n(p, ("EXEC",), 2)
+    check_unordered(p, ("UNSUBSCRIBE",), 2)
+    p.check_all(("MULTI",), ("SSUBSCRIBE", "s"), ("SET", "k", "v"), ("EXEC",), ("PING",))
+    p.check_all(("PUBSUB", "SHARDNUMSUB", "s"), ("GET", "k"))
