@@ -446,3 +446,58 @@ def test_subscribe_inside_multi(new_pair: Callable[[], Pair]) -> None:
     check_unordered(p, ("UNSUBSCRIBE",), 2)
     p.check_all(("MULTI",), ("SSUBSCRIBE", "s"), ("SET", "k", "v"), ("EXEC",), ("PING",))
     p.check_all(("PUBSUB", "SHARDNUMSUB", "s"), ("GET", "k"))
+
+
+EVENT_MIX: list[Cmd] = [
+    ("SET", "s", "1"),
+    ("INCR", "s"),
+    ("INCRBYFLOAT", "s", "1.5"),
+    ("APPEND", "s", "x"),
+    ("SETRANGE", "s", "0", "ab"),
+    ("EXPIRE", "s", "100"),
+    ("PERSIST", "s"),
+    ("RENAME", "s", "s2"),
+    ("COPY", "s2", "s3"),
+    ("MOVE", "s3", "1"),
+    ("LPUSH", "l", "a", "b", "c"),
+    ("RPOP", "l"),
+    ("LSET", "l", "0", "z"),
+    ("LTRIM", "l", "0", "0"),
+    ("LPOP", "l"),
+    ("HSET", "h", "f", "v", "g", "w"),
+    ("HINCRBY", "h", "n", "2"),
+    ("HDEL", "h", "f", "g", "n"),
+    ("SADD", "st", "a", "b"),
+    ("SREM", "st", "a"),
+    ("SPOP", "st"),
+    ("ZADD", "z", "1", "a", "2", "b"),
+    ("ZINCRBY", "z", "3", "a"),
+    ("ZREM", "z", "a"),
+    ("ZPOPMIN", "z"),
+    ("SET", "e", "v", "PX", "1"),
+    ("GETDEL", "s2"),
+    ("DEL", "nope"),
+    ("MSET", "m1", "1", "m2", "2"),
+    ("UNLINK", "m1", "m2"),
+]
+
+
+@pytest.mark.parametrize("flags", ["KEA", "KEAn", "Kl", "Eg$"])
+def test_keyspace_notifications_of_many_commands(
+    new_pair: Callable[[], Pair], d: Pair, flags: str
+) -> None:
+    """The messages a mix of writes publishes, in order, for a few settings."""
+    sub = new_pair()
+    try:
+        d.check("CONFIG", "SET", "notify-keyspace-events", flags)
+        check_n(sub, ("PSUBSCRIBE", "__key*@*"), 1)
+        d.batch(*EVENT_MIX)
+        sub.raw(encode("PING"), replies=0)  # its reply marks the end of the messages
+        ours, real = [], []
+        while not (ours and ours[-1].startswith(b"*2\r\n$4\r\npong")):
+            ours.append(sub.ours.reply())
+        while not (real and real[-1].startswith(b"*2\r\n$4\r\npong")):
+            real.append(sub.real.reply())
+        assert ours == real
+    finally:
+        d.check("CONFIG", "SET", "notify-keyspace-events", "")
