@@ -474,7 +474,7 @@ EVENT_MIX: list[Cmd] = [
     ("ZINCRBY", "z", "3", "a"),
     ("ZREM", "z", "a"),
     ("ZPOPMIN", "z"),
-    ("SET", "e", "v", "PX", "1"),
+    ("SET", "e", "v", "PX", "100000"),
     ("GETDEL", "s2"),
     ("DEL", "nope"),
     ("MSET", "m1", "1", "m2", "2"),
