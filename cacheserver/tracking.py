@@ -23,6 +23,7 @@ import random
 from typing import TYPE_CHECKING
 
 from cacheserver.commands.table import PUBSUB, READONLY, Command
+from cacheserver.pubsub import deliver
 from protocol.resp import bulk
 
 if TYPE_CHECKING:
@@ -258,13 +259,10 @@ class Tracking:
         # else: RESP2 without redirection has no way to carry it
 
     def _out(self, target: Client, data: bytes, out: list[bytes] | None) -> None:
-        srv = self.server
-        if out is not None and target is srv.current_client:
+        if out is not None and target is self.server.current_client:
             out.append(data)
-        elif srv.defer_writes:
-            srv.defer_write(target, [data])
-        else:
-            target.write([data])
+        else:  # the same path and output limits as pub/sub messages
+            deliver(target, data)
 
     def flush_pending(self, out: list[bytes]) -> None:
         """The running client's own invalidations, after its reply in ``out``."""

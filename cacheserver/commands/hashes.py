@@ -61,7 +61,7 @@ from cacheserver.errors import (
     WrongType,
     wrong_arity,
 )
-from cacheserver.glob import compile_regex
+from cacheserver.glob import compile_matcher
 from cacheserver.store.keyspace import (
     NOTIFY_GENERIC,
     NOTIFY_HASH,
@@ -889,7 +889,7 @@ def hscan(c: Client, argv: list[bytes]) -> bytes:
         nxt, snap = scans.scan(h, cursor, count)
         batch = [f for f in snap if f in h]  # fields removed since the snapshot
     if pattern is not None:
-        batch = filter(compile_regex(pattern).fullmatch, batch)
+        batch = filter(compile_matcher(pattern), batch)
     out: list[bytes] = []
     append = out.append
     if novalues:

@@ -15,7 +15,7 @@ from cacheserver.commands.connection import help_reply
 from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import DENYOOM, FAST, LOADING, READONLY, STALE, WRITE, Command
 from cacheserver.errors import DB_INDEX, NO_SUCH_KEY, NOT_INTEGER, SYNTAX, CommandError
-from cacheserver.glob import compile_regex
+from cacheserver.glob import compile_matcher
 from cacheserver.store.keyspace import NOTIFY_GENERIC, Database, type_name
 from protocol.resp import (
     LLONG_MAX,
@@ -244,7 +244,7 @@ def keys(c: Client, argv: list[bytes]) -> bytes:
     if pattern == b"*":  # redis skips the matcher here: the empty key is listed too
         found = list(db.data)
     else:
-        found = list(filter(compile_regex(pattern).fullmatch, db.data))
+        found = list(filter(compile_matcher(pattern), db.data))
     return bulk_array(_live(db, found, c.now))
 
 
@@ -320,12 +320,12 @@ def scan(c: Client, argv: list[bytes]) -> bytes:
     db, now = c.db, c.now
     data = db.data
     nxt, batch = db.scans.scan(data, cursor, count)
-    match = compile_regex(pattern).fullmatch if pattern is not None else None
+    match = compile_matcher(pattern) if pattern is not None else None
     out: list[bytes] = []
     for key in batch:
         if key not in data:  # deleted since the snapshot
             continue
-        if match is not None and match(key) is None:
+        if match is not None and not match(key):
             continue
         if typ is not None:
             # redis looks the value up to learn its type: a counted read

@@ -29,7 +29,7 @@ from cacheserver.commands.keys import parse_cursor, parse_scan_options
 from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import DENYOOM, FAST, MOVABLE_KEYS, READONLY, WRITE, Command
 from cacheserver.errors import NOT_INTEGER, RAND_RANGE, SYNTAX, CommandError, WrongType
-from cacheserver.glob import compile_regex
+from cacheserver.glob import compile_matcher
 from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_SET, ScanCursors
 from cacheserver.store.sampling import SMALL, RandomDraws, swap_remove
 from protocol.resp import (
@@ -659,7 +659,7 @@ def sscan(c: Client, argv: list[bytes]) -> bytes:
         nxt, batch = scans.scan(s, cursor, count)
         batch = [m for m in batch if m in s]  # members removed since the snapshot
     if pattern is not None:
-        batch = list(filter(compile_regex(pattern).fullmatch, batch))
+        batch = list(filter(compile_matcher(pattern), batch))
     return b"*2\r\n" + bulk(b"%d" % nxt) + bulk_array(batch)
 
 

@@ -274,17 +274,23 @@ def exec_(c: Client, argv: list[bytes]) -> bytes:
     # the intercepts of other modes did not see the queued commands; tracking's
     # remembers the keys a command reads, and Redis does that for EXEC's too
     remember = c.modes.get("tracking")
-    for row, args in queue:
-        if remember is not None:
-            remember(c, row, args)
-        reply = call(row, args)
-        if reply.__class__ is bytes:
-            out.append(reply)
-        elif reply.__class__ is list:  # a large reply kept in chunks
-            out.extend(reply)
-        else:  # a reply that would wait: blocking commands check c.in_multi
-            c.server.blocking.cancel(c)
-            out.append(c.server.error_reply(b"ERR internal error"))
+    # pushes the client sends itself meanwhile (RESP3 pub/sub) go between
+    # the replies, where Redis's reply buffer puts them
+    batch_out, c.out = c.out, out
+    try:
+        for row, args in queue:
+            if remember is not None:
+                remember(c, row, args)
+            reply = call(row, args)
+            if reply.__class__ is bytes:
+                out.append(reply)
+            elif reply.__class__ is list:  # a large reply kept in chunks
+                out.extend(reply)
+            else:  # a reply that would wait: blocking commands check c.in_multi
+                c.server.blocking.cancel(c)
+                out.append(c.server.error_reply(b"ERR internal error"))
+    finally:
+        c.out = batch_out
     tx.discard()
     if c.track is not None:  # CLIENT CACHING covered the transaction, and ends with it
         c.track.caching = False

@@ -46,7 +46,7 @@ from cacheserver.errors import (
     WrongType,
     wrong_arity,
 )
-from cacheserver.glob import compile_regex
+from cacheserver.glob import compile_matcher
 from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_ZSET, ScanCursors
 from cacheserver.store.zset import (
     LEX_EXCL,
@@ -1271,8 +1271,8 @@ def zscan(c: Client, argv: list[bytes]) -> bytes:
         get = zs.get
         pairs = [(m, s) for m in batch if (s := get(m)) is not None]  # drop removed members
     if pattern is not None:
-        match = compile_regex(pattern).fullmatch
-        pairs = [(m, s) for m, s in pairs if match(m) is not None]
+        match = compile_matcher(pattern)
+        pairs = [(m, s) for m, s in pairs if match(m)]
     body = b"".join([bulk(m) + bulk(encode_double(s)) for m, s in pairs])
     return b"*2\r\n" + bulk(b"%d" % nxt) + array_header(2 * len(pairs)) + body
 

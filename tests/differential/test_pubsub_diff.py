@@ -501,3 +501,15 @@ def test_keyspace_notifications_of_many_commands(
         assert ours == real
     finally:
         d.check("CONFIG", "SET", "notify-keyspace-events", "")
+
+
+def test_resp3_push_to_itself_inside_exec(new_pair: Callable[[], Pair]) -> None:
+    """Redis writes a push into the reply buffer as it happens: inside EXEC's
+    array, between the replies (a reader sees it as an element)."""
+    p = new_pair()
+    p.resp3()
+    check_n(p, ("SUBSCRIBE", "ch"), 1)
+    for cmd in (("MULTI",), ("PUBLISH", "ch", "x"), ("SET", "k", "v"), ("PUBLISH", "ch", "y")):
+        p.check(*cmd)
+    check_n(p, ("EXEC",), 3)
+    p.check("PING")

@@ -757,3 +757,23 @@ def test_table_rows_as_redis() -> None:
     )
     assert obj[b"help"].flags == Flag.LOADING | Flag.STALE
     assert "dangerous" in rows[b"keys"].acl_categories()
+
+
+def test_long_patterns_are_walked_not_compiled(h: Harness) -> None:
+    """KEYS, SCAN MATCH and the collection SCANs take patterns of any length
+    (a megabyte pattern would take seconds to compile as a regex)."""
+    key = b"k" * 3000
+    h.run("SET", key, "v")
+    h.run("HSET", "h", key, "v")
+    h.run("SADD", "s", key)
+    h.run("ZADD", "z", "1", key)
+    long_hit = b"k" * 2999 + b"?"
+    long_miss = b"k" * 3001
+    assert h.run("KEYS", long_hit) == b"*1\r\n$3000\r\n" + key + b"\r\n"
+    assert h.run("KEYS", long_miss) == b"*0\r\n"
+    assert key in h.run("SCAN", "0", "MATCH", long_hit, "COUNT", "100")
+    assert key in h.run("HSCAN", "h", "0", "MATCH", long_hit)
+    assert key in h.run("SSCAN", "s", "0", "MATCH", long_hit)
+    assert key in h.run("ZSCAN", "z", "0", "MATCH", long_hit)
+    assert key not in h.run("SSCAN", "s", "0", "MATCH", long_miss)
+    assert h.run("KEYS", b"*" * 1_000_000 + b"x") == b"*0\r\n"
