@@ -138,11 +138,10 @@ class Database:
     def get(self, key: bytes, now: int) -> Value | None:
         """Read lookup: lazy expiry, LRU touch, hit/miss counted."""
         value = self.data.get(key)
-        if value is None:
-            self.stats.keyspace_misses += 1
-            return None
-        if self.expires and key in self.expires and self._expire_if_due(key, now):
-            self.stats.keyspace_misses += 1
+        if value is None or (
+            self.expires and key in self.expires and self._expire_if_due(key, now)
+        ):
+            self._miss(key)
             return None
         self.stats.keyspace_hits += 1
         self.access[key] = self.ks.lru_clock
@@ -151,17 +150,23 @@ class Database:
     def get_str(self, key: bytes, now: int) -> Str | None:
         """A string value for reading; WRONGTYPE for other types (``get`` inlined: GET's path)."""
         value = self.data.get(key)
-        if value is None:
-            self.stats.keyspace_misses += 1
-            return None
-        if self.expires and key in self.expires and self._expire_if_due(key, now):
-            self.stats.keyspace_misses += 1
+        if value is None or (
+            self.expires and key in self.expires and self._expire_if_due(key, now)
+        ):
+            self._miss(key)
             return None
         self.stats.keyspace_hits += 1
         self.access[key] = self.ks.lru_clock
         if value.__class__ is not bytes and value.__class__ is not bytearray:
             raise WrongType()
         return value
+
+    def _miss(self, key: bytes) -> None:
+        """A read lookup found nothing: count it, and the ``keymiss`` event
+        (redis ``lookupKey`` without LOOKUP_WRITE)."""
+        self.stats.keyspace_misses += 1
+        if self.ks.notify_flags & NOTIFY_KEY_MISS:
+            self.notify(key, NOTIFY_KEY_MISS, b"keymiss")
 
     def lookup(self, key: bytes, now: int) -> Value | None:
         """Lookup for writing: lazy expiry and LRU touch, no hit/miss count."""
@@ -206,7 +211,7 @@ class Database:
         if value is None or (
             self.expires and key in self.expires and self._expire_if_due(key, now)
         ):
-            self.stats.keyspace_misses += 1
+            self._miss(key)
             return None
         self.stats.keyspace_hits += 1
         return value

@@ -513,3 +513,33 @@ def test_resp3_push_to_itself_inside_exec(new_pair: Callable[[], Pair]) -> None:
         p.check(*cmd)
     check_n(p, ("EXEC",), 3)
     p.check("PING")
+
+
+def test_keymiss_events(new_pair: Callable[[], Pair], d: Pair) -> None:
+    """``m``: a read that finds nothing publishes ``keymiss``; writes do not."""
+    sub = new_pair()
+    try:
+        d.check("CONFIG", "SET", "notify-keyspace-events", "KEm")
+        check_n(sub, ("PSUBSCRIBE", "__key*__:*"), 1)
+        d.batch(
+            ("SET", "here", "1"),
+            ("GET", "nope"),
+            ("GET", "here"),
+            ("MGET", "a", "here", "b"),
+            ("HGET", "h", "f"),
+            ("LRANGE", "l", "0", "-1"),
+            ("SCARD", "s"),
+            ("TYPE", "t"),
+            ("EXISTS", "e"),
+            ("TTL", "ttl"),
+            ("STRLEN", "sl"),
+            ("SET", "w", "1"),
+            ("INCR", "n"),
+        )
+        n = 2 * 10
+        ours = [sub.ours.reply() for _ in range(n)]
+        real = [sub.real.reply() for _ in range(n)]
+        assert ours == real
+        check_n(sub, ("PING",), 1)
+    finally:
+        d.check("CONFIG", "SET", "notify-keyspace-events", "")
