@@ -14,8 +14,9 @@ from cacheserver.commands import (
     zsets,
 )
 from cacheserver.commands.table import Table
+from cacheserver.loaders import commands as loader
 
-FAMILIES = (connection, strings, keys, server, sets, zsets, hashes, lists, transactions)
+FAMILIES = (connection, strings, keys, server, sets, zsets, hashes, lists, transactions, loader)
 
 
 def build_table() -> Table:
