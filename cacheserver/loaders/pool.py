@@ -138,6 +138,10 @@ def ssl_argument(spec: DatabaseSpec) -> ssl.SSLContext | str | bool:
         ctx.load_verify_locations(cafile=spec.sslrootcert)
         ctx.verify_mode = ssl.CERT_REQUIRED
         ctx.check_hostname = mode == "verify-full"
+    elif mode in ("verify-ca", "verify-full"):  # no sslrootcert: the system's trusted CAs
+        ctx.load_default_certs()
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.check_hostname = mode == "verify-full"
     else:  # require without a root certificate: encrypted, not verified (libpq)
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE

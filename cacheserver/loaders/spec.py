@@ -568,16 +568,19 @@ def parse_text(text: str, path: str = "<loaders>") -> LoadersSpec:
     names: set[str] = set()
     patterns: set[str] = set()
     for i, t in enumerate(raw_loaders):
+        if isinstance(t, dict):
+            name, key = t.get("name"), t.get("key")
+            if isinstance(name, str):
+                if name in names:
+                    p.add("loader", i, "name", f"loader name {name!r} is used twice")
+                names.add(name)
+            if isinstance(key, str):
+                if key in patterns:
+                    p.add("loader", i, "key", f"key pattern {key!r} is used by two loaders")
+                patterns.add(key)
         spec = _loader(t, i, p)
-        if spec is None:
-            continue
-        if spec.name in names:
-            p.add("loader", i, "name", f"loader name {spec.name!r} is used twice")
-        if spec.pattern.text in patterns:
-            p.add("loader", i, "key", f"key pattern {spec.pattern.text!r} is used by two loaders")
-        names.add(spec.name)
-        patterns.add(spec.pattern.text)
-        loaders.append(spec)
+        if spec is not None:
+            loaders.append(spec)
     p.raise_if_any()
     assert database is not None
     return LoadersSpec(path, database, tuple(loaders))
@@ -609,11 +612,13 @@ def _database(t: dict[str, Any], p: _Problems) -> DatabaseSpec | None:
         p.add("database", 0, "dsn", f"[database]: bad dsn: {e}")
         return None
     values: dict[str, Any] = {}
+    line_of: dict[str, str] = {}  # a value from the dsn is reported on the dsn's line
     for key, value in params.items():
         if key in t:
             p.add("database", 0, key, f"[database]: {key} is given both in the dsn and as a key")
             ok = False
         values[key] = value
+        line_of[key] = "dsn"
     for key in ("sslmode", "sslrootcert", "sslcert", "sslkey", "application_name", "target_session_attrs", "password_file", "password_env"):
         if key in t:
             if not isinstance(t[key], str) or not t[key]:
@@ -626,14 +631,16 @@ def _database(t: dict[str, Any], p: _Problems) -> DatabaseSpec | None:
         ok = False
     sslmode = values.get("sslmode", "prefer")
     if sslmode not in SSLMODES:
-        p.add("database", 0, "sslmode", f"[database]: sslmode must be one of {', '.join(SSLMODES)}")
-        ok = False
-    if sslmode in ("verify-ca", "verify-full") and "sslrootcert" not in values:
-        p.add("database", 0, "sslmode", f"[database]: sslmode {sslmode} needs sslrootcert")
+        p.add("database", 0, line_of.get("sslmode", "sslmode"), f"[database]: sslmode must be one of {', '.join(SSLMODES)}")
         ok = False
     tsa = values.get("target_session_attrs", "any")
     if tsa not in SESSION_ATTRS:
-        p.add("database", 0, "target_session_attrs", f"[database]: target_session_attrs must be one of {', '.join(SESSION_ATTRS)}")
+        p.add(
+            "database",
+            0,
+            line_of.get("target_session_attrs", "target_session_attrs"),
+            f"[database]: target_session_attrs must be one of {', '.join(SESSION_ATTRS)}",
+        )
         ok = False
     ints: dict[str, int] = {}
     for key, default, lo in (("min_connections", 1, 0), ("max_connections", 10, 1), ("max_batch", 500, 1)):

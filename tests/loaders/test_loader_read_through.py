@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import redis
-from pgutil import CacheServers, Cluster, client, loader_stats, wait_for
 
 from helpers import RawClient, encode
+from pgutil import CacheServers, Cluster, client, loader_stats, wait_for
 
 pytestmark = pytest.mark.pg
 
