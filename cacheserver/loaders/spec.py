@@ -569,15 +569,15 @@ def parse_text(text: str, path: str = "<loaders>") -> LoadersSpec:
     patterns: set[str] = set()
     for i, t in enumerate(raw_loaders):
         if isinstance(t, dict):
-            name, key = t.get("name"), t.get("key")
-            if isinstance(name, str):
-                if name in names:
-                    p.add("loader", i, "name", f"loader name {name!r} is used twice")
-                names.add(name)
-            if isinstance(key, str):
-                if key in patterns:
-                    p.add("loader", i, "key", f"key pattern {key!r} is used by two loaders")
-                patterns.add(key)
+            lname, lkey = t.get("name"), t.get("key")
+            if isinstance(lname, str):
+                if lname in names:
+                    p.add("loader", i, "name", f"loader name {lname!r} is used twice")
+                names.add(lname)
+            if isinstance(lkey, str):
+                if lkey in patterns:
+                    p.add("loader", i, "key", f"key pattern {lkey!r} is used by two loaders")
+                patterns.add(lkey)
         spec = _loader(t, i, p)
         if spec is not None:
             loaders.append(spec)
