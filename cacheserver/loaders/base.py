@@ -311,8 +311,11 @@ class Loaders:
             self._fail(L, list(L.queue), "the server is shutting down")
             L.queue.clear()
         await self.pool.close()
-        for t in list(self.tasks):
+        tasks = list(self.tasks)
+        for t in tasks:
             t.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -501,10 +504,14 @@ class Loaders:
                 remaining = db.borrow_timeout - (time.monotonic() - oldest)
                 try:
                     if remaining <= 0:
-                        raise BorrowTimeout(f"no database connection free within {db.borrow_timeout:g}s")
+                        raise BorrowTimeout("")
                     pc = await pool.acquire(remaining)
-                except BorrowTimeout as e:
-                    self._expire_queue(L, e.reason)
+                except BorrowTimeout:
+                    self._expire_queue(
+                        L,
+                        f"no database connection free within {db.borrow_timeout:g}s "
+                        f"({pool.in_use} of {db.max_connections} busy)",
+                    )
                 except ConnectFailed as e:
                     self._fail(L, list(L.queue), e.reason)
                     L.queue.clear()

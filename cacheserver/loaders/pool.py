@@ -176,6 +176,7 @@ class Pool:
         self.closed = False
         self.available = True  # the last connect attempt succeeded (for logging changes)
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.conns: set[asyncpg.Connection] = set()  # every open connection of the pool
         self.health_task: asyncio.Task[None] | None = None
         self.on_failover: list[Callable[[], None]] = []
         # counters for INFO
@@ -208,8 +209,13 @@ class Pool:
         for pc in idle:
             self.size -= 1
             await _close(pc.conn)
-        for t in list(self.tasks):
+        for conn in list(self.conns):  # lent out: their borrowers are being cancelled
+            conn.terminate()
+        tasks = [t for t in self.tasks if t is not asyncio.current_task()]
+        for t in tasks:
             t.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -292,6 +298,7 @@ class Pool:
 
     def _discard(self, pc: PooledConn) -> None:
         self.size -= 1
+        self.conns.discard(pc.conn)
         self.spawn(_close(pc.conn))
 
     def _grow(self) -> None:
@@ -332,6 +339,7 @@ class Pool:
             self.size -= 1
             await _close(conn)
             return
+        self.conns.add(conn)
         self._handoff(PooledConn(conn, host))
 
     # -- connecting and failover -------------------------------------------------------
