@@ -416,7 +416,7 @@ class Loaders:
 
         Returns None (a plain miss: no loader, a negative entry, a key that
         does not fit), the value bytes (a stale value served while it
-        refreshes), or a future that resolves to the value bytes, or to None
+        refreshes, or a value filled since the caller looked), or a future that resolves to the value bytes, or to None
         for zero rows, or fails with LoaderUnavailable (``e.reason`` for
         ``SERVER_ERROR``).  A value is stored in database ``db_index`` as a
         Redis string before the future resolves.  Loaders of format ``hash``
@@ -427,7 +427,11 @@ class Loaders:
         found = self.match(db.id, key)
         if found is None or found[0].spec.format == "hash":
             return None
-        r = self._begin(db, key, self.server.clock())
+        now = self.server.clock()
+        present = db.peek(key, now)
+        if present is not None:  # filled since the caller looked
+            return bytes(present) if isinstance(present, (bytes, bytearray)) else None
+        r = self._begin(db, key, now)
         if r is None:
             return None
         if r is READY:
