@@ -499,17 +499,36 @@ class Loaders:
 
     async def _work(self, L: Loader) -> None:
         """Wait for a connection for ``L``'s queue, then run one batch."""
-        pool = self.pool
-        db = self.spec.database
-        pc: PooledConn | None = None
+        batch: list[Flight] = []
         try:
-            while L.queue and pc is None:
-                oldest = L.queue[0].queued_at
-                remaining = db.borrow_timeout - (time.monotonic() - oldest)
+            got = await self._borrow(L)
+            if got is None:
+                return
+            pool, pc = got
+            n = min(len(L.queue), self.spec.database.max_batch)
+            batch = [L.queue.popleft() for _ in range(n)]
+            self._kick(L)  # the rest waits for the next connection
+            if not batch:
+                pool.release(pc)
+                return
+            await self._execute(L, pool, pc, batch)
+        except Exception:
+            # a bug must not leave flights that every later miss would wait on
+            log.exception("loader %r: internal error running a load", L.spec.name)
+            self._fail(L, [f for f in batch if not f.done], "internal error")
+
+    async def _borrow(self, L: Loader) -> tuple[Pool, PooledConn] | None:
+        """A connection for the oldest queued flight; flights that cannot get
+        one in time fail here."""
+        try:
+            while L.queue:
+                pool = self.pool  # a reload may have replaced it
+                db = self.spec.database
+                remaining = db.borrow_timeout - (time.monotonic() - L.queue[0].queued_at)
                 try:
                     if remaining <= 0:
                         raise BorrowTimeout("")
-                    pc = await pool.acquire(remaining)
+                    return pool, await pool.acquire(remaining)
                 except BorrowTimeout:
                     self._expire_queue(
                         L,
@@ -517,19 +536,14 @@ class Loaders:
                         f"({pool.in_use} of {db.max_connections} busy)",
                     )
                 except ConnectFailed as e:
-                    self._fail(L, list(L.queue), e.reason)
+                    if pool.closed and pool is not self.pool:
+                        continue  # retired by a reload: wait on the new pool
+                    failed = list(L.queue)
                     L.queue.clear()
+                    self._fail(L, failed, e.reason)
+            return None
         finally:
             L.acquiring = False
-        if pc is None:
-            return
-        n = min(len(L.queue), db.max_batch)
-        batch = [L.queue.popleft() for _ in range(n)]
-        self._kick(L)  # the rest waits for the next connection
-        if not batch:
-            pool.release(pc)
-            return
-        await self._execute(L, pool, pc, batch)
 
     def _expire_queue(self, L: Loader, why: str) -> None:
         """Fail the queued flights that waited ``borrow_timeout`` (at least the oldest)."""
@@ -564,6 +578,7 @@ class Loaders:
                     return
                 retried = True
                 L.retries += 1
+                pool = self.pool  # the current one, after a reload
                 try:
                     pc = await pool.acquire(max(0.001, min(dbspec.borrow_timeout, deadline - time.monotonic())))
                 except (BorrowTimeout, ConnectFailed) as e2:
@@ -845,7 +860,7 @@ class Loaders:
             self.pool.start()
             for L in loaders:
                 L.batch_sql = None
-            self.spawn(old_pool.close())
+            old_pool.retire()
         if db_changed or sorted(self.by_channel) != channels_before:
             if self.listener is not None:
                 self.spawn(self.listener.close())

@@ -197,6 +197,19 @@ class Pool:
         self.health_task = asyncio.get_running_loop().create_task(self._health())
         self._fill()
 
+    def retire(self) -> None:
+        """Stop lending (a reload replaced this pool): waiting borrowers fail
+        and move on, idle connections close now, lent ones when returned."""
+        self.closed = True
+        if self.health_task is not None:
+            self.health_task.cancel()
+        while self.waiters:
+            fut = self.waiters.popleft()
+            if not fut.done():
+                fut.set_exception(ConnectFailed("the pool is closed"))
+        while self.idle:
+            self._discard(self.idle.pop())
+
     async def close(self) -> None:
         self.closed = True
         if self.health_task is not None:
