@@ -180,7 +180,11 @@ class Cluster:
         return self._call(lambda c: c.fetch(sql, *args))
 
     def calls(self, marker: str) -> int:
-        """Statements executed whose text contains ``marker`` (pg_stat_statements)."""
+        """Statements executed whose text contains ``marker`` (pg_stat_statements).
+
+        pg_stat_statements keeps one entry per query structure, with the text
+        first seen: aliases and constants do not tell two queries apart, so
+        each counted query needs a structure of its own (its column list)."""
         return int(
             self.fetchval(
                 "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query LIKE '%' || $1 || '%' "

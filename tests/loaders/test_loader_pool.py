@@ -34,7 +34,7 @@ def test_pool_bound_under_5000_concurrent_cold_misses(pg: Cluster, servers: Cach
     never more than max_connections database connections."""
     st = servers.start(
         db_table(pg, max_connections=5, min_connections=0, application_name="cs-bound", borrow_timeout="10s")
-        + loader("bound", "SELECT name AS q_bound FROM products WHERE id = $1", format="value"),
+        + loader("bound", "SELECT name, id AS q_bound FROM products WHERE id = $1", format="value"),
         maxclients=20000,
     )
     n = 5000
@@ -74,7 +74,7 @@ def test_pool_bound_under_5000_concurrent_cold_misses(pg: Cluster, servers: Cach
     assert int(pool["pool_peak"]) <= 5
     assert int(loader_stats(r, "bound")["loads"]) == n
     # misses queued behind busy connections went out together
-    assert pg.calls("q_bound") < n / 10
+    assert 0 < pg.calls("q_bound") < n / 10
 
 
 def test_borrow_timeout_gives_a_clear_error(pg: Cluster, servers: CacheServers) -> None:
