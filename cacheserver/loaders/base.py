@@ -293,6 +293,8 @@ class Loaders:
         self.pool.start()
         self._start_listener()
         self.sweeper = asyncio.get_running_loop().call_later(SWEEP_INTERVAL, self._sweep)
+        # FLUSHDB, FLUSHALL and SWAPDB signal Database.flushed(): costs nothing otherwise
+        self.server.keyspace.flush_hooks.append(self.flushed)
 
     def _start_listener(self) -> None:
         from cacheserver.loaders.listen import Listener
@@ -303,6 +305,8 @@ class Loaders:
 
     async def close(self) -> None:
         self.closing = True
+        if self.flushed in self.server.keyspace.flush_hooks:
+            self.server.keyspace.flush_hooks.remove(self.flushed)
         if self.sweeper is not None:
             self.sweeper.cancel()
         if self.listener is not None:
@@ -770,6 +774,17 @@ class Loaders:
                 if L.spec.db < len(dbs) and self.invalidate(dbs[L.spec.db], key):
                     n += 1
         return n
+
+    def flushed(self, db: Database) -> None:
+        """Every key of ``db`` went at once (FLUSHDB, FLUSHALL, SWAPDB): its
+        loaders forget negative entries and stale copies, and loads in flight
+        are not stored over the flush (they run again)."""
+        for L in self.loaders:
+            if L.spec.db == db.id:
+                L.negative.clear()
+                L.stale.clear()
+                for f in L.flights.values():
+                    f.tainted = True
 
     async def drop_all(self, loaders: list[Loader]) -> int:
         """Drop every entry of ``loaders`` (notifications may have been missed):

@@ -110,6 +110,31 @@ def test_query_timeout_gives_a_clear_error(pg: Cluster, servers: CacheServers) -
     assert loader_stats(r, "sleepy")["errors"] == "1"
 
 
+def test_connections_recycled(pg: Cluster, servers: CacheServers) -> None:
+    st = servers.start(
+        db_table(pg, min_connections=0, idle_timeout="300ms", max_lifetime="1h", health_check_interval="100ms",
+                 application_name="cs-recycle")
+        + loader("rc", "SELECT name FROM products WHERE id = $1", format="value")
+    )
+    r = client(st)
+    assert r.get("rc:1") == b"product 1"
+    assert pg.connections("cs-recycle") == 1
+    wait_for(lambda: loader_stats(r, "pool")["pool_size"] == "0", what="the idle connection closed")
+    assert loader_stats(r, "pool")["pool_recycled"] == "1"
+    wait_for(lambda: pg.connections("cs-recycle") == 0, what="the backend gone")
+    st2 = servers.start(
+        db_table(pg, min_connections=1, max_lifetime="300ms", health_check_interval="100ms",
+                 application_name="cs-lifetime")
+        + loader("rc", "SELECT name FROM products WHERE id = $1", format="value")
+    )
+    r2 = client(st2)
+    assert r2.get("rc:2") == b"product 2"
+    # too old: closed and replaced, keeping min_connections open
+    wait_for(lambda: int(loader_stats(r2, "pool")["pool_recycled"]) >= 1, what="the old connection recycled")
+    wait_for(lambda: loader_stats(r2, "pool")["pool_size"] == "1", what="a fresh connection")
+    assert r2.get("rc:3") == b"product 3"
+
+
 def test_database_down_stale_errors_and_recovery(pg2: Cluster, servers: CacheServers) -> None:
     """PostgreSQL stopped: an expired value with stale_for is served at once, a
     load in flight and a key never loaded get clear errors; after a restart
