@@ -671,7 +671,8 @@ def _database(t: dict[str, Any], p: _Problems) -> DatabaseSpec | None:
     connect_ms = ms["borrow_timeout"]
     if "connect_timeout" in values:
         try:
-            connect_ms = parse_duration(values["connect_timeout"] if not str(values["connect_timeout"]).isdigit() else int(values["connect_timeout"]))
+            text = values["connect_timeout"]
+            connect_ms = parse_duration(int(text) if text.isdigit() else text)  # libpq: seconds
         except ValueError as e:
             p.add("database", 0, "dsn", f"[database]: connect_timeout: {e}")
             ok = False
