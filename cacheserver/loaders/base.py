@@ -30,6 +30,9 @@ its row is not stored, the query runs again (at most three times).  A fill is
 also dropped when the key was written while the load ran (the client's write
 wins).  Writes (SET, DEL, HSET ...) act on the cache only, as cache-aside
 code would: DEL removes the cached value, so the next read loads it again.
+A fill is a write too: WATCH, CLIENT TRACKING and keyspace notifications see
+``set`` (``hset``) and ``expire``.  Inside EXEC a cold loader key is a plain
+miss: a transaction cannot wait for the database.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ from cacheserver.loaders.spec import (
     parse_file,
     substitute_parameters,
 )
-from cacheserver.store.keyspace import NOTIFY_GENERIC
+from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_HASH, NOTIFY_STRING
 
 if TYPE_CHECKING:
     import asyncpg
@@ -294,7 +297,7 @@ class Loaders:
         self._start_listener()
         self.sweeper = asyncio.get_running_loop().call_later(SWEEP_INTERVAL, self._sweep)
         # FLUSHDB, FLUSHALL and SWAPDB signal Database.flushed(): costs nothing otherwise
-        self.server.keyspace.flush_hooks.append(self.flushed)
+        self.server.keyspace.add_flush_hook(self.flushed)
 
     def _start_listener(self) -> None:
         from cacheserver.loaders.listen import Listener
@@ -305,8 +308,7 @@ class Loaders:
 
     async def close(self) -> None:
         self.closing = True
-        if self.flushed in self.server.keyspace.flush_hooks:
-            self.server.keyspace.flush_hooks.remove(self.flushed)
+        self.server.keyspace.remove_flush_hook(self.flushed)
         if self.sweeper is not None:
             self.sweeper.cancel()
         if self.listener is not None:
@@ -361,8 +363,7 @@ class Loaders:
                 value, fresh_until, stale_until = st
                 if fresh_until <= now < stale_until:
                     # expired on its own TTL: serve it now, refresh behind it
-                    db.set(key, value)
-                    db.set_expire(key, min(stale_until, now + STALE_RETRY_MS))
+                    _put(db, key, value, min(stale_until, now + STALE_RETRY_MS))
                     L.stale_serves += 1
                     if flight is None:
                         self._start(L, db, key, params, background=True)
@@ -384,7 +385,7 @@ class Loaders:
     def load(self, c: Client, argv: list[bytes], key: bytes) -> Any:
         """A read handler missed ``key``: None to answer the miss as usual, or
         the reply (a Pending while the load runs)."""
-        if self.no_load:
+        if self.no_load or c.in_multi:  # EXEC cannot wait: a plain miss inside it
             return None
         r = self._begin(c.db, key, c.now)
         if r is None:
@@ -397,7 +398,7 @@ class Loaders:
     def load_many(self, c: Client, argv: list[bytes], keys: Iterable[bytes]) -> Any:
         """``load`` for a command that missed several keys (MGET, EXISTS): the
         keys of one loader missed together go to the database as one query."""
-        if self.no_load:
+        if self.no_load or c.in_multi:
             return None
         db, now = c.db, c.now
         flights: dict[int, Flight] = {}
@@ -683,13 +684,12 @@ class Loaders:
                 L.negative[key] = now + spec.negative_ttl_ms
             L.negatives += 1
             L.stale.pop(key, None)
-            if current is not None:  # a stale copy put back for a row now gone
-                db.delete(key)
+            if current is not None and db.delete(key):  # a stale copy put back for a row now gone
+                db.changed(key, NOTIFY_GENERIC, b"del")
             return
         stored: Any = value if isinstance(value, bytes) else _make_hash(value)
-        db.set(key, stored)
         ttl = L.ttl_ms()
-        db.set_expire(key, now + ttl)
+        _put(db, key, stored, now + ttl)
         if spec.stale_for_ms:
             L.stale.pop(key, None)
             L.stale[key] = (stored, now + ttl, now + ttl + spec.stale_for_ms)
@@ -732,6 +732,7 @@ class Loaders:
             db.changed(key, NOTIFY_GENERIC, b"del")
             dropped = True
         if L.negative.pop(key, None) is not None:
+            _absent_changed(db, key)  # whoever cached the nil hears of it
             dropped = True
         if L.stale.pop(key, None) is not None:
             dropped = True
@@ -775,7 +776,7 @@ class Loaders:
                     n += 1
         return n
 
-    def flushed(self, db: Database) -> None:
+    def flushed(self, db: Database, replaced_with: Database | None = None) -> None:
         """Every key of ``db`` went at once (FLUSHDB, FLUSHALL, SWAPDB): its
         loaders forget negative entries and stale copies, and loads in flight
         are not stored over the flush (they run again)."""
@@ -789,12 +790,15 @@ class Loaders:
     async def drop_all(self, loaders: list[Loader]) -> int:
         """Drop every entry of ``loaders`` (notifications may have been missed):
         side structures now, keys by a walk of the keyspace in slices."""
+        dbs = self.server.keyspace.dbs
         for L in loaders:
+            if L.spec.db < len(dbs):
+                for key in L.negative:
+                    _absent_changed(dbs[L.spec.db], key)
             L.negative.clear()
             L.stale.clear()
             for f in L.flights.values():
                 f.tainted = True
-        dbs = self.server.keyspace.dbs
         n = 0
         for index in sorted({L.spec.db for L in loaders}):
             if index >= len(dbs):
@@ -819,6 +823,7 @@ class Loaders:
         """Forget expired negative entries and stale copies (oldest first, a bounded number)."""
         try:
             now = self.server.clock()
+            dbs = self.server.keyspace.dbs
             for L in self.loaders:
                 negative = L.negative
                 budget = 10000
@@ -827,6 +832,8 @@ class Loaders:
                     if negative[key] > now:
                         break
                     del negative[key]
+                    if L.spec.db < len(dbs):  # a cached nil may be stale now
+                        _absent_changed(dbs[L.spec.db], key)
                     budget -= 1
                 stale = L.stale
                 budget = 10000
@@ -957,6 +964,33 @@ def _encode(fmt: str, row: tuple[list[str], list[Any]] | None) -> bytes | list[t
         pairs = encode_hash(names, values)
         return pairs or None
     return encode_value(values)
+
+
+def _put(db: Database, key: bytes, value: Any, when: int) -> None:
+    """Store a loaded (or stale) value until ``when``: a write like any other
+    for WATCH, CLIENT TRACKING and keyspace notifications (``set``, or
+    ``hset`` for a hash, then ``expire``)."""
+    if not db.ks.hooked:
+        db.set(key, value)
+        db.set_expire(key, when)
+        return
+    db.upsert(key, value)
+    db.set_expire(key, when)
+    if isinstance(value, (bytes, bytearray)):
+        db.changed(key, NOTIFY_STRING, b"set")
+    else:
+        db.changed(key, NOTIFY_HASH, b"hset")
+    db.notify(key, NOTIFY_GENERIC, b"expire")
+
+
+def _absent_changed(db: Database, key: bytes) -> None:
+    """A key that is not there changed meaning (its negative entry went): the
+    modified hooks (WATCH, CLIENT TRACKING) hear of it, with no keyspace
+    event, as there was no key to delete."""
+    ks = db.ks
+    if ks.hooked:
+        for hook in ks.modified_hooks:
+            hook(db, key)
 
 
 def _make_hash(pairs: list[tuple[bytes, bytes]]) -> Any:

@@ -154,3 +154,37 @@ def test_dropped_listen_connection(st: Any, items: Cluster) -> None:
     items.execute("UPDATE inv_items SET name = 'after' WHERE item_id = 31")
     wait_for(lambda: gone(r, "item:31"), what="notifications after the reconnect")
     assert r.get("item:31") == b"after"
+
+
+def push(c: RawClient) -> bytes:
+    return c.reply()
+
+
+def test_client_tracking_hears_loads_and_invalidations(st: Any, items: Cluster) -> None:
+    c = RawClient(st.host, st.port)
+    c.call("HELLO", "3")
+    assert c.call("CLIENT", "TRACKING", "on") == b"+OK\r\n"
+    # the load is a write: the reader hears of it just before its reply
+    assert c.call("GET", "item:40") == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\nitem:40\r\n"
+    assert c.reply() == b"$7\r\nitem 40\r\n"
+    assert c.call("GET", "item:40") == b"$7\r\nitem 40\r\n"  # a hit: nothing more
+    items.execute("UPDATE inv_items SET name = 'forty' WHERE item_id = 40")
+    assert push(c) == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\nitem:40\r\n"
+    # a cached nil (zero rows, remembered) hears of the row that appears
+    assert c.call("GET", "item:700") == b"_\r\n"
+    items.execute("INSERT INTO inv_items VALUES (700, 'acme', 'new')")
+    assert push(c) == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$8\r\nitem:700\r\n"
+    assert c.call("GET", "item:700") == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$8\r\nitem:700\r\n"
+    assert c.reply() == b"$3\r\nnew\r\n"
+    c.close()
+    items.execute("DELETE FROM inv_items WHERE item_id = 700")
+
+
+def test_exec_does_not_load(st: Any) -> None:
+    r = client(st)
+    pipe = r.pipeline(transaction=True)
+    pipe.get("item:41")
+    pipe.exists("item:41")
+    assert pipe.execute() == [None, 0]
+    assert loader_stats(r, "item")["misses"] == "0"
+    assert r.get("item:41") == b"item 41"
