@@ -689,10 +689,33 @@ class Loaders:
             return
         stored: Any = value if isinstance(value, bytes) else _make_hash(value)
         ttl = L.ttl_ms()
+        readers = self._untrack_waiters(f)
         _put(db, key, stored, now + ttl)
+        for w in readers:  # they read what was just stored: keep tracking it for them
+            row = self.server.table.lookup(w.argv[0])
+            if row is not None and w.client.track is not None:
+                self.server.tracking.remember(w.client, row, w.argv)
         if spec.stale_for_ms:
             L.stale.pop(key, None)
             L.stale[key] = (stored, now + ttl, now + ttl + spec.stale_for_ms)
+
+    def _untrack_waiters(self, f: Flight) -> list[Wait]:
+        """The flight's waiting clients that CLIENT TRACKING remembers for its
+        key, taken out of the tracking table: the fill is their own read, so
+        it must not invalidate them (they are put back after the fill)."""
+        tracking = getattr(self.server, "tracking", None)
+        if tracking is None or not f.waits or not f.db.ks.hooked:
+            return []
+        ids = tracking.table.get(f.key)
+        if not ids:
+            return []
+        readers = [w for w in f.waits if w.client.id in ids]
+        for w in readers:
+            ids.discard(w.client.id)
+            tracking.items -= 1
+        if not ids:
+            del tracking.table[f.key]
+        return readers
 
     def _finish(self, L: Loader, f: Flight, value: Any, error: LoaderUnavailable | None) -> None:
         if L.flights.get(f.key) is f:

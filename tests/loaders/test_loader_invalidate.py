@@ -161,22 +161,32 @@ def push(c: RawClient) -> bytes:
 
 
 def test_client_tracking_hears_loads_and_invalidations(st: Any, items: Cluster) -> None:
+    """A load is the reading client's own read (no push to it) and it stays
+    tracked; a NOTIFY reaches it; so does the end of a negative entry."""
     c = RawClient(st.host, st.port)
     c.call("HELLO", "3")
     assert c.call("CLIENT", "TRACKING", "on") == b"+OK\r\n"
-    # the load is a write: the reader hears of it just before its reply
-    assert c.call("GET", "item:40") == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\nitem:40\r\n"
-    assert c.reply() == b"$7\r\nitem 40\r\n"
-    assert c.call("GET", "item:40") == b"$7\r\nitem 40\r\n"  # a hit: nothing more
+    assert c.call("GET", "item:40") == b"$7\r\nitem 40\r\n"
+    # still tracked after the fill: its own DEL is announced to it after the reply
+    assert c.call("DEL", "item:40") == b":1\r\n"
+    assert push(c) == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\nitem:40\r\n"
+    assert c.call("GET", "item:40") == b"$7\r\nitem 40\r\n"
     items.execute("UPDATE inv_items SET name = 'forty' WHERE item_id = 40")
     assert push(c) == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$7\r\nitem:40\r\n"
     # a cached nil (zero rows, remembered) hears of the row that appears
     assert c.call("GET", "item:700") == b"_\r\n"
     items.execute("INSERT INTO inv_items VALUES (700, 'acme', 'new')")
     assert push(c) == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$8\r\nitem:700\r\n"
-    assert c.call("GET", "item:700") == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$8\r\nitem:700\r\n"
-    assert c.reply() == b"$3\r\nnew\r\n"
+    assert c.call("GET", "item:700") == b"$3\r\nnew\r\n"
+    # another tracking client that read it hears of a later load over it
+    other = RawClient(st.host, st.port)
+    other.call("HELLO", "3")
+    other.call("CLIENT", "TRACKING", "on")
+    assert other.call("GET", "item:700") == b"$3\r\nnew\r\n"
+    assert c.call("LOADER", "INVALIDATE", "item:700") == b":1\r\n"
+    assert push(other) == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$8\r\nitem:700\r\n"
     c.close()
+    other.close()
     items.execute("DELETE FROM inv_items WHERE item_id = 700")
 
 
@@ -188,3 +198,18 @@ def test_exec_does_not_load(st: Any) -> None:
     assert pipe.execute() == [None, 0]
     assert loader_stats(r, "item")["misses"] == "0"
     assert r.get("item:41") == b"item 41"
+
+
+def test_a_load_after_watch_is_a_change(st: Any) -> None:
+    c = RawClient(st.host, st.port)
+    assert c.call("WATCH", "item:42") == b"+OK\r\n"
+    assert c.call("GET", "item:42") == b"$7\r\nitem 42\r\n"
+    c.call("MULTI")
+    c.call("PING")
+    assert c.call("EXEC") == b"*-1\r\n"
+    assert c.call("WATCH", "item:42") == b"+OK\r\n"
+    assert c.call("GET", "item:42") == b"$7\r\nitem 42\r\n"  # a hit now
+    c.call("MULTI")
+    c.call("PING")
+    assert c.call("EXEC") == b"*1\r\n+PONG\r\n"
+    c.close()
