@@ -95,6 +95,17 @@ class Listener:
             conn.terminate()
 
     async def _run(self) -> None:
+        while not self.closed:
+            try:
+                await self._listen()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # never leave the cache without invalidations for good
+                log.exception("loaders: error in the LISTEN connection; starting it again")
+                await self._drop()
+                await asyncio.sleep(BACKOFF_MAX)
+
+    async def _listen(self) -> None:
         backoff = BACKOFF_MIN
         spec = self.pool.spec
         first = True
