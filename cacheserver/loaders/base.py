@@ -421,9 +421,9 @@ class Loaders:
 
         Returns None (a plain miss: no loader, a negative entry, a key that
         does not fit), the value bytes (a stale value served while it
-        refreshes, or a value filled since the caller looked), or a future that resolves to the value bytes, or to None
-        for zero rows, or fails with LoaderUnavailable (``e.reason`` for
-        ``SERVER_ERROR``).  A value is stored in database ``db_index`` as a
+        refreshes, or a value filled since the caller looked), or a future
+        that resolves to the value bytes, or to None for zero rows, or fails
+        with LoaderUnavailable (``e.reason`` for ``SERVER_ERROR``).  A value is stored in database ``db_index`` as a
         Redis string before the future resolves.  Loaders of format ``hash``
         have no memcached form: their keys answer a miss."""
         if self.no_load:
