@@ -412,6 +412,15 @@ SETTINGS: tuple[Setting, ...] = (
         choices=("no", "yes", "local"),
     ),
     Setting("event-loop", "enum", "uvloop", "uvloop, or asyncio", mutable=False, choices=("uvloop", "asyncio")),
+    # -- read-through
+    Setting(
+        "loaders",
+        "string",
+        "",
+        "read-through loaders: a TOML file of [database] and [[loader]] tables "
+        "(LOADER RELOAD or SIGHUP reads it again)",
+        mutable=False,
+    ),
     # -- fixed, for tools that read them
     Setting(
         "save",

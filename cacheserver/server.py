@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cacheserver import __version__
 from cacheserver.blocking import Blocking
@@ -30,6 +30,9 @@ from cacheserver.store.keyspace import (
 )
 from cacheserver.tracking import Tracking
 from protocol.resp import error, string2ll
+
+if TYPE_CHECKING:
+    from cacheserver.loaders.base import Loaders
 
 log = logging.getLogger("cacheserver")
 
@@ -91,6 +94,8 @@ class Server:
         # change a tracking NOLOOP skips, and whose own messages wait for its reply
         self.current_client: Client | None = None
         self.watches = Watches(self)  # WATCHed keys of every client
+        # read-through loaders (--loaders); the read handlers test it on a miss
+        self.loaders: Loaders | None = None
         self.write_queue: list[Client] = []
         self._flush_scheduled = False
         # a running server writes replies once per loop iteration (start()
@@ -222,6 +227,11 @@ class Server:
         loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         cfg = self.config
+        if cfg["loaders"]:
+            from cacheserver.loaders.base import Loaders
+
+            self.loaders = Loaders.open(self, cfg["loaders"])  # LoaderConfigError: not started
+            await self.loaders.start()
         port = cfg["port"]
         if port or self.ephemeral:
             for host in cfg["bind"]:
@@ -299,6 +309,17 @@ class Server:
         for c in [c for c in self.clients.values() if c.obuf_soft_since]:
             c.check_output_limit(c.pending_output())
 
+    def reload_loaders(self) -> None:
+        """SIGHUP: read the loaders file again; a bad file keeps the current loaders."""
+        if self.loaders is None:
+            return
+        from cacheserver.loaders.spec import LoaderConfigError
+
+        try:
+            self.loaders.reload()
+        except LoaderConfigError as e:
+            log.error("loaders not reloaded, keeping the current ones:\n%s", e)
+
     def request_stop(self) -> None:
         if self._stop is not None:
             self._stop.set()
@@ -320,6 +341,8 @@ class Server:
             await asyncio.wait(list(self.tasks), timeout=grace)
         for c in list(self.clients.values()):
             c.close()
+        if self.loaders is not None:
+            await self.loaders.close()
         for srv in self.listeners:
             await srv.wait_closed()
         self.listeners.clear()
@@ -365,6 +388,10 @@ async def serve(server: Server) -> None:
             loop.add_signal_handler(sig, server.request_stop)
         except (NotImplementedError, RuntimeError):
             pass
+    try:
+        loop.add_signal_handler(signal.SIGHUP, server.reload_loaders)
+    except (NotImplementedError, RuntimeError, AttributeError):
+        pass
     await server.wait_stopped()
     log.info("shutting down")
     await server.stop()
@@ -376,10 +403,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     name = install_loop(config)
     server = Server(config)
     server.loop_name = name
+    from cacheserver.loaders.spec import LoaderConfigError
+
     try:
         asyncio.run(serve(server))
     except OSError as e:
         log.error("could not start: %s", e)
+        return 1
+    except LoaderConfigError as e:
+        log.error("could not start: bad loaders file:\n%s", e)
+        print(f"cacheserver: bad loaders file:\n{e}", file=sys.stderr)
         return 1
     log.info("bye")
     return 0

@@ -15,6 +15,7 @@ from cacheserver.commands import (
     zsets,
 )
 from cacheserver.commands.table import Table
+from cacheserver.loaders import commands as loader
 
 FAMILIES = (
     connection,
@@ -27,6 +28,7 @@ FAMILIES = (
     lists,
     transactions,
     pubsub,
+    loader,
 )
 
 

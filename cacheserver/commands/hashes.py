@@ -457,6 +457,12 @@ def _read(c: Client, key: bytes) -> Hash | None:
     return h
 
 
+def _load(c: Client, argv: list[bytes]) -> Any:
+    """A read missed ``argv[1]``: its loader's reply (or Pending), None for a plain miss."""
+    loaders = c.server.loaders
+    return None if loaders is None else loaders.load(c, argv, argv[1])
+
+
 def _write(c: Client, key: bytes) -> Hash | None:
     """Write lookup; WRONGTYPE for another type."""
     db = c.db
@@ -628,7 +634,7 @@ def hget(c: Client, argv: list[bytes]) -> bytes:
     key = argv[1]
     h = db.get_typed(key, c.now, Hash)
     if h is None or ((t := h.ttl) is not None and _purge(db, key, h, t, c.now)):
-        return c.nil
+        return _load(c, argv) or c.nil
     value = h.get(argv[2])
     return c.nil if value is None else bulk(value)
 
@@ -643,6 +649,8 @@ def hmget(c: Client, argv: list[bytes]) -> bytes:
     out = [array_header(len(argv) - 2)]
     append = out.append
     if h is None:
+        if (reply := _load(c, argv)) is not None:
+            return reply  # type: ignore[no-any-return]
         out.extend([nil] * (len(argv) - 2))
     else:
         get = h.get
@@ -716,7 +724,7 @@ def hgetall(c: Client, argv: list[bytes]) -> bytes:
     """
     h = _read(c, argv[1])
     if h is None:
-        return EMPTY_MAP3 if c.resp3 else EMPTY_ARRAY
+        return _load(c, argv) or (EMPTY_MAP3 if c.resp3 else EMPTY_ARRAY)
     return _pairs(c, h, h, len(h))
 
 

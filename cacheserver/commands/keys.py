@@ -86,12 +86,20 @@ def unlink(c: Client, argv: list[bytes]) -> bytes:
 
 
 def exists(c: Client, argv: list[bytes]) -> bytes:
-    """EXISTS key [key ...] -> integer (keys that exist, counted with repeats)"""
+    """EXISTS key [key ...] -> integer (keys that exist, counted with repeats)
+
+    Cold loader keys are loaded first."""
     get, now = c.db.get_notouch, c.now
     n = 0
+    missed: list[bytes] | None = None
     for i in range(1, len(argv)):
         if get(argv[i], now) is not None:
             n += 1
+        elif c.server.loaders is not None:
+            missed = missed or []
+            missed.append(argv[i])
+    if missed and (reply := c.server.loaders.load_many(c, argv, missed)) is not None:  # type: ignore[union-attr]
+        return reply  # type: ignore[no-any-return]
     return integer(n)
 
 

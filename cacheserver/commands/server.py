@@ -174,6 +174,7 @@ SECTIONS = (
     ("latencystats", "Latencystats"),
     ("cluster", "Cluster"),
     ("keyspace", "Keyspace"),
+    ("loaders", "Loaders"),  # only when --loaders is set
 )
 ALL_SECTIONS = frozenset(name for name, _ in SECTIONS)
 DEFAULT_SECTIONS = ALL_SECTIONS - {"commandstats", "latencystats"}
@@ -432,6 +433,11 @@ def _sec_keyspace(c: Client) -> list[str]:
     return out
 
 
+def _sec_loaders(c: Client) -> list[str]:
+    loaders = c.server.loaders
+    return [] if loaders is None else loaders.info_lines()
+
+
 _GENERATORS = {
     "server": _sec_server,
     "clients": _sec_clients,
@@ -446,6 +452,7 @@ _GENERATORS = {
     "latencystats": _sec_latencystats,
     "cluster": _sec_cluster,
     "keyspace": _sec_keyspace,
+    "loaders": _sec_loaders,
 }
 
 
@@ -453,7 +460,7 @@ def info_text(c: Client, wanted: set[str]) -> str:
     """``# Title\\r\\nfield:value\\r\\n...`` per section, sections separated by ``\\r\\n``."""
     parts: list[str] = []
     for name, title in SECTIONS:
-        if name in wanted:
+        if name in wanted and (name != "loaders" or c.server.loaders is not None):
             lines = _GENERATORS[name](c)
             parts.append(f"# {title}\r\n" + "".join(line + "\r\n" for line in lines))
     return "\r\n".join(parts)
@@ -463,7 +470,7 @@ def info(c: Client, argv: list[bytes]) -> bytes:
     """INFO [section ...] -> verbatim string of ``field:value`` lines
 
     Sections: server clients memory persistence stats replication cpu modules
-    commandstats errorstats latencystats cluster keyspace, or default, all,
+    commandstats errorstats latencystats cluster keyspace loaders, or default, all,
     everything.  Unknown sections are ignored.
     Complexity: O(1), or O(N) for commandstats and keyspace.
     """

@@ -402,9 +402,16 @@ def _lcs_reply(
 
 
 def get(c: Client, argv: list[bytes]) -> bytes:
-    """GET key -> bulk | nil"""
+    """GET key -> bulk | nil
+
+    A miss on a loader key loads it first (cacheserver.loaders)."""
     value = c.db.get_str(argv[1], c.now)
-    return c.nil if value is None else bulk(value)
+    if value is None:
+        loaders = c.server.loaders
+        if loaders is not None and (reply := loaders.load(c, argv, argv[1])) is not None:
+            return reply  # type: ignore[no-any-return]
+        return c.nil
+    return bulk(value)
 
 
 def set_(c: Client, argv: list[bytes]) -> bytes:
@@ -473,15 +480,26 @@ def psetex(c: Client, argv: list[bytes]) -> bytes:
 
 
 def mget(c: Client, argv: list[bytes]) -> bytes:
-    """MGET key [key ...] -> array of bulk | nil (nil for missing keys and other types)"""
+    """MGET key [key ...] -> array of bulk | nil (nil for missing keys and other types)
+
+    Cold loader keys are loaded first, one query per loader."""
     db_get = c.db.get
     now = c.now
     nil = c.nil
     out = [array_header(len(argv) - 1)]
     append = out.append
+    missed: list[bytes] | None = None
     for key in argv[1:]:
         value = db_get(key, now)
-        append(bulk(value) if isinstance(value, (bytes, bytearray)) else nil)
+        if isinstance(value, (bytes, bytearray)):
+            append(bulk(value))
+        else:
+            if value is None and c.server.loaders is not None:
+                missed = missed or []
+                missed.append(key)
+            append(nil)
+    if missed and (reply := c.server.loaders.load_many(c, argv, missed)) is not None:  # type: ignore[union-attr]
+        return reply  # type: ignore[no-any-return]
     return b"".join(out)
 
 
