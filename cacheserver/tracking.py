@@ -167,6 +167,20 @@ class Tracking:
         if limit and len(table) > limit:
             self.limit_keys(limit)
 
+    def forget(self, key: bytes, client_ids: set[int]) -> set[int]:
+        """Take the given clients off ``key`` without telling them (a load's
+        fill is their own read); returns the ids that were there."""
+        ids = self.table.get(key)
+        if not ids:
+            return set()
+        gone = ids & client_ids
+        if gone:
+            ids -= gone
+            self.items -= len(gone)
+            if not ids:
+                del self.table[key]
+        return gone
+
     def limit_keys(self, limit: int) -> None:
         """Invalidate random keys until the table is back within ``limit``
         (redis ``trackingLimitUsedSlots``)."""

@@ -703,19 +703,10 @@ class Loaders:
         """The flight's waiting clients that CLIENT TRACKING remembers for its
         key, taken out of the tracking table: the fill is their own read, so
         it must not invalidate them (they are put back after the fill)."""
-        tracking = getattr(self.server, "tracking", None)
-        if tracking is None or not f.waits or not f.db.ks.hooked:
+        if not f.waits or not f.db.ks.hooked:
             return []
-        ids = tracking.table.get(f.key)
-        if not ids:
-            return []
-        readers = [w for w in f.waits if w.client.id in ids]
-        for w in readers:
-            ids.discard(w.client.id)
-            tracking.items -= 1
-        if not ids:
-            del tracking.table[f.key]
-        return readers
+        gone = self.server.tracking.forget(f.key, {w.client.id for w in f.waits})
+        return [w for w in f.waits if w.client.id in gone]
 
     def _finish(self, L: Loader, f: Flight, value: Any, error: LoaderUnavailable | None) -> None:
         if L.flights.get(f.key) is f:
