@@ -689,6 +689,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             [
                 opts.python, "-m", "cacheserver",
                 "--port", str(ours_port),
+                "--memcached-port", "0",
                 "--loglevel", "warning",
                 "--event-loop", opts.event_loop,
                 *shlex.split(opts.cacheserver_args),

@@ -15,9 +15,11 @@ from cacheserver import __version__
 from cacheserver.blocking import Blocking
 from cacheserver.commands import build_table
 from cacheserver.commands.transactions import Watches
-from cacheserver.config import Config, parse_args
+from cacheserver.config import Config, ConfigError, parse_args
 from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
+from cacheserver.memcached import Memcached
+from cacheserver.memcached.connection import McConnection
 from cacheserver.notify import NOTIFY_ALL, Notifier
 from cacheserver.pubsub import PubSub
 from cacheserver.store.keyspace import (
@@ -96,7 +98,7 @@ class Server:
         self.watches = Watches(self)  # WATCHed keys of every client
         # read-through loaders (--loaders); the read handlers test it on a miss
         self.loaders: Loaders | None = None
-        self.write_queue: list[Client] = []
+        self.write_queue: list[Client | McConnection] = []
         self._flush_scheduled = False
         # a running server writes replies once per loop iteration (start()
         # turns it on); an in-process harness without a loop writes at once
@@ -127,6 +129,7 @@ class Server:
         self.config.on("client-output-buffer-limit", self._set_obuf_limits)
         self._set_notify(self.config["notify-keyspace-events"])
         self.config.on("notify-keyspace-events", self._set_notify)
+        self.memcached = Memcached(self)
 
     def _set_obuf_limits(self, value: tuple[tuple[int, int, int], ...]) -> None:
         self.obuf_limits = value
@@ -148,7 +151,7 @@ class Server:
         for c in self.clients.values():
             c.reader.max_bulk_len = value
 
-    def defer_write(self, c: Client, out: list[bytes]) -> None:
+    def defer_write(self, c: Client | McConnection, out: list[bytes]) -> None:
         """Queue ``c``'s replies; every queued client is written once, after
         all the reads of this loop iteration (redis beforeSleep's
         handleClientsWithPendingWrites)."""
@@ -256,12 +259,14 @@ class Server:
             if cfg["unixsocketperm"]:
                 os.chmod(path, cfg["unixsocketperm"])
             self.listeners.append(srv)
+        await self.memcached.start()
         self._schedule_cron()
         self.defer_writes = True
         log.info(
-            "cacheserver %s ready: redis port %s, pid %d, loop %s",
+            "cacheserver %s ready: redis port %s, memcached port %s, pid %d, loop %s",
             __version__,
             self.ports.get("redis"),
+            self.ports.get("memcached"),
             os.getpid(),
             self.loop_name,
         )
@@ -286,6 +291,7 @@ class Server:
                 self._last_clients_check = now
                 self.clients_cron(now)
                 self.output_limits_cron()
+                self.memcached.cron(now)
         except Exception:
             log.exception("error in the background cycle")
         finally:
@@ -337,6 +343,7 @@ class Server:
             self._cron.cancel()
         for srv in self.listeners:
             srv.close()
+        self.memcached.close_listeners()
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=grace)
         for c in list(self.clients.values()):
@@ -346,6 +353,7 @@ class Server:
         for srv in self.listeners:
             await srv.wait_closed()
         self.listeners.clear()
+        await self.memcached.stop()
         if self.config["unixsocket"] and os.path.exists(self.config["unixsocket"]):
             os.unlink(self.config["unixsocket"])
 
@@ -407,7 +415,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         asyncio.run(serve(server))
-    except OSError as e:
+    except (OSError, ConfigError) as e:
         log.error("could not start: %s", e)
         return 1
     except LoaderConfigError as e:

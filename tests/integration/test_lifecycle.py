@@ -20,6 +20,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def start(*args: str) -> subprocess.Popen[bytes]:
     env = dict(os.environ, PYTHONPATH=ROOT)
+    if "--memcached-port" not in args:
+        args = ("--memcached-port", "0", *args)  # not the shared default 11211
     return subprocess.Popen(
         [sys.executable, "-m", "cacheserver", "--loglevel", "notice", *args],
         stdout=subprocess.PIPE,

@@ -700,7 +700,8 @@ def test_shutdown_process_exits_zero() -> None:
     port = free_port()
     env = dict(os.environ, PYTHONPATH=ROOT)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cacheserver", "--port", str(port), "--loglevel", "warning"],
+        [sys.executable, "-m", "cacheserver", "--port", str(port), "--memcached-port", "0",
+         "--loglevel", "warning"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=env,

@@ -1,0 +1,354 @@
+"""A memcached text-protocol connection: the hot path.
+
+As the Redis side (``cacheserver.connection``): ``data_received`` runs every
+complete request of the batch synchronously and the replies go out in one
+write per loop iteration.  A request is a line ending in ``\\n`` (a ``\\r``
+before it is dropped), split on spaces as memcached's tokenizer does; a
+storage command's line is followed by a data block of a length it names,
+which may arrive in any number of reads.  After ``SERVER_ERROR object too
+large`` the block is swallowed unread, as memcached's ``conn_swallow``.
+
+Framing errors are memcached's: a data block not ending in CRLF is
+``CLIENT_ERROR bad data chunk`` and the rest is read as commands; a line
+without newline longer than 2048 bytes closes the connection unless it is a
+``get``/``gets`` (a long multi-get).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+from cacheserver.memcached import meta, stats, text
+
+if TYPE_CHECKING:
+    from cacheserver.memcached.service import Memcached
+
+log = logging.getLogger("cacheserver")
+
+LINE_MAX = 2048  # memcached: no newline in this many bytes and not a get: close
+INTERNAL_ERROR = b"SERVER_ERROR internal error\r\n"
+TOO_MANY_CONNS = b"ERROR Too many open connections\r\n"
+
+# name -> handler(c, parts) -> reply bytes | data block length | None
+TABLE: dict[bytes, Any] = {
+    b"get": text.get,
+    b"bget": text.get,
+    b"gets": text.gets,
+    b"gat": text.gat,
+    b"gats": text.gats,
+    b"set": text.set_,
+    b"add": text.add,
+    b"replace": text.replace,
+    b"append": text.append,
+    b"prepend": text.prepend,
+    b"cas": text.cas,
+    b"delete": text.delete,
+    b"incr": text.incr,
+    b"decr": text.decr,
+    b"touch": text.touch,
+    b"flush_all": text.flush_all,
+    b"version": text.version,
+    b"verbosity": text.verbosity,
+    b"quit": text.quit_,
+    b"shutdown": text.shutdown,
+    b"stats": stats.stats,
+    b"config": text.config,
+    b"mg": meta.mg,
+    b"ms": meta.ms,
+    b"md": meta.md,
+    b"ma": meta.ma,
+    b"me": meta.me,
+    b"mn": text.mn,
+}
+
+
+class McConnection(asyncio.Protocol):
+    """One memcached client connection."""
+
+    __slots__ = (
+        "addr",
+        "buf",
+        "chunks",
+        "close_after",
+        "closed",
+        "created",
+        "db",
+        "deferred",
+        "fd",
+        "have",
+        "held",
+        "id",
+        "items",
+        "kind",
+        "laddr",
+        "last_interaction",
+        "local_ip",
+        "need",
+        "now",
+        "pending",
+        "server",
+        "stats",
+        "svc",
+        "swallow",
+        "transport",
+        "write_paused",
+    )
+
+    def __init__(self, svc: Memcached, kind: str = "tcp") -> None:
+        self.svc = svc
+        self.server = svc.server
+        self.stats = svc.stats
+        self.db = svc.db
+        self.items = svc.items
+        self.kind = kind
+        self.transport: asyncio.Transport | None = None
+        self.deferred: list[bytes] | None = None  # replies waiting for Server.flush_writes
+        self.buf = b""  # an incomplete line
+        self.pending: tuple[Any, ...] | None = None  # a storage command awaiting its data
+        self.need = 0  # bytes of that data block, CRLF included
+        self.chunks: list[bytes] = []
+        self.have = 0
+        self.held: list[bytes] = []  # reads while the peer does not read its replies
+        self.swallow = 0  # bytes still to discard
+        self.close_after = False
+        self.closed = False
+        self.write_paused = False
+        self.now = 0
+        self.id = 0
+        self.fd = -1
+        self.addr = "?:0"
+        self.laddr = "?:0"
+        self.local_ip = ""
+        self.created = time.time()
+        self.last_interaction = svc.server.clock()
+
+    # -- asyncio.Protocol ----------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        svc = self.svc
+        svc.stats.total_connections += 1
+        if len(svc.conns) >= svc.maxconns:
+            svc.stats.rejected_connections += 1
+            transport.write(TOO_MANY_CONNS)  # type: ignore[attr-defined]
+            transport.close()
+            self.closed = True
+            return
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            self.fd = sock.fileno()
+            if sock.family in (socket.AF_INET, socket.AF_INET6):
+                peer = transport.get_extra_info("peername")
+                here = transport.get_extra_info("sockname")
+                if peer:
+                    self.addr = f"tcp:{peer[0]}:{peer[1]}"
+                if here:
+                    self.laddr = f"tcp:{here[0]}:{here[1]}"
+                    self.local_ip = here[0]
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    pass
+            else:
+                path = transport.get_extra_info("sockname") or ""
+                self.addr = self.laddr = f"unix:{path}"
+        self.id = svc.new_id()
+        svc.conns[self.id] = self
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        # a client gone mid-value leaves nothing stored
+        self.closed = True
+        self.pending = None
+        self.svc.conns.pop(self.id, None)
+
+    def pause_writing(self) -> None:
+        # the peer does not read its replies: stop reading its requests
+        self.write_paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
+            while self.held and not self.write_paused:
+                self.feed(self.held.pop(0))
+
+    def data_received(self, data: bytes) -> None:
+        self.stats.bytes_read += len(data)
+        if self.write_paused:
+            self.held.append(data)
+            return
+        self.feed(data)
+
+    def feed(self, data: bytes) -> None:
+        """Take a read: swallow, complete a data block, or run the requests."""
+        if self.swallow:
+            n = self.swallow
+            if len(data) <= n:
+                self.swallow = n - len(data)
+                return
+            data = data[n:]
+            self.swallow = 0
+        if self.pending is not None:
+            self.chunks.append(data)
+            self.have += len(data)
+            if self.have < self.need:
+                return
+            data = b"".join(self.chunks)
+            self.chunks = []
+        elif self.buf:
+            data = self.buf + data
+            self.buf = b""
+        self.process(data)
+
+    # -- the walk --------------------------------------------------------------
+
+    def process(self, data: bytes) -> None:
+        """Run every complete request in ``data``; keep the incomplete rest."""
+        svc = self.svc
+        srv = self.server
+        self.now = self.last_interaction = now = srv.clock()
+        if svc.flush_at and now >= svc.flush_at:
+            svc.run_flush()
+        out: list[bytes] = []
+        append = out.append
+        table = TABLE
+        n = len(data)
+        pos = 0
+        if self.pending is not None:
+            pos = self._complete(data, 0, self.need, append)
+        while pos < n:
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                break
+            end = nl - 1 if nl - pos > 1 and data[nl - 1] == 13 else nl
+            line = data[pos:end]
+            pos = nl + 1
+            parts = line.split(b" ")
+            handler = table.get(parts[0])
+            if handler is None or b"" in parts or b"\0" in line:
+                parts = _tokens(line)
+                handler = table.get(parts[0]) if parts else None
+                if handler is None:
+                    append(text.ERROR)
+                    continue
+            try:
+                reply = handler(self, parts)
+            except Exception:
+                log.exception("internal error running memcached %r", parts[0])
+                self.pending = None
+                reply = INTERNAL_ERROR
+            if reply is None:
+                pass
+            elif reply.__class__ is bytes:
+                append(reply)
+            elif reply.__class__ is int:  # a storage command: its data block follows
+                if n - pos >= reply:
+                    pos = self._complete(data, pos, reply, append)
+                else:
+                    self.need = reply
+                    self.chunks = [data[pos:]]
+                    self.have = n - pos
+                    pos = n
+                    break
+            else:  # text.DropBatch
+                _drop_unsent(out)
+                append(reply)
+            if self.swallow:
+                skip = min(self.swallow, n - pos)
+                pos += skip
+                self.swallow -= skip
+            if self.close_after:
+                break
+        if pos < n and self.pending is None and not self.close_after:
+            rest = data[pos:]
+            if len(rest) > LINE_MAX and not _long_get(rest, srv.query_buffer_limit):
+                self.close_after = True
+            else:
+                self.buf = rest
+        if out and not self.closed:
+            if srv.defer_writes and not self.close_after:
+                srv.defer_write(self, out)
+            else:
+                self.write(out)
+        if self.close_after:
+            self.close()
+
+    def _complete(self, data: bytes, pos: int, need: int, append: Any) -> int:
+        """Hand the data block at ``pos`` to the waiting storage command."""
+        pending = self.pending
+        assert pending is not None
+        self.pending = None
+        end = pos + need
+        value = data[pos : end - 2] if data[end - 2 : end] == b"\r\n" else None
+        try:
+            reply = pending[0](self, pending, value)
+        except Exception:
+            log.exception("internal error storing a memcached item")
+            reply = INTERNAL_ERROR
+        if reply is not None:
+            append(reply)
+        return end
+
+    def write(self, chunks: list[bytes]) -> None:
+        t = self.transport
+        if t is None or self.closed:
+            return
+        if self.deferred is not None:  # keep order behind replies not yet sent
+            chunks = self.deferred + chunks
+            self.deferred = None
+        self.stats.bytes_written += sum(map(len, chunks))
+        if len(chunks) == 1:
+            t.write(chunks[0])
+        else:
+            t.writelines(chunks)
+
+    def flush(self) -> None:
+        """Send the replies deferred to the end of this loop iteration."""
+        chunks = self.deferred
+        if chunks is not None:
+            self.deferred = None
+            self.write(chunks)
+
+    def close(self) -> None:
+        """Close after the replies already written are sent."""
+        if self.transport is not None and not self.closed:
+            self.flush()
+            self.closed = True
+            self.svc.conns.pop(self.id, None)
+            self.transport.close()
+
+
+def _drop_unsent(out: list[bytes]) -> None:
+    """Drop the replies memcached would not have sent yet: those after the
+    last one that made it write (a get's END, mn's MN)."""
+    for i in range(len(out) - 1, -1, -1):
+        if out[i].endswith(b"END\r\n") or out[i] == b"MN\r\n":
+            del out[i + 1 :]
+            return
+    out.clear()
+
+
+def _tokens(line: bytes) -> list[bytes]:
+    """memcached's tokenizer: the line ends at a NUL, tokens are split by
+    spaces (only), empty ones dropped."""
+    nul = line.find(b"\0")
+    if nul >= 0:
+        line = line[:nul]
+    return [p for p in line.split(b" ") if p]
+
+
+def _long_get(rest: bytes, limit: int) -> bool:
+    """A line without newline past 2048 bytes may go on only as a multi-get
+    (memcached ``try_read_command_ascii``), up to the query buffer limit."""
+    if len(rest) > limit:
+        return False
+    stripped = rest.lstrip(b" ")
+    if len(rest) - len(stripped) > 100:
+        return False
+    return stripped.startswith(b"get ") or stripped.startswith(b"gets ")

@@ -1,0 +1,371 @@
+"""The classic text commands (memcached ``proto_text.c``).
+
+A handler gets the connection and the command line's tokens (split on
+spaces as memcached's tokenizer does) and returns the reply bytes, None for
+no reply (``noreply``), or, for a storage command whose line is valid, the
+number of bytes of the data block to read (value plus CRLF); the
+connection then calls the completion stored in ``c.pending`` with the value.
+
+Token-count checks and error texts are memcached 1.6's: a wrong count is
+``ERROR``, a bad number ``CLIENT_ERROR bad command line format`` (or the
+command's own text), and ``noreply`` hides every reply of the command,
+errors included.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import TYPE_CHECKING, Any
+
+from cacheserver.memcached import ops
+from cacheserver.memcached.items import KEY_MAX, item_size
+from cacheserver.memcached.ops import ADD, APPEND, CAS, PREPEND, REPLACE, SET
+from cacheserver.memcached.tokens import strtol32, strtoul32, strtoull
+
+if TYPE_CHECKING:
+    from cacheserver.memcached.connection import McConnection
+
+VERSION = b"1.6.18"  # the memcached whose protocol this speaks
+
+ERROR = b"ERROR\r\n"
+BAD_FORMAT = b"CLIENT_ERROR bad command line format\r\n"
+BAD_CHUNK = b"CLIENT_ERROR bad data chunk\r\n"
+BAD_EXPTIME = b"CLIENT_ERROR invalid exptime argument\r\n"
+BAD_DELTA = b"CLIENT_ERROR invalid numeric delta argument\r\n"
+NON_NUMERIC = b"CLIENT_ERROR cannot increment or decrement non-numeric value\r\n"
+DELETE_USAGE = b"CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n"
+TOO_LARGE = b"SERVER_ERROR object too large for cache\r\n"
+NO_MEMORY = b"SERVER_ERROR out of memory storing object\r\n"
+END = b"END\r\n"
+OK = b"OK\r\n"
+DELETED = b"DELETED\r\n"
+TOUCHED = b"TOUCHED\r\n"
+NOT_FOUND = b"NOT_FOUND\r\n"
+STORE_REPLIES = (b"STORED\r\n", b"EXISTS\r\n", b"NOT_FOUND\r\n", b"NOT_STORED\r\n")
+INT_MAX = 2**31 - 1
+
+Handler = Any  # (McConnection, list[bytes]) -> bytes | int | None
+
+
+class DropBatch(bytes):
+    """An error reply that also drops the replies not yet sent: a get with a
+    too-long key releases every response memcached has queued since it last
+    wrote (``conn_release_items``)."""
+
+
+GET_BAD_KEY = DropBatch(b"CLIENT_ERROR bad command line format\r\n")
+
+
+# -- retrieval -------------------------------------------------------------------
+
+
+def get(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """get <key>* -> VALUE <key> <flags> <bytes>\\r\\n<data>\\r\\n ... END"""
+    if len(parts) == 2:  # the common case, one key
+        key = parts[1]
+        if len(key) > KEY_MAX:
+            return GET_BAD_KEY
+        stats = c.stats
+        stats.cmd_get += 1
+        value = ops.find(c, key)
+        if value is None:
+            stats.get_misses += 1
+            return END
+        stats.get_hits += 1
+        items = c.items
+        if items.track_fetch:
+            items.mark_fetched(key)
+        flags = items.flags.get(key, 0) if items.flags else 0
+        return b"VALUE %s %d %d\r\n%s\r\nEND\r\n" % (key, flags, len(value), value)
+    if len(parts) < 2:
+        return ERROR
+    return _retrieve(c, parts, 1, False, None)
+
+
+def gets(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """gets <key>* -> VALUE <key> <flags> <bytes> <cas unique>\\r\\n<data>\\r\\n ... END"""
+    if len(parts) < 2:
+        return ERROR
+    return _retrieve(c, parts, 1, True, None)
+
+
+def gat(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """gat <exptime> <key>* -> as get, each hit's TTL replaced"""
+    return _gat(c, parts, False)
+
+
+def gats(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """gats <exptime> <key>* -> as gets, each hit's TTL replaced"""
+    return _gat(c, parts, True)
+
+
+def _gat(c: McConnection, parts: list[bytes], with_cas: bool) -> bytes | None:
+    if len(parts) < 2:
+        return ERROR
+    exptime = strtol32(parts[1])
+    if exptime is None:
+        return BAD_EXPTIME
+    return _retrieve(c, parts, 2, with_cas, ops.deadline_of(c, exptime))
+
+
+def _retrieve(
+    c: McConnection, parts: list[bytes], first: int, with_cas: bool, deadline: int | None
+) -> bytes:
+    """The get family over several keys (memcached ``process_get_command``)."""
+    out: list[bytes] = []
+    items = c.items
+    stats = c.stats
+    find = ops.find
+    for i in range(first, len(parts)):
+        key = parts[i]
+        if len(key) > KEY_MAX:
+            return GET_BAD_KEY
+        value = find(c, key)
+        if deadline is None:
+            stats.cmd_get += 1
+        else:
+            stats.cmd_touch += 1
+        if value is None:
+            if deadline is None:
+                stats.get_misses += 1
+            else:
+                stats.touch_misses += 1
+            continue
+        if deadline is None:
+            stats.get_hits += 1
+        else:
+            stats.touch_hits += 1
+        if items.track_fetch:
+            items.mark_fetched(key)
+        flags = items.flags.get(key, 0) if items.flags else 0
+        if with_cas:
+            head = b"VALUE %s %d %d %d\r\n" % (key, flags, len(value), items.get_cas(key))
+        else:
+            head = b"VALUE %s %d %d\r\n" % (key, flags, len(value))
+        out.append(head + value + b"\r\n")
+        if deadline is not None:
+            ops.touch(c, key, deadline)
+    out.append(END)
+    return b"".join(out)
+
+
+# -- storage ---------------------------------------------------------------------
+
+
+def set_(c: McConnection, parts: list[bytes]) -> bytes | int | None:
+    """set <key> <flags> <exptime> <bytes> [noreply]\\r\\n<data>\\r\\n -> STORED"""
+    return _update(c, parts, SET)
+
+
+def add(c: McConnection, parts: list[bytes]) -> bytes | int | None:
+    """add <key> <flags> <exptime> <bytes> [noreply] -> STORED | NOT_STORED (exists)"""
+    return _update(c, parts, ADD)
+
+
+def replace(c: McConnection, parts: list[bytes]) -> bytes | int | None:
+    """replace <key> <flags> <exptime> <bytes> [noreply] -> STORED | NOT_STORED (missing)"""
+    return _update(c, parts, REPLACE)
+
+
+def append(c: McConnection, parts: list[bytes]) -> bytes | int | None:
+    """append <key> <flags> <exptime> <bytes> [noreply] -> STORED | NOT_STORED"""
+    return _update(c, parts, APPEND)
+
+
+def prepend(c: McConnection, parts: list[bytes]) -> bytes | int | None:
+    """prepend <key> <flags> <exptime> <bytes> [noreply] -> STORED | NOT_STORED"""
+    return _update(c, parts, PREPEND)
+
+
+def cas(c: McConnection, parts: list[bytes]) -> bytes | int | None:
+    """cas <key> <flags> <exptime> <bytes> <cas unique> [noreply] -> STORED | EXISTS | NOT_FOUND"""
+    if len(parts) != 6 and len(parts) != 7:
+        return ERROR
+    return _update(c, parts, CAS)
+
+
+def _update(c: McConnection, parts: list[bytes], comm: int) -> bytes | int | None:
+    """The line of a storage command (memcached ``process_update_command``)."""
+    n = len(parts)
+    if comm != CAS and n != 5 and n != 6:
+        return ERROR
+    noreply = parts[-1] == b"noreply"
+    key = parts[1]
+    if len(key) > KEY_MAX:
+        return None if noreply else BAD_FORMAT
+    f, e, v = parts[2], parts[3], parts[4]
+    if f.isdigit() and e.isdigit() and v.isdigit() and len(f) < 10 and len(e) < 10 and len(v) < 10:
+        flags, exptime, vlen = int(f), int(e), int(v)
+    else:
+        flags, exptime, vlen = strtoul32(f), strtol32(e), strtol32(v)  # type: ignore[assignment]
+        if flags is None or exptime is None or vlen is None:
+            return None if noreply else BAD_FORMAT
+    deadline = ops.deadline_of(c, exptime) if exptime else 0
+    req_cas = 0
+    if comm == CAS:
+        parsed = strtoull(parts[5])
+        if parsed is None:
+            return None if noreply else BAD_FORMAT
+        req_cas = parsed
+    if vlen < 0 or vlen > INT_MAX - 2:
+        return None if noreply else BAD_FORMAT
+    if item_size(len(key), flags, vlen) > c.svc.item_size_max:
+        c.stats.store_too_large += 1
+        c.swallow = vlen + 2
+        if comm == SET and ops.find(c, key, touch=False) is not None:
+            ops.remove(c, key)  # a failed set leaves no stale value behind
+        return None if noreply else TOO_LARGE
+    c.pending = (complete_update, comm, key, flags, deadline, req_cas, noreply)
+    return vlen + 2
+
+
+def complete_update(c: McConnection, pending: tuple[Any, ...], value: bytes | None) -> bytes | None:
+    """The data block of a storage command arrived (``complete_nread_ascii``);
+    None for a block not ending in CRLF."""
+    _, comm, key, flags, deadline, req_cas, noreply = pending
+    c.stats.cmd_set += 1
+    if value is None:
+        return None if noreply else BAD_CHUNK
+    ret = ops.store(c, comm, key, flags, deadline, req_cas, value)
+    return None if noreply else STORE_REPLIES[ret]
+
+
+# -- other item commands ---------------------------------------------------------
+
+
+def delete(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """delete <key> [0] [noreply] -> DELETED | NOT_FOUND"""
+    n = len(parts)
+    if n < 2 or n > 4:
+        return ERROR
+    noreply = False
+    if n > 2:
+        # a hold time of 0 is still accepted, from clients of long ago
+        zero = parts[2] == b"0"
+        noreply = parts[-1] == b"noreply"
+        if not ((n == 3 and (zero or noreply)) or (n == 4 and zero and noreply)):
+            return None if noreply else DELETE_USAGE
+    key = parts[1]
+    if len(key) > KEY_MAX:
+        return None if noreply else BAD_FORMAT
+    if ops.find(c, key, touch=False) is not None:
+        ops.remove(c, key)
+        c.stats.delete_hits += 1
+        return None if noreply else DELETED
+    c.stats.delete_misses += 1
+    return None if noreply else NOT_FOUND
+
+
+def incr(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """incr <key> <value> [noreply] -> the new value | NOT_FOUND"""
+    return _arith(c, parts, True)
+
+
+def decr(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """decr <key> <value> [noreply] -> the new value (not below 0) | NOT_FOUND"""
+    return _arith(c, parts, False)
+
+
+def _arith(c: McConnection, parts: list[bytes], incr: bool) -> bytes | None:
+    if len(parts) != 3 and len(parts) != 4:
+        return ERROR
+    noreply = parts[-1] == b"noreply"
+    key = parts[1]
+    if len(key) > KEY_MAX:
+        return None if noreply else BAD_FORMAT
+    amount = strtoull(parts[2])
+    if amount is None:
+        return None if noreply else BAD_DELTA
+    ret, value = ops.delta(c, key, incr, amount)
+    if ret == ops.DELTA_OK:
+        return None if noreply else value + b"\r\n"
+    if ret == ops.NON_NUMERIC:
+        return None if noreply else NON_NUMERIC
+    if incr:
+        c.stats.incr_misses += 1
+    else:
+        c.stats.decr_misses += 1
+    return None if noreply else NOT_FOUND
+
+
+def touch(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """touch <key> <exptime> [noreply] -> TOUCHED | NOT_FOUND"""
+    if len(parts) != 3 and len(parts) != 4:
+        return ERROR
+    noreply = parts[-1] == b"noreply"
+    key = parts[1]
+    if len(key) > KEY_MAX:
+        return None if noreply else BAD_FORMAT
+    exptime = strtol32(parts[2])
+    if exptime is None:
+        return None if noreply else BAD_EXPTIME
+    stats = c.stats
+    stats.cmd_touch += 1
+    if ops.find(c, key) is None:
+        stats.touch_misses += 1
+        return None if noreply else NOT_FOUND
+    stats.touch_hits += 1
+    ops.touch(c, key, ops.deadline_of(c, exptime))
+    return None if noreply else TOUCHED
+
+
+# -- server commands -------------------------------------------------------------
+
+
+def flush_all(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """flush_all [delay] [noreply] -> OK (every item invalid now, or after delay seconds)"""
+    n = len(parts)
+    if n > 3:
+        return ERROR
+    noreply = parts[-1] == b"noreply"
+    c.stats.cmd_flush += 1
+    exptime = 0
+    if n != (2 if noreply else 1):
+        parsed = strtol32(parts[1])
+        if parsed is None:
+            return None if noreply else BAD_EXPTIME
+        exptime = parsed
+    c.svc.flush_all(c, exptime)
+    return None if noreply else OK
+
+
+def version(c: McConnection, parts: list[bytes]) -> bytes:
+    """version -> VERSION 1.6.18"""
+    return b"VERSION " + VERSION + b"\r\n"
+
+
+def verbosity(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """verbosity <level> [noreply] -> OK (accepted; cacheserver's log level is loglevel)"""
+    if len(parts) != 2 and len(parts) != 3:
+        return ERROR
+    noreply = parts[-1] == b"noreply"
+    if strtoul32(parts[1]) is None:
+        return None if noreply else BAD_FORMAT
+    return None if noreply else OK
+
+
+def quit_(c: McConnection, parts: list[bytes]) -> None:
+    """quit -> (the connection closes after the replies before it)"""
+    c.close_after = True
+
+
+def shutdown(c: McConnection, parts: list[bytes]) -> bytes:
+    """shutdown -> ERROR: shutdown not enabled (memcached without -A)"""
+    return b"ERROR: shutdown not enabled\r\n"
+
+
+def config(c: McConnection, parts: list[bytes]) -> bytes:
+    """config get cluster -> ElastiCache auto-discovery: this node alone
+
+    ``CONFIG cluster 0 <len>\\r\\n<version>\\n<host>|<ip>|<port>\\n\\r\\nEND\\r\\n``"""
+    if len(parts) != 3 or parts[1] != b"get" or parts[2] != b"cluster":
+        return ERROR
+    ip = c.local_ip or "127.0.0.1"
+    host = c.svc.cluster_hostname or socket.gethostname()
+    body = b"%d\n%s|%s|%d\n" % (1, host.encode(), ip.encode(), c.svc.port)
+    return b"CONFIG cluster 0 %d\r\n%s\r\nEND\r\n" % (len(body), body)
+
+
+def mn(c: McConnection, parts: list[bytes]) -> bytes:
+    """mn -> MN (meta no-op: ends a pipeline of quiet meta commands)"""
+    return b"MN\r\n"
