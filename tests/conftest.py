@@ -11,7 +11,7 @@ import redis
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from helpers import Harness, RedisServerProcess, ServerThread
+from helpers import Harness, McHarness, MemcachedProcess, RedisServerProcess, ServerThread
 
 
 @pytest.fixture
@@ -51,5 +51,19 @@ def r(server: ServerThread) -> Iterator[redis.Redis]:
 def real_redis() -> Iterator[RedisServerProcess]:
     """The real redis-server (required in CI)."""
     proc = RedisServerProcess()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def mh() -> McHarness:
+    """An in-process server with one memcached connection (no sockets)."""
+    return McHarness()
+
+
+@pytest.fixture(scope="session")
+def real_memcached() -> Iterator[MemcachedProcess]:
+    """The real memcached 1.6 (required in CI)."""
+    proc = MemcachedProcess()
     yield proc
     proc.stop()

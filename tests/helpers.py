@@ -191,10 +191,12 @@ class ServerThread:
     def __init__(self, config: Config | None = None, loop: str = "uvloop") -> None:
         self.config = config or Config()
         self.config.values["port"] = 0
+        self.config.values["memcached-port"] = 0  # ephemeral too: any free port
         self.loop_kind = loop
         self.server: Server | None = None
         self.host = "127.0.0.1"
         self.port = 0
+        self.mc_port = 0  # the memcached listener
         self.loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._main, daemon=True)
@@ -215,6 +217,7 @@ class ServerThread:
         self.server.loop_name = self.loop_kind
         await self.server.start()
         self.port = self.server.ports["redis"]
+        self.mc_port = self.server.ports.get("memcached", 0)
         self._ready.set()
         await self.server.wait_stopped()
         await self.server.stop()
@@ -295,3 +298,135 @@ def iter_splits(data: bytes) -> Iterator[tuple[bytes, bytes]]:
     """Every way of cutting ``data`` in two."""
     for i in range(len(data) + 1):
         yield data[:i], data[i:]
+
+
+# -- memcached -----------------------------------------------------------------
+
+
+class McRawClient:
+    """A blocking socket speaking raw memcached text.
+
+    ``call(data)`` sends ``data`` and then ``mn``, and returns every reply
+    byte before the ``MN`` that answers it (so replies of any shape, or none
+    at all under ``noreply``/``q``, are read exactly)."""
+
+    def __init__(self, host: str, port: int, timeout: float = 10.0) -> None:
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def read_until(self, end: bytes) -> bytes:
+        while not self.buf.endswith(end):
+            chunk = self.sock.recv(1 << 20)
+            if not chunk:
+                raise ConnectionError(f"closed; unparsed {self.buf[-200:]!r}")
+            self.buf += chunk
+        out, self.buf = self.buf, b""
+        return out
+
+    def call(self, data: bytes) -> bytes:
+        self.send(data + b"mn\r\n")
+        return self.read_until(b"MN\r\n")[:-4]
+
+    def read_for(self, seconds: float) -> bytes:
+        """Whatever arrives within ``seconds`` (b"" when nothing does)."""
+        self.sock.settimeout(seconds)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    break
+                self.buf += chunk
+        except TimeoutError:
+            pass
+        finally:
+            self.sock.settimeout(10.0)
+        out, self.buf = self.buf, b""
+        return out
+
+    def closed(self, timeout: float = 2.0) -> bool:
+        """True when the peer closes the connection within ``timeout`` seconds."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except TimeoutError:
+            return False
+        except ConnectionResetError:
+            return True
+        finally:
+            self.sock.settimeout(10.0)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class MemcachedProcess:
+    """The real memcached on a free port, for differential tests."""
+
+    def __init__(self, *extra: str) -> None:
+        self.binary = need_binary("memcached")
+        self.port = free_port()
+        args = [self.binary, "-p", str(self.port), "-U", "0", "-l", "127.0.0.1", *extra]
+        if os.geteuid() == 0:
+            args += ["-u", "root"]  # memcached refuses root without -u
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                c = McRawClient("127.0.0.1", self.port)
+                if c.call(b"version\r\n").startswith(b"VERSION "):
+                    c.close()
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("memcached did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class McHarness:
+    """A Server without listeners and one memcached connection, in-process.
+
+    ``h.feed(b"set k 0 0 1\\r\\nx\\r\\n") == b"STORED\\r\\n"``; the Redis side
+    of the same Server is ``h.redis`` (a ``Harness`` client)."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        from cacheserver.memcached.connection import McConnection
+
+        self.server = Server(config)
+        self.svc = self.server.memcached
+        self.conn_cls = McConnection
+        self.client = self.connect()
+        self.redis = Client(self.server)
+        self.redis.connection_made(MockTransport())
+
+    def connect(self) -> Any:
+        c = self.conn_cls(self.svc)
+        c.connection_made(MockTransport())
+        return c
+
+    def feed(self, data: bytes, client: Any = None) -> bytes:
+        c = client or self.client
+        t = c.transport
+        assert isinstance(t, MockTransport)
+        start = len(t.out)
+        c.data_received(data)
+        return bytes(t.out[start:])
+
+    def run(self, *args: bytes | str | int) -> bytes:
+        """A Redis command on the same keyspace."""
+        t = self.redis.transport
+        assert isinstance(t, MockTransport)
+        start = len(t.out)
+        self.redis.data_received(encode(*args))
+        return bytes(t.out[start:])

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 
-from helpers import RawClient, RedisServerProcess, ServerThread, encode
+from helpers import (
+    McRawClient,
+    MemcachedProcess,
+    RawClient,
+    RedisServerProcess,
+    ServerThread,
+    encode,
+)
 
 BIN = b"a\r\nb\x00c\r\n$3\r\n"  # CR LF, NUL and RESP-looking bytes in a value
 LLMAX = "9223372036854775807"
@@ -79,3 +87,72 @@ def d(pair_conns: Pair) -> Pair:
     """A Pair with both servers flushed, database 0, RESP2."""
     pair_conns.reset()
     return pair_conns
+
+
+# -- memcached -------------------------------------------------------------------
+
+_CAS_PATTERNS = (
+    (re.compile(rb"^(VALUE \S+ \d+ \d+) \d+\r$", re.M), rb"\1 <cas>\r"),
+    (re.compile(rb"^((?:HD|VA|EX|NS|NF|EN)\b[^\r\n]*?) c\d+", re.M), rb"\1 c<cas>"),
+    (re.compile(rb" cas=\d+ "), rb" cas=<cas> "),
+)
+
+
+def mask_cas(reply: bytes) -> bytes:
+    """A reply with its CAS uniques replaced (they differ by nature)."""
+    for pattern, repl in _CAS_PATTERNS:
+        reply = pattern.sub(repl, reply)
+    return reply
+
+
+class McPair:
+    """Two raw memcached connections, ours and the real memcached's."""
+
+    def __init__(self, ours_port: int, real_port: int, ours_host: str = "127.0.0.1") -> None:
+        self.ours_port, self.real_port, self.host = ours_port, real_port, ours_host
+        self.ours = McRawClient(ours_host, ours_port)
+        self.real = McRawClient("127.0.0.1", real_port)
+
+    def both(self, data: bytes) -> tuple[bytes, bytes]:
+        """Send ``data`` (then ``mn``) to both; the replies before ``MN``."""
+        return self.ours.call(data), self.real.call(data)
+
+    def check(self, data: bytes, cas: bool = False) -> bytes:
+        """Identical reply bytes (CAS uniques masked with ``cas``)."""
+        ours, real = self.both(data)
+        if cas:
+            ours, real = mask_cas(ours), mask_cas(real)
+        assert ours == real, f"{data[:300]!r}:\n ours {ours[:600]!r}\n real {real[:600]!r}"
+        return ours
+
+    def check_each(self, *requests: bytes, cas: bool = False) -> None:
+        """Each request alone (a failure names the one that differs)."""
+        for data in requests:
+            self.check(data, cas)
+
+    def fresh(self) -> McPair:
+        """A second pair of connections to the same two servers."""
+        return McPair(self.ours_port, self.real_port, self.host)
+
+    def reset(self) -> None:
+        for c in (self.ours, self.real):
+            c.buf = b""
+            assert c.call(b"flush_all\r\n") == b"OK\r\n"
+
+    def close(self) -> None:
+        self.ours.close()
+        self.real.close()
+
+
+@pytest.fixture(scope="module")
+def mc_conns(server: ServerThread, real_memcached: MemcachedProcess) -> Iterator[McPair]:
+    p = McPair(server.mc_port, real_memcached.port, server.host)
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def mc(mc_conns: McPair) -> McPair:
+    """A McPair with both servers flushed."""
+    mc_conns.reset()
+    return mc_conns
