@@ -318,8 +318,9 @@ class McRawClient:
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
 
-    def read_until(self, end: bytes) -> bytes:
-        while not self.buf.endswith(end):
+    def read_until(self, end: bytes, count: int = 1) -> bytes:
+        """Read until the buffer ends with ``end`` and holds it ``count`` times."""
+        while not (self.buf.endswith(end) and self.buf.count(end) >= count):
             chunk = self.sock.recv(1 << 20)
             if not chunk:
                 raise ConnectionError(f"closed; unparsed {self.buf[-200:]!r}")
@@ -328,8 +329,10 @@ class McRawClient:
         return out
 
     def call(self, data: bytes) -> bytes:
+        # mn lines in the request answer MN too: wait for theirs and ours
+        own = sum(1 for line in data.split(b"\n") if line.split(b" ")[0].rstrip(b"\r") == b"mn")
         self.send(data + b"mn\r\n")
-        return self.read_until(b"MN\r\n")[:-4]
+        return self.read_until(b"MN\r\n", own + 1)[:-4]
 
     def read_for(self, seconds: float) -> bytes:
         """Whatever arrives within ``seconds`` (b"" when nothing does)."""

@@ -245,7 +245,8 @@ def mg(c: McConnection, parts: list[bytes]) -> bytes | None:
     if value is None and of.vivify:
         found = db.data.get(key)
         if found is None:
-            ops.put(c, key, b"", 0, ops.deadline_of(c, of.autoviv))
+            # created without TTL: N's applies in flag order, like T's
+            ops.put(c, key, b"", 0, 0)
             if of.has_cas_in:
                 items.set_cas(key, of.cas_in)
             value = b""
@@ -278,6 +279,8 @@ def mg(c: McConnection, parts: list[bytes]) -> bytes | None:
             touched = True
         elif o == 78:  # N
             if created:
+                when = ops.deadline_of(c, of.autoviv)
+                touched = True
                 won = True
         elif o == 82:  # R
             if (
@@ -317,8 +320,12 @@ def mg(c: McConnection, parts: list[bytes]) -> bytes | None:
         out.append(b" W")
         items.set_marks(key, marks | TOKEN_SENT)
     if touched:
-        stats.cmd_touch += 1
-        stats.touch_hits += 1
+        if of.new_ttl:
+            stats.cmd_touch += 1
+            stats.touch_hits += 1
+        else:
+            stats.cmd_get += 1
+            stats.get_hits += 1
         ops.touch(c, key, when)
     else:
         stats.cmd_get += 1
