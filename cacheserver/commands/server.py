@@ -214,6 +214,7 @@ def _sec_server(c: Client) -> list[str]:
         "process_supervised:no",
         f"run_id:{srv.run_id}",
         f"tcp_port:{srv.ports.get('redis', srv.config['port'])}",
+        f"memcached_port:{srv.ports.get('memcached', srv.config['memcached-port'])}",
         f"server_time_usec:{time.time_ns() // 1000}",
         f"uptime_in_seconds:{uptime}",
         f"uptime_in_days:{uptime // 86400}",
@@ -241,6 +242,8 @@ def _sec_clients(c: Client) -> list[str]:
         f"connected_clients:{len(clients)}",
         "cluster_connections:0",
         f"maxclients:{srv.config['maxclients']}",
+        f"memcached_connected_clients:{len(srv.memcached.conns)}",
+        f"memcached_maxconns:{srv.memcached.maxconns}",
         f"client_recent_max_input_buffer:{max_in}",
         f"client_recent_max_output_buffer:{max_out}",
         # a client waiting for a reply (a read-through load) is blocked, as

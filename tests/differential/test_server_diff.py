@@ -391,6 +391,9 @@ EXTRA_FIELDS = {
     b"python_version",
     # clients closed by client-output-buffer-limit: a later Redis field, counted here too
     b"client_output_buffer_limit_disconnections",
+    b"memcached_port",
+    b"memcached_connected_clients",
+    b"memcached_maxconns",
 }
 FIXED_SECTIONS = [
     b"Server",

@@ -1,0 +1,340 @@
+"""The memcached side in-process: the parser over split reads, number and key
+parsing, the per-item side state and its hooks, events, delayed flush_all,
+the one-keyspace rules and the meta extensions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from cacheserver.config import Config
+from cacheserver.memcached.items import SizeClasses, item_size
+from cacheserver.memcached.tokens import b64decode_key, strtol32, strtoul32, strtoull
+from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_STRING
+from helpers import McHarness, MockTransport, iter_splits
+
+PIPELINE = (
+    b"set a 5 0 6\r\nx\r\ny\r\n\r\n"
+    b"get a\r\n"
+    b"gets a b\r\n"
+    b"ms b 3 T0 F2 k\r\nabc\r\n"
+    b"mg b v f k s\r\n"
+    b"set c 0 0 1\r\nxyz\r\n"  # a bad data chunk; the CRLF after it is an empty line
+    b"incr a 1\r\n"
+    b"delete b\r\n"
+    b"mn\r\n"
+)
+
+
+def fresh_reply(data: bytes) -> bytes:
+    return McHarness().feed(data)
+
+
+def test_pipeline_split_at_every_byte() -> None:
+    whole = fresh_reply(PIPELINE)
+    assert whole.startswith(b"STORED\r\nVALUE a 5 6\r\nx\r\ny\r\n\r\nEND\r\n")
+    assert whole.endswith(b"MN\r\n")
+    for head, tail in iter_splits(PIPELINE):
+        h = McHarness()
+        assert h.feed(head) + h.feed(tail) == whole, (head, tail)
+
+
+def test_one_byte_at_a_time() -> None:
+    whole = fresh_reply(PIPELINE)
+    h = McHarness()
+    out = b"".join(h.feed(PIPELINE[i : i + 1]) for i in range(len(PIPELINE)))
+    assert out == whole
+
+
+def test_swallow_spans_reads() -> None:
+    h = McHarness()
+    h.svc.item_size_max = 1024
+    assert h.feed(b"set k 0 0 2000\r\n" + b"x" * 500) == b"SERVER_ERROR object too large for cache\r\n"
+    assert h.feed(b"x" * 1000) == b""
+    assert h.feed(b"x" * 500 + b"\r\nget k\r\n") == b"END\r\n"
+
+
+def test_long_line_closes_unless_get() -> None:
+    h = McHarness()
+    h.feed(b"x" * 2049)
+    assert h.client.closed
+    h = McHarness()
+    h.feed(b"get " + b"k " * 2000)
+    assert not h.client.closed
+    assert h.feed(b"\r\n") == b"END\r\n"
+
+
+def test_numbers_as_memcached_reads_them() -> None:
+    assert strtol32(b"5") == 5 and strtol32(b"+5") == 5 and strtol32(b"-5") == -5
+    assert strtol32(b"2147483648") == -(2**31)  # stored into an int32_t
+    assert strtol32(b"4294967297") == 1
+    assert strtol32(b"9223372036854775808") is None  # beyond long: ERANGE
+    assert strtol32(b"\t7") == 7 and strtol32(b"7\r") == 7
+    for bad in (b"", b"x", b"1x", b"+", b"-", b" "):
+        assert strtol32(bad) is None, bad
+    assert strtoull(b"18446744073709551615") == 2**64 - 1
+    assert strtoull(b"18446744073709551616") is None
+    assert strtoull(b"-1") is None and strtoull(b"-0") == 0
+    assert strtoull(b"-18446744073709551615") == 1  # wraps below 2**63: accepted
+    assert strtoul32(b"4294967296") == 0 and strtoul32(b"4294967295") == 2**32 - 1
+
+
+def test_base64_keys_as_memcached_decodes_them() -> None:
+    assert b64decode_key(b"Zm9v") == b"foo"
+    assert b64decode_key(b"Zm9vYg==") == b"foob"
+    assert b64decode_key(b"Zg==Zg==") == b"f"  # stops after padding
+    assert b64decode_key(b"Zm9v\x01") == b"foo"  # other bytes are skipped
+    for bad in (b"Zm9vYg", b"Zm9vY", b"A===", b"====", b"", b"-_-_"):
+        assert b64decode_key(bad) is None, bad
+
+
+def test_size_classes() -> None:
+    s = SizeClasses(1024 * 1024)
+    assert s.sizes[1:8] == [96, 120, 152, 192, 240, 304, 384]
+    assert s.sizes[-1] == 524288 and len(s.sizes) == 40
+    assert s.class_of(item_size(3, 0, 2)) == 1
+    assert item_size(3, 0, 2) == 64 and item_size(1, 5, 1) == 65
+
+
+# -- one keyspace ------------------------------------------------------------------
+
+
+def test_items_are_redis_strings() -> None:
+    h = McHarness()
+    assert h.feed(b"set k 3 100 2\r\nhi\r\n") == b"STORED\r\n"
+    assert h.run("GET", "k") == b"$2\r\nhi\r\n"
+    assert h.run("TTL", "k") == b":100\r\n"
+    assert h.run("SET", "r", "from-redis") == b"+OK\r\n"
+    assert h.feed(b"get r\r\n") == b"VALUE r 0 10\r\nfrom-redis\r\nEND\r\n"
+    assert h.run("PEXPIRE", "r", "2500") == b":1\r\n"
+    assert h.feed(b"mg r t\r\n") in (b"HD t2\r\n", b"HD t3\r\n")
+    assert h.run("APPEND", "r", "!") == b":11\r\n"  # a bytearray value
+    assert h.feed(b"get r\r\n") == b"VALUE r 0 11\r\nfrom-redis!\r\nEND\r\n"
+
+
+def test_redis_write_resets_flags_and_cas() -> None:
+    h = McHarness()
+    ks = h.server.keyspace
+    h.feed(b"set k 7 0 1\r\nx\r\n")
+    assert ks.hooked  # flags held: Redis writes must be heard
+    before = h.feed(b"gets k\r\n")
+    assert before.startswith(b"VALUE k 7 1 ")
+    h.run("SET", "k", "y")
+    after = h.feed(b"gets k\r\n")
+    assert after.startswith(b"VALUE k 0 1 ")
+    assert after.split(b"\r\n")[0].split()[-1] != before.split(b"\r\n")[0].split()[-1]
+    h.run("DEL", "k")
+    assert h.svc.items.counts() == {"flags": 0, "cas": 0, "marks": 0, "fetched": 0, "binary": 0}
+    assert not ks.hooked  # nothing held: Redis-only workloads pay nothing
+
+
+def test_memcached_only_default_state_costs_nothing() -> None:
+    h = McHarness()
+    h.feed(b"set a 0 0 1\r\nx\r\nget a\r\nincr a 1\r\nappend a 0 0 1\r\n1\r\ndelete a\r\n")
+    h.feed(b"ms b 1 T10\r\nx\r\nmg b v t s\r\ntouch b 5\r\n")
+    assert not h.server.keyspace.hooked
+    assert not h.svc.items.hooked
+
+
+def test_side_state_dropped_on_delete_expiry_and_flush() -> None:
+    h = McHarness()
+    now = [1_000_000_000_000]
+    h.server.clock = lambda: now[0]
+    h.feed(b"set a 1 1 1\r\nx\r\nset b 2 0 1\r\nx\r\ngets b\r\nset c 3 0 1\r\nx\r\n")
+    assert h.svc.items.counts()["flags"] == 3
+    now[0] += 2000
+    h.server.keyspace.expire_cycle(now[0], 1.0)  # a's expiry reaches the hook
+    assert "a" not in str(h.svc.items.flags)
+    h.run("UNLINK", "c")
+    assert set(h.svc.items.flags) == {b"b"}
+    h.run("FLUSHALL")
+    assert h.svc.items.counts() == {"flags": 0, "cas": 0, "marks": 0, "fetched": 0, "binary": 0}
+    assert not h.server.keyspace.hooked
+
+
+def test_other_types_read_as_misses() -> None:
+    h = McHarness()
+    h.run("HSET", "h", "f", "v")
+    assert h.feed(b"get h\r\nmg h v\r\n") == b"END\r\nEN\r\n"
+    assert h.feed(b"delete h\r\nincr h 1\r\ntouch h 1\r\n") == b"NOT_FOUND\r\n" * 3
+    assert h.feed(b"replace h 0 0 1\r\nx\r\nappend h 0 0 1\r\nx\r\n") == b"NOT_STORED\r\n" * 2
+    assert h.feed(b"add h 0 0 1\r\nx\r\n") == b"NOT_STORED\r\n"  # the key exists
+    assert h.feed(b"mg h N30 v\r\n") == b"EN\r\n"  # no vivify over it
+    assert h.feed(b"ma h N0 J1\r\n") == b"NS\r\n"
+    assert h.run("TYPE", "h") == b"+hash\r\n"
+    assert h.feed(b"set h 0 0 1\r\nx\r\n") == b"STORED\r\n"  # set replaces, as SET
+    assert h.run("TYPE", "h") == b"+string\r\n"
+
+
+def test_memcached_db_setting() -> None:
+    h = McHarness(Config(**{"memcached-db": 3}))
+    h.feed(b"set k 0 0 1\r\nx\r\n")
+    assert h.run("EXISTS", "k") == b":0\r\n"
+    h.run("SELECT", "3")
+    assert h.run("GET", "k") == b"$1\r\nx\r\n"
+
+
+# -- change signals ------------------------------------------------------------------
+
+
+def record_events(h: McHarness) -> list[tuple[int, bytes, bytes]]:
+    events: list[tuple[int, bytes, bytes]] = []
+    h.server.keyspace.set_notify(-1, lambda db, cls, event, key: events.append((cls, event, key)))
+    return events
+
+
+def test_writes_signal_redis_events() -> None:
+    h = McHarness()
+    events = record_events(h)
+    h.feed(b"set k 0 10 1\r\n1\r\n")
+    assert (NOTIFY_STRING, b"set", b"k") in events and (NOTIFY_GENERIC, b"expire", b"k") in events
+    events.clear()
+    h.feed(b"incr k 5\r\ndecr k 1\r\nappend k 0 0 1\r\n0\r\ntouch k 0\r\ntouch k 50\r\ndelete k\r\n")
+    names = [(e[1], e[2]) for e in events if e[1] != b"new"]
+    assert names == [
+        (b"incrby", b"k"),
+        (b"decrby", b"k"),
+        (b"append", b"k"),
+        (b"persist", b"k"),
+        (b"expire", b"k"),
+        (b"del", b"k"),
+    ]
+
+
+def test_watch_hooks_see_memcached_writes() -> None:
+    h = McHarness()
+    seen: list[bytes] = []
+    h.server.keyspace.add_modified_hook(lambda db, key: seen.append(key))
+    h.feed(b"set a 0 0 1\r\nx\r\nms b 1\r\ny\r\nmd b\r\nget a\r\n")
+    assert seen == [b"a", b"b", b"b"]
+
+
+# -- flush_all ---------------------------------------------------------------------
+
+
+def test_delayed_flush_all() -> None:
+    h = McHarness()
+    now = [1_000_000_000_000]
+    h.server.clock = lambda: now[0]
+    h.run("HSET", "h", "f", "v")
+    assert h.feed(b"set k 0 0 1\r\nx\r\nflush_all 3\r\nget k\r\n").endswith(b"VALUE k 0 1\r\nx\r\nEND\r\n")
+    now[0] += 1900
+    assert h.feed(b"get k\r\n") == b"VALUE k 0 1\r\nx\r\nEND\r\n"
+    now[0] += 200  # the fence is a second before the time named, as memcached's
+    assert h.feed(b"get k\r\n") == b"END\r\n"
+    assert h.run("EXISTS", "h") == b":0\r\n"  # the whole memcached database
+    h.feed(b"set k 0 0 1\r\nx\r\nflush_all 100\r\nflush_all 0\r\n")
+    assert h.feed(b"get k\r\n") == b"END\r\n"
+    assert h.svc.flush_at == 0
+    h.feed(b"set k 0 0 1\r\nx\r\nflush_all 10\r\n")
+    now[0] += 60_000
+    h.svc.cron(now[0])  # the background cycle runs a due flush too
+    assert h.run("EXISTS", "k") == b":0\r\n"
+
+
+# -- connections -------------------------------------------------------------------
+
+
+def test_maxconns() -> None:
+    h = McHarness(Config(**{"memcached-maxconns": 1}))
+    t = MockTransport()
+    extra = h.conn_cls(h.svc)
+    extra.connection_made(t)
+    assert t.out == b"ERROR Too many open connections\r\n" and t.closed
+    assert h.svc.stats.rejected_connections == 1
+
+
+def test_idle_timeout() -> None:
+    h = McHarness(Config(**{"memcached-idle-timeout": 5}))
+    now = [h.server.clock()]
+    h.server.clock = lambda: now[0]
+    busy = h.connect()
+    h.feed(b"version\r\n", busy)
+    now[0] += 4000
+    h.feed(b"version\r\n", busy)
+    now[0] += 2000
+    h.svc.cron(now[0])
+    assert not busy.closed
+    assert h.client.closed
+
+
+def test_config_get_cluster() -> None:
+    h = McHarness()
+    h.svc.port = 11211
+    h.svc.cluster_hostname = "node-1.example"
+    h.client.local_ip = "10.0.0.5"
+    reply = h.feed(b"config get cluster\r\n")
+    body = b"1\nnode-1.example|10.0.0.5|11211\n"
+    assert reply == b"CONFIG cluster 0 %d\r\n%s\r\nEND\r\n" % (len(body), body)
+    assert h.feed(b"config get nope\r\nconfig\r\n") == b"ERROR\r\nERROR\r\n"
+
+
+def test_info_and_config_show_the_settings() -> None:
+    h = McHarness()
+    info = h.run("INFO", "server", "clients").decode()
+    assert re.search(r"memcached_port:\d+\r\n", info)
+    assert "memcached_connected_clients:1\r\n" in info
+    config = h.run("CONFIG", "GET", "memcached-*")
+    for name in (b"memcached-port", b"memcached-max-item-size", b"memcached-maxconns"):
+        assert name in config
+    assert h.run("CONFIG", "SET", "memcached-max-item-size", "2048") == b"+OK\r\n"
+    assert h.feed(b"set k 0 0 2000\r\n" + b"x" * 2000 + b"\r\n") == b"SERVER_ERROR object too large for cache\r\n"
+
+
+# -- meta extensions (memcached 1.6.21+) ------------------------------------------
+
+
+def cas_of(reply: bytes) -> int:
+    m = re.search(rb" c(\d+)", reply)
+    assert m, reply
+    return int(m.group(1))
+
+
+def test_explicit_cas_flag() -> None:
+    h = McHarness()
+    assert h.feed(b"ms k 1 E999 c\r\nx\r\n") == b"HD c999\r\n"
+    assert h.feed(b"mg k c\r\n") == b"HD c999\r\n"
+    assert h.feed(b"ms k 1 C999 E5000 c\r\ny\r\n") == b"HD c5000\r\n"
+    assert h.feed(b"md k I E6000\r\nmg k c\r\n") == b"HD\r\nHD c6000 X W\r\n"
+    h.feed(b"set n 0 0 1\r\n1\r\n")
+    assert h.feed(b"ma n E77 c v\r\n") == b"VA 1 c77\r\n2\r\n"
+    assert h.feed(b"mg new N0 E42 c\r\n") == b"HD c42 W\r\n"
+
+
+def test_meta_delete_keeps_the_item_without_value() -> None:
+    h = McHarness()
+    h.feed(b"ms k 5 F3 T100\r\nhello\r\n")
+    cas = cas_of(h.feed(b"mg k c\r\n"))
+    assert h.feed(b"md k x\r\n") == b"HD\r\n"
+    assert h.feed(b"mg k v f t c\r\n") == b"VA 0 f0 t-1 c%d\r\n\r\n" % cas
+    assert h.feed(b"md k x F4 T50 q\r\nmg k f t\r\n") == b"HD f4 t50\r\n"
+    assert h.feed(b"md nope x\r\n") == b"NF\r\n"
+
+
+def test_stale_set_keeps_ttl_and_marks() -> None:
+    h = McHarness()
+    h.feed(b"ms k 2 T100\r\nv1\r\n")
+    old = cas_of(h.feed(b"mg k c\r\n"))
+    h.feed(b"md k I\r\n")
+    assert h.feed(b"ms k 2 I C%d T5\r\nv2\r\n" % old) == b"HD\r\n"
+    assert h.feed(b"mg k v t\r\n") == b"VA 2 t100 X W\r\nv2\r\n"
+
+
+def test_internal_error_is_a_server_error(monkeypatch: Any) -> None:
+    h = McHarness()
+    from cacheserver.memcached import ops
+
+    def boom(*args: Any) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ops, "find", boom)
+    assert h.feed(b"get k\r\nversion\r\n") == b"SERVER_ERROR internal error\r\nVERSION 1.6.18\r\n"
+
+
+@pytest.mark.parametrize("value", [b"", b"x" * 100, b"a\r\nb"])
+def test_values_round_trip(value: bytes) -> None:
+    h = McHarness()
+    h.feed(b"set k 0 0 %d\r\n%s\r\n" % (len(value), value))
+    assert h.feed(b"get k\r\n") == b"VALUE k 0 %d\r\n%s\r\nEND\r\n" % (len(value), value)
