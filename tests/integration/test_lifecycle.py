@@ -106,3 +106,32 @@ def test_port_in_use_fails_cleanly() -> None:
     finally:
         first.terminate()
         finish(first)
+
+
+def test_memcached_listener_lifecycle() -> None:
+    from pymemcache.client.base import Client as McClient
+
+    port, mc_port = free_port(), free_port()
+    proc = start("--port", str(port), "--memcached-port", str(mc_port))
+    try:
+        wait_ready(redis.Redis(port=port, socket_timeout=5), proc)
+        m = McClient(("127.0.0.1", mc_port), timeout=5)
+        assert m.set("k", b"v", noreply=False)
+        assert redis.Redis(port=port).get("k") == b"v"
+        m.close()
+        # the memcached port in use: the second server does not start
+        code, err = finish(start("--port", str(free_port()), "--memcached-port", str(mc_port)))
+        assert code == 1 and "could not start" in err
+        proc.send_signal(signal.SIGTERM)
+        code, err = finish(proc)
+        assert code == 0, err
+        assert f"memcached port {mc_port}" in err
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", mc_port), timeout=2)
+    finally:
+        finish(proc, 0.1 if proc.poll() is None else 15)
+
+
+def test_bad_memcached_db_fails_cleanly() -> None:
+    code, err = finish(start("--port", str(free_port()), "--memcached-db", "16"))
+    assert code == 1 and "memcached-db 16 is not below databases 16" in err
