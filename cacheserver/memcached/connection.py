@@ -182,8 +182,10 @@ class McConnection(asyncio.Protocol):
         self.stats.bytes_read += len(data)
         if self.write_paused:
             self.held.append(data)
-            return
-        self.feed(data)
+        elif self.swallow or self.pending is not None or self.buf:
+            self.feed(data)
+        else:  # the common case: whole requests, nothing left over
+            self.process(data)
 
     def feed(self, data: bytes) -> None:
         """Take a read: swallow, complete a data block, or run the requests."""

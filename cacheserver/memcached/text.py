@@ -41,7 +41,8 @@ OK = b"OK\r\n"
 DELETED = b"DELETED\r\n"
 TOUCHED = b"TOUCHED\r\n"
 NOT_FOUND = b"NOT_FOUND\r\n"
-STORE_REPLIES = (b"STORED\r\n", b"EXISTS\r\n", b"NOT_FOUND\r\n", b"NOT_STORED\r\n")
+STORED = b"STORED\r\n"
+STORE_REPLIES = (STORED, b"EXISTS\r\n", b"NOT_FOUND\r\n", b"NOT_STORED\r\n")
 INT_MAX = 2**31 - 1
 
 Handler = Any  # (McConnection, list[bytes]) -> bytes | int | None
@@ -60,8 +61,8 @@ GET_BAD_KEY = DropBatch(b"CLIENT_ERROR bad command line format\r\n")
 
 
 def get(c: McConnection, parts: list[bytes]) -> bytes | None:
-    """get <key>* -> VALUE <key> <flags> <bytes>\\r\\n<data>\\r\\n ... END"""
-    if len(parts) == 2:  # the common case, one key
+    """get <key>* -> VALUE <key> <flags> <bytes>\r\n<data>\r\n ... END"""
+    if len(parts) == 2:  # the hot path: one key
         key = parts[1]
         if len(key) > KEY_MAX:
             return GET_BAD_KEY
@@ -79,7 +80,54 @@ def get(c: McConnection, parts: list[bytes]) -> bytes | None:
         return b"VALUE %s %d %d\r\n%s\r\nEND\r\n" % (key, flags, len(value), value)
     if len(parts) < 2:
         return ERROR
-    return _retrieve(c, parts, 1, False, None)
+    # several keys: the lookup inlined (ops.find), counters summed at the end
+    db = c.db
+    data = db.data
+    expires = db.expires
+    access = db.access
+    lru = db.ks.lru_clock
+    items = c.items
+    iflags = items.flags
+    out: list[bytes] = []
+    append = out.append
+    hits = misses = 0
+    for i in range(1, len(parts)):
+        key = parts[i]
+        if len(key) > KEY_MAX:
+            _count_gets(c, hits, misses)
+            return GET_BAD_KEY
+        value = data.get(key)
+        if value is None:
+            misses += 1
+            continue
+        if expires and key in expires and db._expire_if_due(key, c.now):
+            c.stats.get_expired += 1
+            misses += 1
+            continue
+        cls = value.__class__
+        if cls is not bytes and cls is not bytearray:
+            misses += 1
+            continue
+        access[key] = lru
+        hits += 1
+        if items.track_fetch:
+            items.mark_fetched(key)
+        append(
+            b"VALUE %s %d %d\r\n%s\r\n"
+            % (key, iflags.get(key, 0) if iflags else 0, len(value), value)
+        )
+    _count_gets(c, hits, misses)
+    if not out:
+        return END
+    append(END)
+    return b"".join(out)
+
+
+def _count_gets(c: McConnection, hits: int, misses: int) -> None:
+    stats = c.stats
+    stats.cmd_get += hits + misses
+    stats.get_hits += hits
+    stats.get_misses += misses
 
 
 def gets(c: McConnection, parts: list[bytes]) -> bytes | None:
@@ -154,7 +202,27 @@ def _retrieve(
 
 def set_(c: McConnection, parts: list[bytes]) -> bytes | int | None:
     """set <key> <flags> <exptime> <bytes> [noreply]\\r\\n<data>\\r\\n -> STORED"""
+    if len(parts) == 5 and parts[2] == b"0" and parts[3] == b"0":
+        # the hot path: no flags, no TTL, a reply
+        key, v = parts[1], parts[4]
+        if len(key) <= KEY_MAX and v.isdigit() and len(v) < 10:
+            vlen = int(v)
+            if item_size(len(key), 0, vlen) <= c.svc.item_size_max:
+                c.pending = (_complete_plain_set, key)
+                return vlen + 2
     return _update(c, parts, SET)
+
+
+def _complete_plain_set(c: McConnection, pending: tuple[Any, ...], value: bytes | None) -> bytes:
+    c.stats.cmd_set += 1
+    if value is None:
+        return BAD_CHUNK
+    key = pending[1]
+    db = c.db
+    if db.expires and key in db.expires:
+        db.lookup(key, c.now)  # a due key expires first, as Redis SET
+    ops.put(c, key, value, 0, 0)
+    return STORED
 
 
 def add(c: McConnection, parts: list[bytes]) -> bytes | int | None:
