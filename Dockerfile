@@ -44,4 +44,4 @@ EXPOSE 6379 11211
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
     CMD ["python3", "-c", "import socket, sys; s = socket.create_connection(('127.0.0.1', 6379), timeout=2); s.sendall(b'*1\\r\\n$4\\r\\nPING\\r\\n'); sys.exit(0 if s.recv(64).startswith(b'+PONG') else 1)"]
 STOPSIGNAL SIGTERM
-CMD ["cacheserver", "--bind", "0.0.0.0"]
+CMD ["cacheserver", "--bind", "0.0.0.0", "--memcached-bind", "0.0.0.0"]
