@@ -22,6 +22,7 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
+from cacheserver.errors import OutOfMemory
 from cacheserver.memcached import meta, stats, text
 
 if TYPE_CHECKING:
@@ -290,6 +291,10 @@ class McConnection(asyncio.Protocol):
         value = data[pos : end - 2] if data[end - 2 : end] == b"\r\n" else None
         try:
             reply = pending[0](self, pending, value)
+        except (MemoryError, OutOfMemory):
+            # the store could not take it (maxmemory, or the process's own)
+            self.stats.store_no_memory += 1
+            reply = text.NO_MEMORY
         except Exception:
             log.exception("internal error storing a memcached item")
             reply = INTERNAL_ERROR

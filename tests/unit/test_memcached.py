@@ -333,6 +333,21 @@ def test_internal_error_is_a_server_error(monkeypatch: Any) -> None:
     assert h.feed(b"get k\r\nversion\r\n") == b"SERVER_ERROR internal error\r\nVERSION 1.6.18\r\n"
 
 
+def test_out_of_memory_storing(monkeypatch: Any) -> None:
+    h = McHarness()
+    from cacheserver.errors import OutOfMemory
+    from cacheserver.memcached import ops
+
+    def full(*args: Any) -> None:
+        raise OutOfMemory()
+
+    monkeypatch.setattr(ops, "put", full)
+    assert h.feed(b"set k 0 0 1\r\nx\r\nget k\r\n") == (
+        b"SERVER_ERROR out of memory storing object\r\nEND\r\n"
+    )
+    assert h.svc.stats.store_no_memory == 1
+
+
 @pytest.mark.parametrize("value", [b"", b"x" * 100, b"a\r\nb"])
 def test_values_round_trip(value: bytes) -> None:
     h = McHarness()
