@@ -100,6 +100,7 @@ class Server:
         self.loaders: Loaders | None = None
         self.write_queue: list[Client | McConnection] = []
         self._flush_scheduled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
         # a running server writes replies once per loop iteration (start()
         # turns it on); an in-process harness without a loop writes at once
         self.defer_writes = False
@@ -160,7 +161,10 @@ class Server:
             self.write_queue.append(c)
             if not self._flush_scheduled:
                 self._flush_scheduled = True
-                asyncio.get_running_loop().call_soon(self.flush_writes)
+                # the loop start() ran in: asyncio.get_running_loop() checks
+                # the pid, a getpid() system call per loop iteration
+                loop = self._loop or asyncio.get_running_loop()
+                loop.call_soon(self.flush_writes)
         else:
             c.deferred += out
 
@@ -227,7 +231,7 @@ class Server:
 
     async def start(self) -> None:
         """Open the listeners and start the background cycle."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         cfg = self.config
         if cfg["loaders"]:
