@@ -172,7 +172,10 @@ class Server:
         """Make sure flush_writes runs at the end of this loop iteration."""
         if not self._flush_scheduled and self.defer_writes:
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush_writes)
+            # the loop start() ran in: asyncio.get_running_loop() checks the
+            # pid, a getpid() system call per loop iteration
+            loop = self._loop or asyncio.get_running_loop()
+            loop.call_soon(self.flush_writes)
 
     def after_command(self, out: list[bytes]) -> None:
         """Work a command left for after its reply (the connection's walk calls

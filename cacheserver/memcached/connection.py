@@ -276,7 +276,14 @@ class McConnection(asyncio.Protocol):
                 self.buf = rest
         if out and not self.closed:
             if srv.defer_writes and not self.close_after:
-                srv.defer_write(self, out)
+                # Server.defer_write, inlined: one write per loop iteration
+                if self.deferred is None:
+                    self.deferred = out
+                    srv.write_queue.append(self)
+                    if not srv._flush_scheduled:
+                        srv.schedule_flush()
+                else:
+                    self.deferred += out
             else:
                 self.write(out)
         if self.close_after:
@@ -320,7 +327,15 @@ class McConnection(asyncio.Protocol):
         chunks = self.deferred
         if chunks is not None:
             self.deferred = None
-            self.write(chunks)
+            t = self.transport
+            if t is None or self.closed:
+                return
+            if len(chunks) == 1:
+                self.stats.bytes_written += len(chunks[0])
+                t.write(chunks[0])
+            else:
+                self.stats.bytes_written += sum(map(len, chunks))
+                t.writelines(chunks)
 
     def close(self) -> None:
         """Close after the replies already written are sent."""
