@@ -45,9 +45,6 @@ STORED = b"STORED\r\n"
 STORE_REPLIES = (STORED, b"EXISTS\r\n", b"NOT_FOUND\r\n", b"NOT_STORED\r\n")
 INT_MAX = 2**31 - 1
 
-Handler = Any  # (McConnection, list[bytes]) -> bytes | int | None
-
-
 class DropBatch(bytes):
     """An error reply that also drops the replies not yet sent: a get with a
     too-long key releases every response memcached has queued since it last
@@ -61,7 +58,7 @@ GET_BAD_KEY = DropBatch(b"CLIENT_ERROR bad command line format\r\n")
 
 
 def get(c: McConnection, parts: list[bytes]) -> bytes | None:
-    """get <key>* -> VALUE <key> <flags> <bytes>\r\n<data>\r\n ... END"""
+    """get <key>* -> VALUE <key> <flags> <bytes>\\r\\n<data>\\r\\n ... END"""
     if len(parts) == 2:  # the hot path: one key
         key = parts[1]
         if len(key) > KEY_MAX:
@@ -159,7 +156,7 @@ def _gat(c: McConnection, parts: list[bytes], with_cas: bool) -> bytes | None:
 def _retrieve(
     c: McConnection, parts: list[bytes], first: int, with_cas: bool, deadline: int | None
 ) -> bytes:
-    """The get family over several keys (memcached ``process_get_command``)."""
+    """gets, gat, gats over their keys (memcached ``process_get_command``)."""
     out: list[bytes] = []
     items = c.items
     stats = c.stats
