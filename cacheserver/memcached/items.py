@@ -11,8 +11,8 @@ Redis-only workload never pays for it.
 
 A write over the Redis protocol makes a new item: flags back to 0, a new CAS,
 no marks.  ``Items`` hears of it through a keyspace modified hook, registered
-only while it holds any state (``Keyspace.hooked`` stays false otherwise),
-and a flush hook.  Memcached's own writes signal the change first
+with a flush hook, only while it holds any state (``Keyspace.hooked`` stays
+false otherwise).  Memcached's own writes signal the change first
 (``Items.changed``, which the hook ignores) and then set their state.
 """
 
@@ -123,26 +123,28 @@ class Items:
         self.next_cas = 0  # memcached get_cas_id(): one 64-bit counter
         self.hooked = False  # the modified hook is registered (any state held)
         self.busy: bytes | None = None  # the key memcached itself is changing
-        self.ks.flush_hooks.append(self._on_flush)
 
     def close(self) -> None:
         """Stop listening to the keyspace (server stop)."""
-        if self._on_flush in self.ks.flush_hooks:
-            self.ks.flush_hooks.remove(self._on_flush)
         if self.hooked:
             self.ks.remove_modified_hook(self._on_modified)
+            self.ks.remove_flush_hook(self._on_flush)
             self.hooked = False
 
     # -- hooks -----------------------------------------------------------------
 
     def _rehook(self) -> None:
+        # both hooks only while some state is held: Keyspace.hooked stays
+        # false and the flush hooks empty for a Redis-only workload
         held = bool(self.flags or self.cas or self.marks or self.fetched or self.binary)
         if held != self.hooked:
             self.hooked = held
             if held:
                 self.ks.add_modified_hook(self._on_modified)
+                self.ks.add_flush_hook(self._on_flush)
             else:
                 self.ks.remove_modified_hook(self._on_modified)
+                self.ks.remove_flush_hook(self._on_flush)
 
     def _on_modified(self, db: Database, key: bytes) -> None:
         # a write, delete or expiry from anywhere but memcached's own commands

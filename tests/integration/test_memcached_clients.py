@@ -184,6 +184,46 @@ def test_memcached_set_over_a_redis_hash(r_and_m: tuple[redis.Redis, McClient]) 
     assert r.type("h") == b"string" and r.get("h") == b"x"
 
 
+def test_watch_aborts_on_memcached_write(r_and_m: tuple[redis.Redis, McClient]) -> None:
+    r, m = r_and_m
+    r.set("w", "1")
+    with r.pipeline() as p:
+        p.watch("w")
+        m.set("w", b"2", noreply=False)
+        p.multi()
+        p.set("w", "3")
+        with pytest.raises(redis.WatchError):
+            p.execute()
+    assert r.get("w") == b"2"
+
+
+def test_keyspace_notifications_of_memcached_writes(r_and_m: tuple[redis.Redis, McClient]) -> None:
+    r, m = r_and_m
+    r.config_set("notify-keyspace-events", "KEA")
+    ps = r.pubsub()
+    try:
+        ps.psubscribe("__keyevent@0__:*")
+        assert ps.get_message(timeout=5)["type"] == "psubscribe"
+        m.set("n", b"1", expire=100, noreply=False)
+        m.incr("n", 2)
+        m.delete("n", noreply=False)
+        seen = []
+        deadline = time.monotonic() + 5
+        while len(seen) < 4 and time.monotonic() < deadline:
+            msg = ps.get_message(timeout=1)
+            if msg and msg["type"] == "pmessage":
+                seen.append((msg["channel"].split(b":", 1)[1], msg["data"]))
+        assert seen == [
+            (b"set", b"n"),
+            (b"expire", b"n"),
+            (b"incrby", b"n"),
+            (b"del", b"n"),
+        ]
+    finally:
+        r.config_set("notify-keyspace-events", "")
+        ps.close()
+
+
 # -- two servers -------------------------------------------------------------------
 
 

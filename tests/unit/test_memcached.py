@@ -134,7 +134,7 @@ def test_memcached_only_default_state_costs_nothing() -> None:
     h = McHarness()
     h.feed(b"set a 0 0 1\r\nx\r\nget a\r\nincr a 1\r\nappend a 0 0 1\r\n1\r\ndelete a\r\n")
     h.feed(b"ms b 1 T10\r\nx\r\nmg b v t s\r\ntouch b 5\r\n")
-    assert not h.server.keyspace.hooked
+    assert not h.server.keyspace.hooked and h.server.keyspace.flush_hooks == []
     assert not h.svc.items.hooked
 
 
