@@ -268,6 +268,10 @@ class McConnection(asyncio.Protocol):
                 self.swallow -= skip
             if self.close_after:
                 break
+        if srv.keyspace.ready:
+            # left by a change: tracking's flush announcement (blocked clients
+            # wait on lists, which memcached does not write)
+            srv.after_command([])
         if pos < n and self.pending is None and not self.close_after:
             rest = data[pos:]
             if len(rest) > LINE_MAX and not _long_get(rest, srv.query_buffer_limit):

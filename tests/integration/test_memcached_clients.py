@@ -22,7 +22,7 @@ from pymemcache.exceptions import (
 
 from cacheserver.config import Config
 from cacheserver.server import Server
-from helpers import McRawClient, ServerThread, free_port
+from helpers import McRawClient, RawClient, ServerThread, free_port
 
 
 @pytest.fixture
@@ -222,6 +222,22 @@ def test_keyspace_notifications_of_memcached_writes(r_and_m: tuple[redis.Redis, 
     finally:
         r.config_set("notify-keyspace-events", "")
         ps.close()
+
+
+def test_tracking_hears_memcached_writes(server: ServerThread, m: McClient) -> None:
+    r = RawClient(server.host, server.port)
+    try:
+        assert r.call("HELLO", "3").startswith(b"%")
+        assert r.call("CLIENT", "TRACKING", "ON") == b"+OK\r\n"
+        m.set("t", b"1", noreply=False)
+        assert r.call("GET", "t") == b"$1\r\n1\r\n"
+        m.set("t", b"2", noreply=False)
+        assert r.reply() == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nt\r\n"
+        for _ in range(2):  # each flush_all is announced, as each FLUSHALL
+            m.flush_all(noreply=False)
+            assert r.reply() == b">2\r\n$10\r\ninvalidate\r\n_\r\n"
+    finally:
+        r.close()
 
 
 # -- two servers -------------------------------------------------------------------
