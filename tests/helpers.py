@@ -418,6 +418,12 @@ class McHarness:
         c.connection_made(MockTransport())
         return c
 
+    @property
+    def transport(self) -> MockTransport:
+        t = self.client.transport
+        assert isinstance(t, MockTransport)
+        return t
+
     def feed(self, data: bytes, client: Any = None) -> bytes:
         c = client or self.client
         t = c.transport

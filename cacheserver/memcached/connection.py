@@ -20,10 +20,12 @@ import asyncio
 import logging
 import socket
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.errors import OutOfMemory
-from cacheserver.memcached import meta, stats, text
+from cacheserver.memcached import meta, ops, stats, text
+from cacheserver.memcached.ops import Waiting
 
 if TYPE_CHECKING:
     from cacheserver.memcached.service import Memcached
@@ -96,6 +98,7 @@ class McConnection(asyncio.Protocol):
         "svc",
         "swallow",
         "transport",
+        "waiting",
         "write_paused",
     )
 
@@ -118,6 +121,7 @@ class McConnection(asyncio.Protocol):
         self.close_after = False
         self.closed = False
         self.write_paused = False
+        self.waiting = False  # a read-through load holds the requests after it
         self.now = 0
         self.id = 0
         self.fd = -1
@@ -176,12 +180,15 @@ class McConnection(asyncio.Protocol):
         self.write_paused = False
         if self.transport is not None and not self.closed:
             self.transport.resume_reading()
-            while self.held and not self.write_paused:
-                self.feed(self.held.pop(0))
+            self._feed_held()
+
+    def _feed_held(self) -> None:
+        while self.held and not (self.write_paused or self.waiting or self.closed):
+            self.feed(self.held.pop(0))
 
     def data_received(self, data: bytes) -> None:
         self.stats.bytes_read += len(data)
-        if self.write_paused:
+        if self.write_paused or self.waiting:
             self.held.append(data)
         elif self.swallow or self.pending is not None or self.buf:
             self.feed(data)
@@ -250,6 +257,19 @@ class McConnection(asyncio.Protocol):
                 pass
             elif reply.__class__ is bytes:
                 append(reply)
+            elif reply.__class__ is Waiting:
+                # a read-through load: what came before goes out now, what
+                # comes after waits for its reply
+                if out:
+                    self.write(out)
+                    out = []
+                    append = out.append
+                self.waiting = True
+                if pos < n:
+                    self.held.insert(0, data[pos:])
+                    pos = n
+                reply.future.add_done_callback(partial(self._loaded, reply))
+                break
             elif reply.__class__ is int:  # a storage command: its data block follows
                 if n - pos >= reply:
                     pos = self._complete(data, pos, reply, append)
@@ -292,6 +312,31 @@ class McConnection(asyncio.Protocol):
                 self.write(out)
         if self.close_after:
             self.close()
+
+    def _loaded(self, waiting: Waiting, fut: asyncio.Future[list[Any]]) -> None:
+        """The loads a get/gets/mg waited for are done: its reply, then the
+        requests held meanwhile."""
+        self.waiting = False
+        if self.closed:
+            return
+        self.now = self.last_interaction = self.server.clock()
+        try:
+            failed = next((r for r in fut.result() if isinstance(r, BaseException)), None)
+            if failed is None:
+                reply = ops.rerun(self, waiting.handler, waiting.parts)
+            elif isinstance(getattr(failed, "reason", None), str):
+                # LoaderUnavailable (not imported: the loaders load on demand)
+                reason: str = failed.reason  # type: ignore[attr-defined]
+                reply = b"SERVER_ERROR %s\r\n" % reason.encode("utf-8", "replace")
+            else:
+                log.error("internal error in a memcached load", exc_info=failed)
+                reply = INTERNAL_ERROR
+        except Exception:
+            log.exception("internal error answering a memcached load")
+            reply = INTERNAL_ERROR
+        if reply is not None:
+            self.write([reply])
+        self._feed_held()
 
     def _complete(self, data: bytes, pos: int, need: int, append: Any) -> int:
         """Hand the data block at ``pos`` to the waiting storage command."""

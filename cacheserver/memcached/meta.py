@@ -241,6 +241,10 @@ def mg(c: McConnection, parts: list[bytes]) -> bytes | None:
         last_access = db.access.get(key)
         fetched = key in items.fetched
     value = ops.find(c, key, touch=False)
+    if value is None and c.server.loaders is not None:  # read-through
+        loaded = ops.load_missed(c, mg, parts, (key,))
+        if loaded is not None:
+            return loaded  # type: ignore[no-any-return]
     created = False
     if value is None and of.vivify:
         found = db.data.get(key)
@@ -343,10 +347,15 @@ def mg(c: McConnection, parts: list[bytes]) -> bytes | None:
 
 def _mg_value(c: McConnection, key: bytes) -> bytes:
     """``mg <key> v``: the meta form of a plain get."""
+    value = ops.find(c, key)
     stats = c.stats
     stats.cmd_get += 1
-    value = ops.find(c, key)
     if value is None:
+        if c.server.loaders is not None:  # read-through
+            loaded = ops.load_missed(c, mg, [b"mg", key, b"v"], (key,))
+            if loaded is not None:
+                stats.cmd_get -= 1  # counted when it runs again
+                return loaded  # type: ignore[no-any-return]
         stats.get_misses += 1
         return EN
     stats.get_hits += 1

@@ -9,6 +9,8 @@ replaces it (as Redis SET would) and ``add`` does not (as SET NX would not).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.memcached.items import (
@@ -271,6 +273,61 @@ def delta(
         if items.hooked or flags:
             items.stored(key, flags)
     return DELTA_OK, res
+
+
+# -- read-through loads -----------------------------------------------------------
+
+
+class Waiting:
+    """A reply that waits for read-through loads (cacheserver.loaders): the
+    connection holds the requests after it, and once ``future`` is done runs
+    the command again with loading off, so it answers from what was filled."""
+
+    __slots__ = ("future", "handler", "parts")
+
+    def __init__(self, future: asyncio.Future[list[Any]], handler: Callable[..., Any], parts: list[bytes]) -> None:
+        self.future = future
+        self.handler = handler
+        self.parts = parts
+
+
+def load_missed(
+    c: McConnection, handler: Callable[..., Any], parts: list[bytes], keys: Iterable[bytes]
+) -> Any:
+    """A get/gets/mg missed ``keys``: None to answer the misses as usual, a
+    ``Waiting`` while loaders fill some, or the reply of the command run again
+    when a loader filled one at once (``Loaders.fetch``)."""
+    loaders = c.server.loaders
+    if loaders is None or loaders.no_load:
+        return None
+    futures: list[asyncio.Future[bytes | None]] = []
+    filled = False
+    index = c.db.id
+    for key in keys:
+        r = loaders.fetch(key, index)
+        if r is None:
+            continue
+        if isinstance(r, bytes):
+            filled = True
+        else:
+            futures.append(r)
+    if futures:
+        # every outcome kept: a failed load is the reply, not a lost exception
+        return Waiting(asyncio.gather(*futures, return_exceptions=True), handler, parts)
+    if filled:
+        return rerun(c, handler, parts)
+    return None
+
+
+def rerun(c: McConnection, handler: Callable[..., Any], parts: list[bytes]) -> Any:
+    """Run a command again with loading off (its keys are filled, or not)."""
+    loaders = c.server.loaders
+    assert loaders is not None
+    loaders.no_load = True
+    try:
+        return handler(c, parts)
+    finally:
+        loaders.no_load = False
 
 
 def touch(c: McConnection, key: bytes, deadline: int) -> None:

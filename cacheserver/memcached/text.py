@@ -63,10 +63,15 @@ def get(c: McConnection, parts: list[bytes]) -> bytes | None:
         key = parts[1]
         if len(key) > KEY_MAX:
             return GET_BAD_KEY
+        value = ops.find(c, key)
         stats = c.stats
         stats.cmd_get += 1
-        value = ops.find(c, key)
         if value is None:
+            if c.server.loaders is not None:  # read-through
+                loaded = ops.load_missed(c, get, parts, (key,))
+                if loaded is not None:
+                    stats.cmd_get -= 1  # counted when it runs again
+                    return loaded  # type: ignore[no-any-return]
             stats.get_misses += 1
             return END
         stats.get_hits += 1
@@ -88,6 +93,7 @@ def get(c: McConnection, parts: list[bytes]) -> bytes | None:
     out: list[bytes] = []
     append = out.append
     hits = misses = 0
+    missed: list[bytes] | None = [] if c.server.loaders is not None else None
     for i in range(1, len(parts)):
         key = parts[i]
         if len(key) > KEY_MAX:
@@ -96,10 +102,14 @@ def get(c: McConnection, parts: list[bytes]) -> bytes | None:
         value = data.get(key)
         if value is None:
             misses += 1
+            if missed is not None:
+                missed.append(key)
             continue
         if expires and key in expires and db._expire_if_due(key, c.now):
             c.stats.get_expired += 1
             misses += 1
+            if missed is not None:
+                missed.append(key)
             continue
         cls = value.__class__
         if cls is not bytes and cls is not bytearray:
@@ -113,6 +123,10 @@ def get(c: McConnection, parts: list[bytes]) -> bytes | None:
             b"VALUE %s %d %d\r\n%s\r\n"
             % (key, iflags.get(key, 0) if iflags else 0, len(value), value)
         )
+    if missed:
+        loaded = ops.load_missed(c, get, parts, missed)
+        if loaded is not None:
+            return loaded  # type: ignore[no-any-return]
     _count_gets(c, hits, misses)
     if not out:
         return END
@@ -161,6 +175,10 @@ def _retrieve(
     items = c.items
     stats = c.stats
     find = ops.find
+    # gets loads what it misses (cacheserver.loaders); gat and gats do not
+    missed: list[bytes] | None = (
+        [] if deadline is None and c.server.loaders is not None else None
+    )
     for i in range(first, len(parts)):
         key = parts[i]
         if len(key) > KEY_MAX:
@@ -173,6 +191,8 @@ def _retrieve(
         if value is None:
             if deadline is None:
                 stats.get_misses += 1
+                if missed is not None:
+                    missed.append(key)
             else:
                 stats.touch_misses += 1
             continue
@@ -190,6 +210,15 @@ def _retrieve(
         out.append(head + value + b"\r\n")
         if deadline is not None:
             ops.touch(c, key, deadline)
+    if missed:
+        loaded = ops.load_missed(c, gets, parts, missed)
+        if loaded is not None:
+            # counted when it runs again
+            n = len(parts) - first
+            stats.cmd_get -= n
+            stats.get_misses -= len(missed)
+            stats.get_hits -= n - len(missed)
+            return loaded  # type: ignore[no-any-return]
     out.append(END)
     return b"".join(out)
 

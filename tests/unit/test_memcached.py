@@ -4,6 +4,7 @@ the one-keyspace rules and the meta extensions."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -353,3 +354,115 @@ def test_values_round_trip(value: bytes) -> None:
     h = McHarness()
     h.feed(b"set k 0 0 %d\r\n%s\r\n" % (len(value), value))
     assert h.feed(b"get k\r\n") == b"VALUE k 0 %d\r\n%s\r\nEND\r\n" % (len(value), value)
+
+
+# -- read-through loads ---------------------------------------------------------------
+
+
+class FakeLoaders:
+    """Loaders.fetch's contract for keys ``load:*``: a future per miss, filled
+    (stored in the database first) by the test."""
+
+    class Unavailable(Exception):
+        def __init__(self, reason: str) -> None:
+            super().__init__(reason)
+            self.reason = reason
+
+    def __init__(self, h: McHarness, loop: asyncio.AbstractEventLoop) -> None:
+        self.h, self.loop = h, loop
+        self.no_load = False
+        self.futures: dict[bytes, asyncio.Future[bytes | None]] = {}
+        self.now: dict[bytes, bytes] = {}  # keys a fetch fills at once
+
+    def fetch(self, key: bytes, db_index: int = 0) -> Any:
+        assert not self.no_load
+        if key in self.now:
+            self.h.server.keyspace.dbs[db_index].set(key, self.now[key])
+            return self.now[key]
+        if not key.startswith(b"load:"):
+            return None
+        fut = self.futures.get(key)
+        if fut is None:
+            fut = self.futures[key] = self.loop.create_future()
+        return fut
+
+    def fill(self, key: bytes, value: bytes | None) -> None:
+        if value is not None:
+            self.h.server.keyspace.dbs[0].set(key, value)
+        self.futures.pop(key).set_result(value)
+        self.settle()
+
+    def fail(self, key: bytes, why: str) -> None:
+        self.futures.pop(key).set_exception(self.Unavailable(why))
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(3):  # the done callbacks, then gather's
+            self.loop.run_until_complete(asyncio.sleep(0))
+
+
+@pytest.fixture
+def loading() -> Any:
+    loop = asyncio.new_event_loop()
+    h = McHarness()
+    fake = FakeLoaders(h, loop)
+    h.server.loaders = fake  # type: ignore[assignment]
+    yield h, fake
+    loop.close()
+
+
+def test_get_waits_for_a_load_and_keeps_order(loading: Any) -> None:
+    h, fake = loading
+    assert h.feed(b"set a 0 0 1\r\nx\r\nget load:1\r\nget a\r\n") == b"STORED\r\n"
+    assert h.feed(b"version\r\n") == b""  # held behind the load
+    fake.fill(b"load:1", b"v1")
+    assert h.transport.out.endswith(
+        b"STORED\r\nVALUE load:1 0 2\r\nv1\r\nEND\r\nVALUE a 0 1\r\nx\r\nEND\r\nVERSION 1.6.18\r\n"
+    )
+    assert h.feed(b"get load:1\r\n") == b"VALUE load:1 0 2\r\nv1\r\nEND\r\n"  # now cached
+    assert h.svc.stats.get_hits == 3 and h.svc.stats.get_misses == 0
+
+
+def test_multi_get_gets_and_mg_load(loading: Any) -> None:
+    h, fake = loading
+    h.feed(b"set a 0 0 1\r\nx\r\n")
+    h.transport.out.clear()
+    h.feed(b"get load:1 a load:2 nope\r\n")
+    fake.fill(b"load:1", b"one")
+    assert h.transport.out == b""  # both loads first
+    fake.fill(b"load:2", None)  # no row
+    assert h.transport.out == b"VALUE load:1 0 3\r\none\r\nVALUE a 0 1\r\nx\r\nEND\r\n"
+    h.transport.out.clear()
+    h.feed(b"gets load:3\r\nmg load:4 v t\r\nmg load:5 v\r\nmn\r\n")
+    fake.fill(b"load:3", b"3")
+    assert re.fullmatch(rb"VALUE load:3 0 1 \d+\r\n3\r\nEND\r\n", h.transport.out)
+    fake.fill(b"load:4", b"4")
+    fake.fill(b"load:5", None)
+    assert h.transport.out.endswith(b"END\r\nVA 1 t-1\r\n4\r\nEN\r\nMN\r\n")
+    fake.now[b"fresh"] = b"f"  # filled at once: no wait
+    assert h.feed(b"get fresh\r\n") == b"VALUE fresh 0 1\r\nf\r\nEND\r\n"
+
+
+def test_a_failed_load_is_a_server_error(loading: Any) -> None:
+    h, fake = loading
+    h.feed(b"get load:1\r\nget nope\r\n")
+    fake.fail(b"load:1", "loader 'x' unavailable: connection refused")
+    assert h.transport.out == (
+        b"SERVER_ERROR loader 'x' unavailable: connection refused\r\nEND\r\n"
+    )
+
+
+def test_gat_and_writes_do_not_load(loading: Any) -> None:
+    h, fake = loading
+    assert h.feed(b"gat 10 load:1\r\ntouch load:1 10\r\nincr load:1 1\r\n") == (
+        b"END\r\nNOT_FOUND\r\nNOT_FOUND\r\n"
+    )
+    assert fake.futures == {}
+
+
+def test_client_gone_while_loading(loading: Any) -> None:
+    h, fake = loading
+    h.feed(b"get load:1\r\nget load:1\r\n")
+    h.client.connection_lost(None)
+    fake.fill(b"load:1", b"v")  # no crash, nothing written
+    assert h.transport.out == b""
