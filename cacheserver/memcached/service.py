@@ -127,7 +127,8 @@ class Memcached:
         timeout = self.idle_timeout
         if timeout:
             for c in list(self.conns.values()):
-                if now - c.last_interaction > timeout * 1000:
+                # (not one waiting for a read-through load)
+                if not c.waiting and now - c.last_interaction > timeout * 1000:
                     log.debug("closing idle memcached client %s", c.addr)
                     c.close()
 
