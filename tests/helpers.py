@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -292,6 +295,17 @@ class RedisServerProcess:
         self.proc.terminate()
         self.proc.wait(10)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def load_bench(name: str) -> ModuleType:
+    """``bench/<name>.py`` imported as the module ``name`` (the benches are scripts)."""
+    path = os.path.join(os.path.dirname(__file__), "..", "bench", name + ".py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def iter_splits(data: bytes) -> Iterator[tuple[bytes, bytes]]:
