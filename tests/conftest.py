@@ -38,6 +38,19 @@ def server() -> Iterator[ServerThread]:
     st.stop()
 
 
+@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
+def loop_server(request: pytest.FixtureRequest) -> Iterator[ServerThread]:
+    """The module's uvloop server, then one on the plain asyncio event loop."""
+    if request.param == "uvloop":
+        yield request.getfixturevalue("server")
+        return
+    if os.environ.get("CACHESERVER_TEST_ADDR"):
+        pytest.skip("a running server has its own event loop")
+    st = ServerThread(loop="asyncio").start()
+    yield st
+    st.stop()
+
+
 @pytest.fixture
 def r(server: ServerThread) -> Iterator[redis.Redis]:
     """A redis-py client on a flushed server."""

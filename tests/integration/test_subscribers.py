@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,18 +23,6 @@ import redis.asyncio
 from helpers import RawClient, ServerThread, encode, read_reply
 
 WAIT = 5.0  # seconds a test waits for an event before failing
-
-
-@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
-def srv(request: pytest.FixtureRequest) -> Iterator[ServerThread]:
-    if request.param == "uvloop":
-        yield request.getfixturevalue("server")
-        return
-    if os.environ.get("CACHESERVER_TEST_ADDR"):
-        pytest.skip("a running server has its own event loop")
-    st = ServerThread(loop="asyncio").start()
-    yield st
-    st.stop()
 
 
 def connect(st: ServerThread, protocol: int = 2) -> redis.Redis:
@@ -61,9 +48,9 @@ def next_message(p: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
-def test_redis_py_pubsub_sync(srv: ServerThread, protocol: int) -> None:
-    r = connect(srv, protocol)
-    pub = connect(srv)
+def test_redis_py_pubsub_sync(loop_server: ServerThread, protocol: int) -> None:
+    r = connect(loop_server, protocol)
+    pub = connect(loop_server)
     p = r.pubsub()
     try:
         p.subscribe("news", "sport")
@@ -118,10 +105,10 @@ def test_redis_py_pubsub_sync(srv: ServerThread, protocol: int) -> None:
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
-def test_redis_py_pubsub_asyncio(srv: ServerThread, protocol: int) -> None:
+def test_redis_py_pubsub_asyncio(loop_server: ServerThread, protocol: int) -> None:
     async def main() -> None:
-        r = redis.asyncio.Redis(host=srv.host, port=srv.port, protocol=protocol)
-        pub = redis.asyncio.Redis(host=srv.host, port=srv.port)
+        r = redis.asyncio.Redis(host=loop_server.host, port=loop_server.port, protocol=protocol)
+        pub = redis.asyncio.Redis(host=loop_server.host, port=loop_server.port)
         p = r.pubsub(ignore_subscribe_messages=True)
         try:
             await p.subscribe("ch")
@@ -157,8 +144,8 @@ def test_redis_py_pubsub_asyncio(srv: ServerThread, protocol: int) -> None:
     asyncio.run(main())
 
 
-def test_resp3_client_runs_commands_while_subscribed(srv: ServerThread) -> None:
-    c = RawClient(srv.host, srv.port)
+def test_resp3_client_runs_commands_while_subscribed(loop_server: ServerThread) -> None:
+    c = RawClient(loop_server.host, loop_server.port)
     try:
         assert c.call("HELLO", "3").startswith(b"%7")
         assert c.call("SUBSCRIBE", "self") == b">3\r\n$9\r\nsubscribe\r\n$4\r\nself\r\n:1\r\n"
