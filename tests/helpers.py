@@ -321,6 +321,21 @@ class RedisServerProcess:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def wait_for(
+    pred: Callable[[], Any], timeout: float = 10.0, what: str = "condition", every: float = 0.02
+) -> Any:
+    """Poll ``pred`` every ``every`` s until it returns something true (that value);
+    AssertionError after ``timeout`` s.  For state a test cannot await."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
 def load_bench(name: str) -> ModuleType:
     """``bench/<name>.py`` imported as the module ``name`` (the benches are scripts)."""
     path = os.path.join(os.path.dirname(__file__), "..", "bench", name + ".py")

@@ -21,7 +21,7 @@ import redis.asyncio
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from helpers import RawClient, ServerThread, encode
+from helpers import RawClient, ServerThread, encode, wait_for
 
 REPLY_WAIT = 5.0  # seconds a test waits for a reply before failing
 
@@ -78,10 +78,7 @@ def blocked(admin: redis.Redis) -> int:
 
 def wait_blocked(admin: redis.Redis, n: int) -> None:
     """Bounded polling until the server reports ``n`` blocked clients."""
-    deadline = time.monotonic() + REPLY_WAIT
-    while blocked(admin) != n:
-        assert time.monotonic() < deadline, f"expected {n} blocked clients"
-        time.sleep(0.002)
+    wait_for(lambda: blocked(admin) == n, REPLY_WAIT, f"{n} blocked clients", every=0.002)
 
 
 def block(
