@@ -11,13 +11,19 @@ import redis
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from helpers import Harness, McHarness, MemcachedProcess, RedisServerProcess, ServerThread
+from helpers import Clock, Harness, McHarness, MemcachedProcess, RedisServerProcess, ServerThread
 
 
 @pytest.fixture
 def h() -> Harness:
     """An in-process server and client (no sockets)."""
     return Harness()
+
+
+@pytest.fixture
+def clock(h: Harness) -> Clock:
+    """A fake clock for ``h``, at T0."""
+    return Clock(h)
 
 
 @pytest.fixture(scope="module")

@@ -94,6 +94,17 @@ class _InProcess:
         return bytes(t.out[start:])
 
 
+T0 = 1_700_000_000_000  # unix ms: where a fake clock starts
+
+
+class Clock:
+    """A fake server clock: ``clock.t`` is the time (unix ms) every command sees."""
+
+    def __init__(self, h: Harness | McHarness, t: int = T0) -> None:
+        self.t = t
+        h.server.clock = lambda: self.t
+
+
 class Harness(_InProcess):
     """A Server without listeners and one connected client, driven synchronously.
 
