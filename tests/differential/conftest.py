@@ -89,6 +89,43 @@ def d(pair_conns: Pair) -> Pair:
     return pair_conns
 
 
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def dp(d: Pair, request: pytest.FixtureRequest) -> Pair:
+    """The pair ``d`` in RESP2, then in RESP3."""
+    if request.param == 3:
+        d.resp3()
+    return d
+
+
+class Pairs:
+    """Makes more connection pairs to both servers (``pairs()``); ``close()`` closes them."""
+
+    def __init__(self, ours_port: int, real_port: int, ours_host: str) -> None:
+        self.ports = ours_port, real_port
+        self.host = ours_host
+        self.made: list[Pair] = []
+
+    def __call__(self) -> Pair:
+        p = Pair(*self.ports, self.host)
+        self.made.append(p)
+        return p
+
+    def close(self) -> None:
+        for p in self.made:
+            p.close()
+        self.made.clear()
+
+
+@pytest.fixture
+def new_pair(server: ServerThread, real_redis: RedisServerProcess) -> Iterator[Pairs]:
+    """Fresh connection pairs (for connections a test subscribes, blocks or gets
+    closed), on flushed servers; closed after the test."""
+    pairs = Pairs(server.port, real_redis.port, server.host)
+    pairs().both("FLUSHALL")
+    yield pairs
+    pairs.close()
+
+
 # -- memcached -------------------------------------------------------------------
 
 _CAS_PATTERNS = (

@@ -24,14 +24,6 @@ def chunked(d: Pair, commands: list[Cmd], size: int = 400) -> None:
         d.batch(*commands[i : i + size])
 
 
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def dp(d: Pair, request: pytest.FixtureRequest) -> Pair:
-    """The pair in RESP2, then in RESP3."""
-    if request.param == 3:
-        d.resp3()
-    return d
-
-
 # -- push, pop, length ----------------------------------------------------------
 
 

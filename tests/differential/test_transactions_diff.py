@@ -9,27 +9,16 @@ from typing import Any
 
 import pytest
 
-from conftest import Pair
+from conftest import Pair, Pairs
 from helpers import RedisServerProcess, ServerThread
 
 Cmd = tuple[Any, ...]
 
 
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def dp(d: Pair, request: pytest.FixtureRequest) -> Pair:
-    if request.param == 3:
-        d.resp3()
-    return d
-
-
 @pytest.fixture
-def other(
-    d: Pair, server: ServerThread, real_redis: RedisServerProcess
-) -> Iterator[Pair]:
+def other(d: Pair, new_pair: Pairs) -> Pair:
     """A second client on each server."""
-    p = Pair(server.port, real_redis.port, server.host)
-    yield p
-    p.close()
+    return new_pair()
 
 
 def steps(clients: list[Pair], *seq: tuple[int, Cmd]) -> None:

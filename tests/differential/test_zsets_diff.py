@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 
-from conftest import BIN, LLMAX, LLMIN, Pair
-from helpers import RawClient, RedisServerProcess, ServerThread, encode, read_reply
+from conftest import BIN, LLMAX, LLMIN, Pair, Pairs
+from helpers import RawClient, encode, read_reply
 
 SCORES = [
     b"1", b"-1", b"0", b"-0", b"+0", b"1.1", b"0.1", b"0.2", b"0.30000000000000004",
@@ -935,20 +935,10 @@ def test_command_getkeys(d: Pair, args: tuple[bytes | str | int, ...]) -> None:
 
 
 @pytest.fixture
-def clients(
-    d: Pair, server: ServerThread, real_redis: RedisServerProcess
-) -> Iterator[Callable[[], Pair]]:
+def clients(d: Pair, new_pair: Pairs) -> Iterator[Pairs]:
     """Makes more connection pairs to both servers (closed after the test)."""
-    made: list[Pair] = []
-
-    def make() -> Pair:
-        p = Pair(server.port, real_redis.port, server.host)
-        made.append(p)
-        return p
-
-    yield make
-    for p in made:
-        p.close()
+    yield new_pair
+    new_pair.close()
     wait_blocked(d, 0)
 
 
