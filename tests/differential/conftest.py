@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -56,6 +57,18 @@ class Pair:
                 self.check(*cmd)
         assert ours == real
 
+    def send(self, *args: bytes | str | int) -> None:
+        """Send one command to both without reading (a client that blocks)."""
+        data = encode(*args)
+        self.ours.send(data)
+        self.real.send(data)
+
+    def reply(self) -> bytes:
+        """The next reply of each, identical bytes required; that reply."""
+        ours, real = self.ours.reply(), self.real.reply()
+        assert ours == real, f"ours {ours!r} != redis {real!r}"
+        return ours
+
     def resp3(self) -> None:
         """Switch both connections to RESP3 (the HELLO replies differ in ``id``)."""
         ours, real = self.both("HELLO", "3")
@@ -73,6 +86,23 @@ class Pair:
     def close(self) -> None:
         self.ours.close()
         self.real.close()
+
+
+def blocked_clients(client: RawClient) -> int:
+    """INFO's blocked_clients of one server."""
+    info = client.call("INFO", "clients")
+    for line in info.split(b"\r\n"):
+        if line.startswith(b"blocked_clients:"):
+            return int(line.split(b":")[1])
+    raise AssertionError(info)
+
+
+def wait_blocked(d: Pair, n: int) -> None:
+    """Bounded polling until both servers report ``n`` blocked clients."""
+    deadline = time.monotonic() + 5
+    while blocked_clients(d.ours) != n or blocked_clients(d.real) != n:
+        assert time.monotonic() < deadline, f"never {n} blocked clients"
+        time.sleep(0.002)
 
 
 @pytest.fixture(scope="module")
