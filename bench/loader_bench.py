@@ -45,9 +45,9 @@ import redis
 import redis.asyncio as aioredis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from redis_bench import cpu_seconds, free_ports, parse_csv, wait_ready
+from common import REPO, cpu_seconds, free_ports
+from redis_bench import parse_csv, wait_ready
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROWS = 100_000
 
 

@@ -26,25 +26,23 @@ Standard library only, so it runs with any Python 3.11+.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import os
-import platform
 import re
 import shlex
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common
+from common import cpu_seconds, fmt, free_ports, median_of, ratio, run_text
 
 
 @dataclass(frozen=True)
@@ -106,25 +104,6 @@ def parse_memaslap(text: str, kind: str) -> MemaslapRun:
 # -- servers -----------------------------------------------------------------------
 
 
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, all threads included, in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        stat = f.read()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
 def mc_call(port: int, data: bytes, end: bytes, timeout: float = 5.0) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(data)
@@ -137,52 +116,14 @@ def mc_call(port: int, data: bytes, end: bytes, timeout: float = 5.0) -> bytes:
         return buf
 
 
-@dataclass
-class Server:
-    label: str
-    argv: list[str]
-    port: int
-    proc: subprocess.Popen[bytes] | None = None
+class Server(common.Server):
+    """A memcached-protocol server: ready when it answers ``version``."""
 
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            self.argv, cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )  # fmt: skip
-        deadline = time.monotonic() + 15
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.label} exited: {self.stop()}")
-            try:
-                if mc_call(self.port, b"version\r\n", b"\r\n", 1.0).startswith(b"VERSION"):
-                    return
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.label}: {shlex.join(self.argv)} did not answer")
-            time.sleep(0.05)
-
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
-
-    def stop(self) -> str:
-        proc = self.proc
-        if proc is None:
-            return ""
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.stderr:
-            proc.stderr.close()
-        self.proc = None
-        return err
+    def ready(self) -> bool:
+        try:
+            return mc_call(self.port, b"version\r\n", b"\r\n", 1.0).startswith(b"VERSION")
+        except OSError:
+            return False
 
 
 def check(server: Server, size: int) -> str | None:
@@ -215,9 +156,7 @@ class Result:
     samples: dict[str, list[Sample]] = field(default_factory=dict)
 
     def median(self, server: str, attr: str) -> float | None:
-        values = [getattr(s, attr) for s in self.samples.get(server, [])]
-        values = [v for v in values if v is not None]
-        return statistics.median(values) if values else None
+        return median_of(self.samples.get(server, []), attr)
 
 
 def run_memaslap(opts: argparse.Namespace, server: Server, test: Test, size: int) -> Sample:
@@ -244,35 +183,17 @@ def run_memaslap(opts: argparse.Namespace, server: Server, test: Test, size: int
 # -- report ------------------------------------------------------------------------
 
 
-def _run_text(argv: Sequence[str]) -> str:
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=REPO)
-    except OSError as e:
-        return f"unavailable ({e.strerror})"
-    return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr) else ""
+def _first_line(argv: Sequence[str]) -> str:
+    return (run_text(argv).splitlines() or [""])[0]
 
 
 def machine_info(opts: argparse.Namespace) -> dict[str, str]:
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    pyver = _run_text([opts.python, "-c", "import platform; print(platform.python_version())"])
+    pyver = _first_line([opts.python, "-c", "import platform; print(platform.python_version())"])
     return {
-        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": model,
-        "nproc": str(os.cpu_count()),
-        "kernel": f"{platform.system()} {platform.release()}",
-        "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "cacheserver": _run_text(["git", "describe", "--always", "--dirty"]),
+        **common.machine(),
         "python": f"{pyver} ({opts.python}), {opts.event_loop}",
-        "memcached": _run_text([opts.memcached, "-V"]) + (f" ({opts.memcached_args})" if opts.memcached_args else ""),
-        "memaslap": _run_text([opts.memaslap, "-V"]),
+        "memcached": _first_line([opts.memcached, "-V"]) + (f" ({opts.memcached_args})" if opts.memcached_args else ""),
+        "memaslap": _first_line([opts.memaslap, "-V"]),
         "parameters": (
             f"{opts.connections} connections, {opts.threads} memaslap threads, "
             f"{opts.seconds} s per run, median of {opts.rounds} rounds"
@@ -286,14 +207,6 @@ HEADER = (
 )  # fmt: skip
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
-def _ratio(a: float | None, b: float | None) -> str:
-    return "-" if a is None or not b else f"{a / b:.2f}"
-
-
 def table_rows(results: Sequence[Result]) -> list[list[str]]:
     rows = []
     for r in results:
@@ -301,14 +214,14 @@ def table_rows(results: Sequence[Result]) -> list[list[str]]:
         row = [
             r.test,
             f"{r.size} B",
-            _fmt(m("ours", "rps"), ".0f"),
-            _fmt(m("memcached", "rps"), ".0f"),
-            _ratio(m("ours", "rps"), m("memcached", "rps")),
-            _fmt(m("ours", "avg_us"), ".0f"),
-            _fmt(m("memcached", "avg_us"), ".0f"),
-            _fmt(m("ours", "cpu_us"), ".2f"),
-            _fmt(m("memcached", "cpu_us"), ".2f"),
-            _ratio(m("ours", "cpu_us"), m("memcached", "cpu_us")),
+            fmt(m("ours", "rps"), ".0f"),
+            fmt(m("memcached", "rps"), ".0f"),
+            ratio(m("ours", "rps"), m("memcached", "rps")),
+            fmt(m("ours", "avg_us"), ".0f"),
+            fmt(m("memcached", "avg_us"), ".0f"),
+            fmt(m("ours", "cpu_us"), ".2f"),
+            fmt(m("memcached", "cpu_us"), ".2f"),
+            ratio(m("ours", "cpu_us"), m("memcached", "cpu_us")),
         ]
         for server in ("ours", "memcached"):
             missed = sum(s.misses for s in r.samples.get(server, []))
@@ -319,22 +232,11 @@ def table_rows(results: Sequence[Result]) -> list[list[str]]:
 
 
 def render(info: dict[str, str], results: Sequence[Result], markdown: bool) -> str:
-    rows = table_rows(results)
-    out = []
+    out = [*common.info_lines(info, markdown), ""]
+    out += common.table(HEADER, table_rows(results), markdown, left=2)
     if markdown:
-        out += [f"- {k}: {v}" for k, v in info.items()]
-        out += ["", "| " + " | ".join(HEADER) + " |"]
-        out.append("|" + "|".join("---" if i < 2 else "---:" for i in range(len(HEADER))) + "|")
-        out += ["| " + " | ".join(row) + " |" for row in rows]
         out += ["", "ratio = ours / memcached; req/s counts a 16-key multi-get once."]
     else:
-        out += [f"{k + ':':13} {v}" for k, v in info.items()]
-        out.append("")
-        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADER)]
-        for line in (HEADER, *rows):
-            out.append(
-                "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True)))
-            )
         out.append("(ratio = ours / memcached)")
     return "\n".join(out)
 
@@ -408,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         result.samples.setdefault(s.label, []).append(sample)
                         print(
                             f"round {rnd + 1} {test.name} {size} B {s.label}: "
-                            f"{_fmt(sample.rps, '.0f')} req/s, {_fmt(sample.cpu_us, '.2f')} cpu us/op",
+                            f"{fmt(sample.rps, '.0f')} req/s, {fmt(sample.cpu_us, '.2f')} cpu us/op",
                             file=sys.stderr,
                         )
                 results.append(result)

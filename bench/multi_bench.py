@@ -13,7 +13,7 @@ per transaction (utime+stime from /proc/PID/stat around each run).
     python3 bench/multi_bench.py                      # -P 1 and 16, 3 rounds
     python3 bench/multi_bench.py --pipelines 16 --rounds 1 --transactions 50000
 
-Uses redis_bench.py's server runner; standard library only.
+Uses redis_bench.py's servers and common.py; standard library only.
 """
 
 from __future__ import annotations
@@ -29,31 +29,25 @@ from collections.abc import Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from redis_bench import Server, cpu_seconds, free_ports
+from common import cpu_seconds, free_ports, table
+from redis_bench import cacheserver, encode, redis_server
 
 EXEC_REPLY = b"*2\r\n"  # EXEC's reply header; no other reply here contains it
 
 
-def encode(*args: bytes) -> bytes:
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
 def transaction(key: bytes, data: bytes) -> bytes:
     return (
-        encode(b"MULTI")
-        + encode(b"SET", b"key:" + key, data)
-        + encode(b"INCR", b"counter:" + key)
-        + encode(b"EXEC")
+        encode([b"MULTI"])
+        + encode([b"SET", b"key:" + key, data])
+        + encode([b"INCR", b"counter:" + key])
+        + encode([b"EXEC"])
     )
 
 
 async def check(port: int, data: bytes) -> None:
     """One transaction; its replies must be exactly what Redis sends."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(encode(b"SET", b"counter:check", b"0") + transaction(b"check", data))
+    writer.write(encode([b"SET", b"counter:check", b"0"]) + transaction(b"check", data))
     want = b"+OK\r\n" * 2 + b"+QUEUED\r\n" * 2 + b"*2\r\n+OK\r\n:1\r\n"
     got = await reader.readexactly(len(want))
     writer.close()
@@ -85,6 +79,9 @@ async def run(port: int, clients: int, pipeline: int, total: int, data: bytes) -
     return time.perf_counter() - t0
 
 
+HEADER = ("P", "tx/s ours", "tx/s redis", "ratio", "cpu us/tx ours", "cpu us/tx redis", "cpu ratio")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--pipelines", default="1,16", help="transactions per write (default: 1,16)")
@@ -103,20 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pipelines = [int(x) for x in opts.pipelines.split(",")]
     data = b"x" * opts.datasize
     ours_port, redis_port = free_ports(2)
-    servers = [
-        Server(
-            "ours",
-            [opts.python, "-m", "cacheserver", "--port", str(ours_port),
-             "--loglevel", "warning", "--event-loop", opts.event_loop],
-            ours_port,
-        ),
-        Server(
-            "redis",
-            [opts.redis_server, "--port", str(redis_port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--loglevel", "warning"],
-            redis_port,
-        ),
-    ]  # fmt: skip
+    servers = [cacheserver(opts, ours_port), redis_server(opts, redis_port)]
     # (tx/s, cpu us/tx) samples by (pipeline, server)
     samples: dict[tuple[int, str], list[tuple[float, float]]] = {}
     try:
@@ -146,17 +130,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{server.label} stderr:\n{err}", file=sys.stderr)
     print(f"MULTI/SET/INCR/EXEC, -c {opts.clients} -d {opts.datasize}, median of {opts.rounds}")
     print(f"python {shlex.quote(opts.python)}, event loop {opts.event_loop}, {os.cpu_count()} CPUs")
-    print("| P | tx/s ours | tx/s redis | ratio | cpu us/tx ours | cpu us/tx redis | cpu ratio |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    rows = []
     for pipeline in pipelines:
         o = samples[(pipeline, "ours")]
         r = samples[(pipeline, "redis")]
         ot, oc = statistics.median(s[0] for s in o), statistics.median(s[1] for s in o)
         rt, rc = statistics.median(s[0] for s in r), statistics.median(s[1] for s in r)
-        print(
-            f"| {pipeline} | {ot:.0f} | {rt:.0f} | {ot / rt:.2f} | "
-            f"{oc:.2f} | {rc:.2f} | {oc / rc:.2f} |"
-        )
+        rows.append(
+            [f"{pipeline}", f"{ot:.0f}", f"{rt:.0f}", f"{ot / rt:.2f}",
+             f"{oc:.2f}", f"{rc:.2f}", f"{oc / rc:.2f}"]
+        )  # fmt: skip
+    print("\n".join(table(HEADER, rows, markdown=True)))
     return 0
 
 

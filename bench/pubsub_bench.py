@@ -15,7 +15,7 @@ server's CPU time per delivered message comes from /proc around the run.
 Each run delivers about ``--deliveries`` messages (PUBLISH count = deliveries /
 subscribers).  Both servers run with ``client-output-buffer-limit pubsub 0 0 0``
 so that a subscriber process that falls behind is measured, not disconnected.
-Needs redis-server and redis-benchmark; uses redis_bench.py's helpers.
+Needs redis-server and redis-benchmark; uses redis_bench.py's and common.py's helpers.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from redis_bench import Conn, Server, cpu_seconds, free_ports, machine_info
+import common
+from common import cpu_seconds, free_ports
+from redis_bench import Conn, Server, cacheserver, machine_info, redis_server
 
 CHANNEL = b"bench"
 MARKER = b"$7\r\nmessage\r\n"  # one per delivered message
@@ -207,11 +209,7 @@ def median_run(runs: list[Run]) -> Run:
 
 
 def render(runs: list[Run], opts: argparse.Namespace, info: dict[str, str], markdown: bool) -> str:
-    lines: list[str] = []
-    if markdown:
-        for k, v in info.items():
-            lines.append(f"- {k.replace('_', '-')}: {v}")
-        lines.append("")
+    lines = [*common.info_lines(info, markdown), ""] if markdown else []
     header = [
         "subscribers", "PUBLISH", "msgs/s ours", "msgs/s redis", "ratio",
         "PUBLISH/s ours", "PUBLISH/s redis", "cpu us/msg ours", "cpu us/msg redis",
@@ -233,14 +231,7 @@ def render(runs: list[Run], opts: argparse.Namespace, info: dict[str, str], mark
                 f"{real.cpu_us:.2f}",
             ]
         )
-    if markdown:
-        lines.append("| " + " | ".join(header) + " |")
-        lines.append("|" + "|".join(["---:"] * len(header)) + "|")
-        lines.extend("| " + " | ".join(r) + " |" for r in rows)
-    else:
-        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
-        lines.append("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
-        lines.extend("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+    lines += common.table(header, rows, markdown)
     return "\n".join(lines)
 
 
@@ -290,21 +281,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return subscriber_main(args[1:])
     opts = parse_args(args)
     ours_port, redis_port = free_ports(2)
-    no_limit = ["--client-output-buffer-limit", "pubsub", "0", "0", "0"]
     servers = [
-        Server(
-            "ours",
-            [opts.python, "-m", "cacheserver", "--port", str(ours_port), "--loglevel", "warning",
-             "--event-loop", opts.event_loop, *no_limit],
-            ours_port,
-        ),
-        Server(
-            "redis",
-            [opts.redis_server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--loglevel", "warning", "--client-output-buffer-limit", "pubsub 0 0 0"],
-            redis_port,
-        ),
-    ]  # fmt: skip
+        cacheserver(opts, ours_port, "--client-output-buffer-limit", "pubsub", "0", "0", "0"),
+        redis_server(opts, redis_port, "--client-output-buffer-limit", "pubsub 0 0 0"),
+    ]
     info = machine_info(opts)
     info["parameters"] = (
         f"{opts.deliveries} deliveries per run, {opts.size}-byte messages, "

@@ -21,24 +21,22 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as _dt
 import io
 import itertools
 import json
 import os
-import platform
 import shlex
-import signal
 import socket
-import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import common
+from common import REPO as REPO  # other scripts import these from here
+from common import cpu_seconds, fmt, free_ports, median_of, ratio, run_text, wait_until
 
 # -- what is benchmarked --------------------------------------------------------
 
@@ -254,45 +252,21 @@ class Conn:
         raise ValueError(f"unexpected reply line {line!r}")
 
 
+def pongs(port: int) -> bool:
+    """True when the server on ``port`` answers PING."""
+    try:
+        conn = Conn(port, timeout=1.0)
+        try:
+            return conn.call([b"PING"]) == b"PONG"
+        finally:
+            conn.close()
+    except (OSError, RespError):
+        return False
+
+
 def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
     """Block until the server answers PING."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited with {proc.returncode}")
-        try:
-            conn = Conn(port, timeout=1.0)
-            try:
-                if conn.call([b"PING"]) == b"PONG":
-                    return
-            finally:
-                conn.close()
-        except (OSError, RespError, ConnectionError):
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"server on port {port} did not answer PING in {timeout}s")
-        time.sleep(0.05)
-
-
-def free_ports(n: int) -> list[int]:
-    """n distinct free TCP ports (held open together so they differ)."""
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, all threads included, in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        stat = f.read()
-    # the command name (field 2) may hold spaces: split after its closing ')'
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    wait_until(proc, lambda: pongs(port), f"server on port {port}", timeout)
 
 
 def error_count(port: int) -> int | None:
@@ -314,51 +288,42 @@ def error_count(port: int) -> int | None:
 
 
 @dataclass
-class Server:
-    label: str
-    argv: list[str]
-    port: int
-    proc: subprocess.Popen[bytes] | None = None
+class Server(common.Server):
+    """A RESP server: ready when it answers PING."""
+
     # error replies every redis-benchmark run gets besides the test's own: its
     # CONFIG GET save / appendonly at start, where the server lacks CONFIG
     baseline_errors: int = 0
 
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            self.argv,
-            cwd=REPO,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        try:
-            wait_ready(self.port, self.proc)
-        except RuntimeError as e:
-            err = self.stop()
-            raise RuntimeError(f"{self.label}: {shlex.join(self.argv)}: {e}\n{err}") from None
+    def ready(self) -> bool:
+        return pongs(self.port)
 
-    @property
-    def pid(self) -> int:
-        assert self.proc is not None
-        return self.proc.pid
 
-    def stop(self) -> str:
-        """Stop the server; its stderr."""
-        proc = self.proc
-        if proc is None:
-            return ""
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.stderr:
-            proc.stderr.close()
-        self.proc = None
-        return err
+def cacheserver(opts: argparse.Namespace, port: int, *extra: str) -> Server:
+    """cacheserver on ``port`` (its memcached listener on any free port)."""
+    argv = [
+        opts.python, "-m", "cacheserver",
+        "--port", str(port),
+        "--memcached-port", "0",
+        "--loglevel", "warning",
+        "--event-loop", opts.event_loop,
+        *extra,
+    ]  # fmt: skip
+    return Server("ours", argv, port)
+
+
+def redis_server(opts: argparse.Namespace, port: int, *extra: str) -> Server:
+    """The real redis-server on ``port``, without persistence."""
+    argv = [
+        opts.redis_server,
+        "--port", str(port),
+        "--bind", "127.0.0.1",
+        "--save", "",
+        "--appendonly", "no",
+        "--loglevel", "warning",
+        *extra,
+    ]  # fmt: skip
+    return Server("redis", argv, port)
 
 
 # -- measuring ------------------------------------------------------------------
@@ -381,9 +346,7 @@ class Result:
     samples: dict[str, list[Sample]] = field(default_factory=dict)
 
     def median(self, server: str, attr: str) -> float | None:
-        values = [getattr(s, attr) for s in self.samples.get(server, [])]
-        values = [v for v in values if v is not None]
-        return statistics.median(values) if values else None
+        return median_of(self.samples.get(server, []), attr)
 
     def errors(self, server: str) -> int | None:
         counts = [s.errors for s in self.samples.get(server, [])]
@@ -467,58 +430,28 @@ def check(
 # -- reporting ------------------------------------------------------------------
 
 
-def _run_text(argv: Sequence[str]) -> str:
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=REPO)
-    except OSError as e:
-        return f"unavailable ({e.strerror})"
-    return (done.stdout or done.stderr).strip()
-
-
 def machine_info(opts: argparse.Namespace) -> dict[str, str]:
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
     probe = (
         "import sys, platform\n"
         "try:\n import uvloop; uv = uvloop.__version__\n"
         "except ImportError:\n uv = 'not installed'\n"
         "print(platform.python_implementation(), platform.python_version(), uv)\n"
     )
-    impl, pyver, uvloop_version = (_run_text([opts.python, "-c", probe]).split() + ["?"] * 3)[:3]
+    impl, pyver, uvloop_version = (run_text([opts.python, "-c", probe]).split() + ["?"] * 3)[:3]
     loop = opts.event_loop
     if loop == "uvloop":
         loop = f"uvloop {uvloop_version}"
     return {
-        "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": model,
-        "nproc": str(os.cpu_count()),
-        "kernel": f"{platform.system()} {platform.release()}",
-        "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "cacheserver": _run_text(["git", "describe", "--always", "--dirty"]),
+        **common.machine(),
         "python": f"{impl} {pyver} ({opts.python})",
         "event_loop": loop,
-        "redis_server": _run_text([opts.redis_server, "--version"]),
-        "redis_benchmark": _run_text([opts.redis_benchmark, "--version"]),
+        "redis_server": run_text([opts.redis_server, "--version"]),
+        "redis_benchmark": run_text([opts.redis_benchmark, "--version"]),
         "parameters": (
             f"-c {opts.clients} -d {opts.datasize} -r {opts.keyspace}, "
             f"median of {opts.rounds} rounds"
         ),
     }
-
-
-def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
-def _ratio(a: float | None, b: float | None) -> str:
-    return "-" if a is None or not b else f"{a / b:.2f}"
 
 
 HEADER = (
@@ -537,16 +470,16 @@ def table_rows(results: Sequence[Result]) -> list[list[str]]:
             r.bench,
             str(r.pipeline),
             str(r.requests),
-            _fmt(m("ours", "rps"), ".0f"),
-            _fmt(m("redis", "rps"), ".0f"),
-            _ratio(m("ours", "rps"), m("redis", "rps")),
-            _fmt(m("ours", "p50_ms"), ".3f"),
-            _fmt(m("redis", "p50_ms"), ".3f"),
-            _fmt(m("ours", "p99_ms"), ".3f"),
-            _fmt(m("redis", "p99_ms"), ".3f"),
-            _fmt(m("ours", "cpu_us"), ".2f"),
-            _fmt(m("redis", "cpu_us"), ".2f"),
-            _ratio(m("ours", "cpu_us"), m("redis", "cpu_us")),
+            fmt(m("ours", "rps"), ".0f"),
+            fmt(m("redis", "rps"), ".0f"),
+            ratio(m("ours", "rps"), m("redis", "rps")),
+            fmt(m("ours", "p50_ms"), ".3f"),
+            fmt(m("redis", "p50_ms"), ".3f"),
+            fmt(m("ours", "p99_ms"), ".3f"),
+            fmt(m("redis", "p99_ms"), ".3f"),
+            fmt(m("ours", "cpu_us"), ".2f"),
+            fmt(m("redis", "cpu_us"), ".2f"),
+            ratio(m("ours", "cpu_us"), m("redis", "cpu_us")),
         ]
         for server in ("ours", "redis"):
             errors = r.errors(server)
@@ -559,33 +492,15 @@ def table_rows(results: Sequence[Result]) -> list[list[str]]:
 def render(
     info: dict[str, str], results: Sequence[Result], skipped: dict[str, str], markdown: bool
 ) -> str:
-    rows = table_rows(results)
-    out = []
+    out = [*common.info_lines(info, markdown), ""]
+    out += common.table(HEADER, table_rows(results), markdown, left=1)
     if markdown:
-        for key, value in info.items():
-            out.append(f"- {key.replace('_', '-')}: {value}")
-        out.append("")
-        out.append("| " + " | ".join(HEADER) + " |")
-        out.append("|" + "|".join("---" if i < 1 else "---:" for i in range(len(HEADER))) + "|")
-        out.extend("| " + " | ".join(row) + " |" for row in rows)
         out.append("")
         out.append("Latencies in ms; ratio = ours / redis.")
-        for name, why in skipped.items():
-            out.append(f"- skipped {name}: {why}")
+        out.extend(f"- skipped {name}: {why}" for name, why in skipped.items())
     else:
-        for key, value in info.items():
-            out.append(f"{key.replace('_', '-') + ':':17} {value}")
-        out.append("")
-        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(HEADER)]
-        for line in (HEADER, *rows):
-            cells = [
-                c.ljust(w) if i == 0 else c.rjust(w)
-                for i, (c, w) in enumerate(zip(line, widths, strict=True))
-            ]
-            out.append("  ".join(cells))
         out.append("(latencies in ms; ratio = ours / redis)")
-        for name, why in skipped.items():
-            out.append(f"skipped {name}: {why}")
+        out.extend(f"skipped {name}: {why}" for name, why in skipped.items())
     return "\n".join(out)
 
 
@@ -684,31 +599,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = b"x" * opts.datasize  # the checks' value: only its size matters
     ours_port, redis_port = free_ports(2)
     servers = [
-        Server(
-            "ours",
-            [
-                opts.python, "-m", "cacheserver",
-                "--port", str(ours_port),
-                "--memcached-port", "0",
-                "--loglevel", "warning",
-                "--event-loop", opts.event_loop,
-                *shlex.split(opts.cacheserver_args),
-            ],
-            ours_port,
-        ),
-        Server(
-            "redis",
-            [
-                opts.redis_server,
-                "--port", str(redis_port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--loglevel", "warning",
-            ],
-            redis_port,
-        ),
-    ]  # fmt: skip
+        cacheserver(opts, ours_port, *shlex.split(opts.cacheserver_args)),
+        redis_server(opts, redis_port),
+    ]
     info = machine_info(opts)
     try:
         for server in servers:

@@ -11,13 +11,19 @@ import redis
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from helpers import Harness, McHarness, MemcachedProcess, RedisServerProcess, ServerThread
+from helpers import Clock, Harness, McHarness, MemcachedProcess, RedisServerProcess, ServerThread
 
 
 @pytest.fixture
 def h() -> Harness:
     """An in-process server and client (no sockets)."""
     return Harness()
+
+
+@pytest.fixture
+def clock(h: Harness) -> Clock:
+    """A fake clock for ``h``, at T0."""
+    return Clock(h)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +40,19 @@ def server() -> Iterator[ServerThread]:
         yield st
         return
     st = ServerThread().start()
+    yield st
+    st.stop()
+
+
+@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
+def loop_server(request: pytest.FixtureRequest) -> Iterator[ServerThread]:
+    """The module's uvloop server, then one on the plain asyncio event loop."""
+    if request.param == "uvloop":
+        yield request.getfixturevalue("server")
+        return
+    if os.environ.get("CACHESERVER_TEST_ADDR"):
+        pytest.skip("a running server has its own event loop")
+    st = ServerThread(loop="asyncio").start()
     yield st
     st.stop()
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -70,20 +73,10 @@ class MockTransport(asyncio.Transport):
         return default
 
 
-class Harness:
-    """A Server without listeners and one connected client, driven synchronously.
+class _InProcess:
+    """A connection on a MockTransport, fed bytes by hand (``client``)."""
 
-    ``h.run(b"SET", b"k", b"v") == b"+OK\\r\\n"``; ``h.clock`` fixes time (ms).
-    """
-
-    def __init__(self, config: Config | None = None) -> None:
-        self.server = Server(config)
-        self.client = self.connect()
-
-    def connect(self) -> Client:
-        c = Client(self.server)
-        c.connection_made(MockTransport())
-        return c
+    client: Any
 
     @property
     def transport(self) -> MockTransport:
@@ -91,13 +84,41 @@ class Harness:
         assert isinstance(t, MockTransport)
         return t
 
-    def feed(self, data: bytes, client: Client | None = None) -> bytes:
+    def feed(self, data: bytes, client: Any = None) -> bytes:
+        """What ``client`` (default: the harness's own) writes after reading ``data``."""
         c = client or self.client
         t = c.transport
         assert isinstance(t, MockTransport)
         start = len(t.out)
         c.data_received(data)
         return bytes(t.out[start:])
+
+
+T0 = 1_700_000_000_000  # unix ms: where a fake clock starts
+
+
+class Clock:
+    """A fake server clock: ``clock.t`` is the time (unix ms) every command sees."""
+
+    def __init__(self, h: Harness | McHarness, t: int = T0) -> None:
+        self.t = t
+        h.server.clock = lambda: self.t
+
+
+class Harness(_InProcess):
+    """A Server without listeners and one connected client, driven synchronously.
+
+    ``h.run(b"SET", b"k", b"v") == b"+OK\\r\\n"``; ``h.clock`` fixes time (ms).
+    """
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.server = Server(config)
+        self.client: Client = self.connect()
+
+    def connect(self) -> Client:
+        c = Client(self.server)
+        c.connection_made(MockTransport())
+        return c
 
     def run(self, *args: bytes | str | int, client: Client | None = None) -> bytes:
         return self.feed(encode(*args), client)
@@ -138,16 +159,40 @@ def read_reply(buf: bytes, pos: int = 0) -> int | None:
     raise ValueError(f"bad reply type {t!r} at {pos}: {buf[pos:pos + 40]!r}")
 
 
-class RawClient:
-    """A blocking socket that sends raw bytes and reads whole raw replies."""
+class BlockingSocket:
+    """A blocking TCP connection that sends raw bytes and buffers what it reads."""
 
     def __init__(self, host: str, port: int, timeout: float = 10.0) -> None:
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.timeout = timeout
         self.buf = b""
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
+
+    def closed(self, timeout: float = 2.0) -> bool:
+        """True when the peer closes the connection within ``timeout`` seconds."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except TimeoutError:
+            return False
+        except ConnectionResetError:
+            return True
+        finally:
+            self.sock.settimeout(self.timeout)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class RawClient(BlockingSocket):
+    """A blocking socket that sends raw bytes and reads whole raw replies."""
 
     def reply(self) -> bytes:
         while True:
@@ -163,23 +208,6 @@ class RawClient:
     def call(self, *args: bytes | str | int) -> bytes:
         self.send(encode(*args))
         return self.reply()
-
-    def closed(self, timeout: float = 2.0) -> bool:
-        """True when the peer closes the connection within ``timeout`` seconds."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except TimeoutError:
-            return False
-        except ConnectionResetError:
-            return True
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 # -- servers -------------------------------------------------------------------
@@ -254,6 +282,19 @@ def need_binary(name: str) -> str:
     return path
 
 
+def wait_started(stop: Callable[[], None], ready: Callable[[], bool], what: str) -> None:
+    """Poll ``ready`` (a connection error counts as not yet) for 10 s; else stop and fail."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if ready():
+                return
+        except OSError:
+            time.sleep(0.05)
+    stop()
+    raise RuntimeError(f"{what} did not start")
+
+
 class RedisServerProcess:
     """The real redis-server on a free port, for differential tests."""
 
@@ -276,22 +317,45 @@ class RedisServerProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                c = RawClient("127.0.0.1", self.port)
-                if c.call("PING") == b"+PONG\r\n":
-                    c.close()
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("redis-server did not start")
+        wait_started(self.stop, self._pongs, "redis-server")
+
+    def _pongs(self) -> bool:
+        c = RawClient("127.0.0.1", self.port)
+        try:
+            return c.call("PING") == b"+PONG\r\n"
+        finally:
+            c.close()
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_for(
+    pred: Callable[[], Any], timeout: float = 10.0, what: str = "condition", every: float = 0.02
+) -> Any:
+    """Poll ``pred`` every ``every`` s until it returns something true (that value);
+    AssertionError after ``timeout`` s.  For state a test cannot await."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+def load_bench(name: str) -> ModuleType:
+    """``bench/<name>.py`` imported as the module ``name`` (the benches are scripts)."""
+    path = os.path.join(os.path.dirname(__file__), "..", "bench", name + ".py")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def iter_splits(data: bytes) -> Iterator[tuple[bytes, bytes]]:
@@ -303,20 +367,12 @@ def iter_splits(data: bytes) -> Iterator[tuple[bytes, bytes]]:
 # -- memcached -----------------------------------------------------------------
 
 
-class McRawClient:
+class McRawClient(BlockingSocket):
     """A blocking socket speaking raw memcached text.
 
     ``call(data)`` sends ``data`` and then ``mn``, and returns every reply
     byte before the ``MN`` that answers it (so replies of any shape, or none
     at all under ``noreply``/``q``, are read exactly)."""
-
-    def __init__(self, host: str, port: int, timeout: float = 10.0) -> None:
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
 
     def read_until(self, end: bytes, count: int = 1) -> bytes:
         """Read until the buffer ends with ``end`` and holds it ``count`` times."""
@@ -346,28 +402,9 @@ class McRawClient:
         except TimeoutError:
             pass
         finally:
-            self.sock.settimeout(10.0)
+            self.sock.settimeout(self.timeout)
         out, self.buf = self.buf, b""
         return out
-
-    def closed(self, timeout: float = 2.0) -> bool:
-        """True when the peer closes the connection within ``timeout`` seconds."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except TimeoutError:
-            return False
-        except ConnectionResetError:
-            return True
-        finally:
-            self.sock.settimeout(10.0)
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 class MemcachedProcess:
@@ -380,24 +417,21 @@ class MemcachedProcess:
         if os.geteuid() == 0:
             args += ["-u", "root"]  # memcached refuses root without -u
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                c = McRawClient("127.0.0.1", self.port)
-                if c.call(b"version\r\n").startswith(b"VERSION "):
-                    c.close()
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("memcached did not start")
+        wait_started(self.stop, self._versions, "memcached")
+
+    def _versions(self) -> bool:
+        c = McRawClient("127.0.0.1", self.port)
+        try:
+            return c.call(b"version\r\n").startswith(b"VERSION ")
+        finally:
+            c.close()
 
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
 
 
-class McHarness:
+class McHarness(_InProcess):
     """A Server without listeners and one memcached connection, in-process.
 
     ``h.feed(b"set k 0 0 1\\r\\nx\\r\\n") == b"STORED\\r\\n"``; the Redis side
@@ -418,24 +452,6 @@ class McHarness:
         c.connection_made(MockTransport())
         return c
 
-    @property
-    def transport(self) -> MockTransport:
-        t = self.client.transport
-        assert isinstance(t, MockTransport)
-        return t
-
-    def feed(self, data: bytes, client: Any = None) -> bytes:
-        c = client or self.client
-        t = c.transport
-        assert isinstance(t, MockTransport)
-        start = len(t.out)
-        c.data_received(data)
-        return bytes(t.out[start:])
-
     def run(self, *args: bytes | str | int) -> bytes:
         """A Redis command on the same keyspace."""
-        t = self.redis.transport
-        assert isinstance(t, MockTransport)
-        start = len(t.out)
-        self.redis.data_received(encode(*args))
-        return bytes(t.out[start:])
+        return self.feed(encode(*args), self.redis)

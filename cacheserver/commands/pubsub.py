@@ -74,33 +74,34 @@ _SSUBSCRIBE = _kind(b"ssubscribe")
 _SUNSUBSCRIBE = _kind(b"sunsubscribe")
 
 
-def subscribe(c: Client, argv: list[bytes]) -> bytes:
-    """SUBSCRIBE channel [channel ...] -> a subscribe message per channel"""
-    sub = c.server.pubsub.subscribe
-    head = _SUBSCRIBE[c.resp3]
-    out = [head + bulk(ch) + integer(sub(c, ch)) for ch in argv[1:]]
+def _subscribe(c: Client, argv: list[bytes], kind: int) -> bytes:
+    """The (P|S)SUBSCRIBE reply; ``kind`` 0 channels, 1 shard channels, 2 patterns."""
+    ps = c.server.pubsub
+    head = (_SUBSCRIBE, _SSUBSCRIBE, _PSUBSCRIBE)[kind][c.resp3]
+    if kind == 2:
+        out = [head + bulk(p) + integer(ps.psubscribe(c, p)) for p in argv[1:]]
+    else:
+        shard = kind == 1
+        out = [head + bulk(ch) + integer(ps.subscribe(c, ch, shard)) for ch in argv[1:]]
     _entered(c)
     return b"".join(out)
+
+
+def subscribe(c: Client, argv: list[bytes]) -> bytes:
+    """SUBSCRIBE channel [channel ...] -> a subscribe message per channel"""
+    return _subscribe(c, argv, 0)
 
 
 def ssubscribe(c: Client, argv: list[bytes]) -> bytes:
     """SSUBSCRIBE shardchannel [shardchannel ...] -> an ssubscribe message per channel"""
     if c.in_multi:  # unlike SUBSCRIBE, no exception for transactions (redis 7.0)
         raise CommandError(b"ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
-    sub = c.server.pubsub.subscribe
-    head = _SSUBSCRIBE[c.resp3]
-    out = [head + bulk(ch) + integer(sub(c, ch, True)) for ch in argv[1:]]
-    _entered(c)
-    return b"".join(out)
+    return _subscribe(c, argv, 1)
 
 
 def psubscribe(c: Client, argv: list[bytes]) -> bytes:
     """PSUBSCRIBE pattern [pattern ...] -> a psubscribe message per pattern"""
-    sub = c.server.pubsub.psubscribe
-    head = _PSUBSCRIBE[c.resp3]
-    out = [head + bulk(p) + integer(sub(c, p)) for p in argv[1:]]
-    _entered(c)
-    return b"".join(out)
+    return _subscribe(c, argv, 2)
 
 
 def _unsubscribe(c: Client, argv: list[bytes], kind: int) -> bytes:
@@ -168,20 +169,20 @@ def _syntax(argv: list[bytes]) -> CommandError:
     )
 
 
-def pubsub_channels(c: Client, argv: list[bytes]) -> bytes:
-    """PUBSUB CHANNELS [pattern] -> array of active channels"""
+def _channels(c: Client, argv: list[bytes], shard: bool) -> bytes:
     if len(argv) > 3:
         raise _syntax(argv)
-    names = c.server.pubsub.channel_names(False, argv[2] if len(argv) == 3 else None)
-    return bulk_array(names)
+    return bulk_array(c.server.pubsub.channel_names(shard, argv[2] if len(argv) == 3 else None))
+
+
+def pubsub_channels(c: Client, argv: list[bytes]) -> bytes:
+    """PUBSUB CHANNELS [pattern] -> array of active channels"""
+    return _channels(c, argv, False)
 
 
 def pubsub_shardchannels(c: Client, argv: list[bytes]) -> bytes:
     """PUBSUB SHARDCHANNELS [pattern] -> array of active shard channels"""
-    if len(argv) > 3:
-        raise _syntax(argv)
-    names = c.server.pubsub.channel_names(True, argv[2] if len(argv) == 3 else None)
-    return bulk_array(names)
+    return _channels(c, argv, True)
 
 
 def _numsub(c: Client, argv: list[bytes], shard: bool) -> bytes:

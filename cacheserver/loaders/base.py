@@ -43,7 +43,7 @@ import logging
 import random
 import time
 from collections import deque
-from collections.abc import Coroutine, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.connection import Pending
@@ -54,6 +54,7 @@ from cacheserver.loaders.pool import (
     ConnectFailed,
     Pool,
     PooledConn,
+    TaskOwner,
     is_connection_error,
     reason,
     ssl_argument,
@@ -253,7 +254,7 @@ def _qi(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class Loaders:
+class Loaders(TaskOwner):
     """Every loader of one loaders file, the pool and the LISTEN connection."""
 
     def __init__(self, server: Server, spec: LoadersSpec) -> None:
@@ -317,16 +318,7 @@ class Loaders:
             self._fail(L, list(L.queue), "the server is shutting down")
             L.queue.clear()
         await self.pool.close()
-        tasks = list(self.tasks)
-        for t in tasks:
-            t.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        await self.cancel_tasks()
 
     # -- matching ------------------------------------------------------------------------
 

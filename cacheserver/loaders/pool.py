@@ -159,7 +159,26 @@ class PooledConn:
         self.created = self.last_used = self.checked = time.monotonic()
 
 
-class Pool:
+class TaskOwner:
+    """Background tasks kept (``tasks``) until they end, cancelled together at close."""
+
+    tasks: set[asyncio.Task[Any]]
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def cancel_tasks(self) -> None:
+        """Cancel every task but the caller's own and wait for them to end."""
+        tasks = [t for t in self.tasks if t is not asyncio.current_task()]
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class Pool(TaskOwner):
     """A FIFO, bounded, failover-aware pool of asyncpg connections."""
 
     def __init__(self, spec: DatabaseSpec) -> None:
@@ -197,9 +216,8 @@ class Pool:
         self.health_task = asyncio.get_running_loop().create_task(self._health())
         self._fill()
 
-    def retire(self) -> None:
-        """Stop lending (a reload replaced this pool): waiting borrowers fail
-        and move on, idle connections close now, lent ones when returned."""
+    def _stop_lending(self) -> None:
+        """Closed to borrowers: the health checks stop, waiting borrowers fail."""
         self.closed = True
         if self.health_task is not None:
             self.health_task.cancel()
@@ -207,33 +225,23 @@ class Pool:
             fut = self.waiters.popleft()
             if not fut.done():
                 fut.set_exception(ConnectFailed("the pool is closed"))
+
+    def retire(self) -> None:
+        """Stop lending (a reload replaced this pool): waiting borrowers fail
+        and move on, idle connections close now, lent ones when returned."""
+        self._stop_lending()
         while self.idle:
             self._discard(self.idle.pop())
 
     async def close(self) -> None:
-        self.closed = True
-        if self.health_task is not None:
-            self.health_task.cancel()
-        while self.waiters:
-            fut = self.waiters.popleft()
-            if not fut.done():
-                fut.set_exception(ConnectFailed("the pool is closed"))
+        self._stop_lending()
         idle, self.idle = list(self.idle), deque()
         for pc in idle:
             self.size -= 1
             await _close(pc.conn)
         for conn in list(self.conns):  # lent out: their borrowers are being cancelled
             conn.terminate()
-        tasks = [t for t in self.tasks if t is not asyncio.current_task()]
-        for t in tasks:
-            t.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        await self.cancel_tasks()
 
     # -- borrowing -------------------------------------------------------------------
 

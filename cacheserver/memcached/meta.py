@@ -443,8 +443,8 @@ def _complete_ms(c: McConnection, pending: tuple[Any, ...], value: bytes | None)
 # -- md --------------------------------------------------------------------------
 
 
-def md(c: McConnection, parts: list[bytes]) -> bytes | None:
-    """md <key> <flags>* -> HD | NF | EX, with flags"""
+def _key_flags(parts: list[bytes]) -> MetaFlags | bytes:
+    """The flags of an md or ma request, or its error reply (both check alike)."""
     n = len(parts)
     if n < 2:
         return ERROR
@@ -453,8 +453,14 @@ def md(c: McConnection, parts: list[bytes]) -> bytes | None:
     if n > MAX_TOKENS:
         return TOO_MANY
     of, err = preparse(parts, 2)
-    if err is not None:
-        return INVALID_OR_DUP
+    return of if err is None else INVALID_OR_DUP
+
+
+def md(c: McConnection, parts: list[bytes]) -> bytes | None:
+    """md <key> <flags>* -> HD | NF | EX, with flags"""
+    of = _key_flags(parts)
+    if isinstance(of, bytes):
+        return of
     key = of.key
     echo = _echo(parts, 2, key, of.binary)
     if echo is None:
@@ -500,16 +506,9 @@ def md(c: McConnection, parts: list[bytes]) -> bytes | None:
 
 def ma(c: McConnection, parts: list[bytes]) -> bytes | None:
     """ma <key> <flags>* -> HD | VA <size>\\r\\n<number> | NF | NS | EX, with flags"""
-    n = len(parts)
-    if n < 2:
-        return ERROR
-    if len(parts[1]) > KEY_MAX:
-        return BAD_FORMAT
-    if n > MAX_TOKENS:
-        return TOO_MANY
-    of, err = preparse(parts, 2)
-    if err is not None:
-        return INVALID_OR_DUP
+    of = _key_flags(parts)
+    if isinstance(of, bytes):
+        return of
     key = of.key
     incr = True
     if of.mode:
@@ -554,7 +553,7 @@ def ma(c: McConnection, parts: list[bytes]) -> bytes | None:
     when = db.expires.get(key, 0) if db.expires else 0
     out = [b"VA %d" % len(number) if of.value else HD]
     touched = False
-    for i in range(2, n):
+    for i in range(2, len(parts)):
         tok = parts[i]
         o = tok[0]
         if o == 99:  # c

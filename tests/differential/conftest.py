@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -56,6 +57,18 @@ class Pair:
                 self.check(*cmd)
         assert ours == real
 
+    def send(self, *args: bytes | str | int) -> None:
+        """Send one command to both without reading (a client that blocks)."""
+        data = encode(*args)
+        self.ours.send(data)
+        self.real.send(data)
+
+    def reply(self) -> bytes:
+        """The next reply of each, identical bytes required; that reply."""
+        ours, real = self.ours.reply(), self.real.reply()
+        assert ours == real, f"ours {ours!r} != redis {real!r}"
+        return ours
+
     def resp3(self) -> None:
         """Switch both connections to RESP3 (the HELLO replies differ in ``id``)."""
         ours, real = self.both("HELLO", "3")
@@ -75,6 +88,23 @@ class Pair:
         self.real.close()
 
 
+def blocked_clients(client: RawClient) -> int:
+    """INFO's blocked_clients of one server."""
+    info = client.call("INFO", "clients")
+    for line in info.split(b"\r\n"):
+        if line.startswith(b"blocked_clients:"):
+            return int(line.split(b":")[1])
+    raise AssertionError(info)
+
+
+def wait_blocked(d: Pair, n: int) -> None:
+    """Bounded polling until both servers report ``n`` blocked clients."""
+    deadline = time.monotonic() + 5
+    while blocked_clients(d.ours) != n or blocked_clients(d.real) != n:
+        assert time.monotonic() < deadline, f"never {n} blocked clients"
+        time.sleep(0.002)
+
+
 @pytest.fixture(scope="module")
 def pair_conns(server: ServerThread, real_redis: RedisServerProcess) -> Iterator[Pair]:
     p = Pair(server.port, real_redis.port, server.host)
@@ -87,6 +117,43 @@ def d(pair_conns: Pair) -> Pair:
     """A Pair with both servers flushed, database 0, RESP2."""
     pair_conns.reset()
     return pair_conns
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def dp(d: Pair, request: pytest.FixtureRequest) -> Pair:
+    """The pair ``d`` in RESP2, then in RESP3."""
+    if request.param == 3:
+        d.resp3()
+    return d
+
+
+class Pairs:
+    """Makes more connection pairs to both servers (``pairs()``); ``close()`` closes them."""
+
+    def __init__(self, ours_port: int, real_port: int, ours_host: str) -> None:
+        self.ports = ours_port, real_port
+        self.host = ours_host
+        self.made: list[Pair] = []
+
+    def __call__(self) -> Pair:
+        p = Pair(*self.ports, self.host)
+        self.made.append(p)
+        return p
+
+    def close(self) -> None:
+        for p in self.made:
+            p.close()
+        self.made.clear()
+
+
+@pytest.fixture
+def new_pair(server: ServerThread, real_redis: RedisServerProcess) -> Iterator[Pairs]:
+    """Fresh connection pairs (for connections a test subscribes, blocks or gets
+    closed), on flushed servers; closed after the test."""
+    pairs = Pairs(server.port, real_redis.port, server.host)
+    pairs().both("FLUSHALL")
+    yield pairs
+    pairs.close()
 
 
 # -- memcached -------------------------------------------------------------------

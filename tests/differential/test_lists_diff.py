@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from conftest import BIN, LLMAX, LLMIN, Pair
-from helpers import RawClient, RedisServerProcess, ServerThread, encode
+from conftest import BIN, LLMAX, LLMIN, Pair, Pairs, wait_blocked
+from helpers import encode
 
 Cmd = tuple[bytes | str | int, ...]
 
@@ -22,14 +21,6 @@ Cmd = tuple[bytes | str | int, ...]
 def chunked(d: Pair, commands: list[Cmd], size: int = 400) -> None:
     for i in range(0, len(commands), size):
         d.batch(*commands[i : i + size])
-
-
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def dp(d: Pair, request: pytest.FixtureRequest) -> Pair:
-    """The pair in RESP2, then in RESP3."""
-    if request.param == 3:
-        d.resp3()
-    return d
 
 
 # -- push, pop, length ----------------------------------------------------------
@@ -814,68 +805,23 @@ def test_random_sequences(dp: Pair) -> None:
 # -- blocking: waiters served by a push ------------------------------------------------------
 
 
-class Waiter:
-    """A second connection on each server, for a client that blocks."""
-
-    def __init__(self, ours_port: int, real_port: int, host: str) -> None:
-        self.ours = RawClient(host, ours_port)
-        self.real = RawClient("127.0.0.1", real_port)
-
-    def send(self, *args: bytes | str | int) -> None:
-        data = encode(*args)
-        self.ours.send(data)
-        self.real.send(data)
-
-    def replies(self) -> tuple[bytes, bytes]:
-        return self.ours.reply(), self.real.reply()
-
-    def close(self) -> None:
-        self.ours.close()
-        self.real.close()
-
-
 @pytest.fixture
-def waiters(server: ServerThread, real_redis: RedisServerProcess) -> Iterator[list[Waiter]]:
-    """Three extra connections to each server."""
-    made = [Waiter(server.port, real_redis.port, server.host) for _ in range(3)]
-    yield made
-    for w in made:
-        w.close()
+def waiters(new_pair: Pairs) -> list[Pair]:
+    """Three extra connections to each server, for clients that block."""
+    return [new_pair() for _ in range(3)]
 
 
-def blocked_clients(client: RawClient) -> int:
-    info = client.call("INFO", "clients")
-    for line in info.split(b"\r\n"):
-        if line.startswith(b"blocked_clients:"):
-            return int(line.split(b":")[1])
-    raise AssertionError(info)
-
-
-def wait_blocked(d: Pair, n: int) -> None:
-    """Bounded polling until both servers report ``n`` blocked clients."""
-    deadline = time.monotonic() + 5
-    while blocked_clients(d.ours) != n or blocked_clients(d.real) != n:
-        assert time.monotonic() < deadline, "clients did not block"
-        time.sleep(0.002)
-
-
-def served(w: Waiter) -> bytes:
-    ours, real = w.replies()
-    assert ours == real, f"waiter: ours {ours!r} != redis {real!r}"
-    return ours
-
-
-def test_blpop_served_by_push(d: Pair, waiters: list[Waiter]) -> None:
+def test_blpop_served_by_push(d: Pair, waiters: list[Pair]) -> None:
     w = waiters[0]
     w.send("BLPOP", "k1", "k2", "0")
     wait_blocked(d, 1)
     d.check("LPUSH", "k2", "a", "b", "c")
-    assert served(w) == b"*2\r\n$2\r\nk2\r\n$1\r\nc\r\n"
+    assert w.reply() == b"*2\r\n$2\r\nk2\r\n$1\r\nc\r\n"
     wait_blocked(d, 0)
     d.batch(("LRANGE", "k2", "0", "-1"), ("LLEN", "k1"))
 
 
-def test_push_serves_several_waiters_in_order(d: Pair, waiters: list[Waiter]) -> None:
+def test_push_serves_several_waiters_in_order(d: Pair, waiters: list[Pair]) -> None:
     a, b, c = waiters
     a.send("BRPOP", "q", "0")
     wait_blocked(d, 1)
@@ -884,23 +830,23 @@ def test_push_serves_several_waiters_in_order(d: Pair, waiters: list[Waiter]) ->
     c.send("BLMPOP", "0", "1", "q", "LEFT", "COUNT", "5")
     wait_blocked(d, 3)
     d.check("RPUSH", "q", "1", "2", "3", "4", "5")
-    served(a)
-    served(b)
-    served(c)
+    a.reply()
+    b.reply()
+    c.reply()
     d.batch(("LLEN", "q"), ("EXISTS", "q"))
     wait_blocked(d, 0)
 
 
-def test_single_push_served_then_gone(d: Pair, waiters: list[Waiter]) -> None:
+def test_single_push_served_then_gone(d: Pair, waiters: list[Pair]) -> None:
     w = waiters[0]
     w.send("BLPOP", "k", "0")
     wait_blocked(d, 1)
     d.check("LPUSH", "k", "only")
-    served(w)
+    w.reply()
     d.batch(("LLEN", "k"), ("EXISTS", "k"))
 
 
-def test_blmove_chain(d: Pair, waiters: list[Waiter]) -> None:
+def test_blmove_chain(d: Pair, waiters: list[Pair]) -> None:
     a, b, c = waiters
     a.send("BLMOVE", "s1", "s2", "RIGHT", "LEFT", "0")
     wait_blocked(d, 1)
@@ -909,13 +855,13 @@ def test_blmove_chain(d: Pair, waiters: list[Waiter]) -> None:
     c.send("BLPOP", "s3", "0")
     wait_blocked(d, 3)
     d.check("RPUSH", "s1", "x", "y")
-    served(a)
-    served(b)
-    served(c)
+    a.reply()
+    b.reply()
+    c.reply()
     d.batch(("LRANGE", "s1", "0", "-1"), ("EXISTS", "s2", "s3"))
 
 
-def test_blmove_wrongtype_destination(d: Pair, waiters: list[Waiter]) -> None:
+def test_blmove_wrongtype_destination(d: Pair, waiters: list[Pair]) -> None:
     a, b, _ = waiters
     d.check("SET", "dst", "string")
     a.send("BLMOVE", "src", "dst", "LEFT", "LEFT", "0")
@@ -923,12 +869,12 @@ def test_blmove_wrongtype_destination(d: Pair, waiters: list[Waiter]) -> None:
     b.send("BLPOP", "src", "0")
     wait_blocked(d, 2)
     d.check("RPUSH", "src", "e1", "e2")
-    served(a)  # the WRONGTYPE error, nothing popped for it
-    served(b)
+    a.reply()  # the WRONGTYPE error, nothing popped for it
+    b.reply()
     d.batch(("LRANGE", "src", "0", "-1"), ("GET", "dst"))
 
 
-def test_waiter_on_other_type_skipped(d: Pair, waiters: list[Waiter]) -> None:
+def test_waiter_on_other_type_skipped(d: Pair, waiters: list[Pair]) -> None:
     """A key that appears as another type does not serve a list waiter."""
     a, _, _ = waiters
     a.send("BLPOP", "k", "0")
@@ -936,28 +882,28 @@ def test_waiter_on_other_type_skipped(d: Pair, waiters: list[Waiter]) -> None:
     d.check("SET", "k", "v")
     d.check("DEL", "k")
     d.check("RPUSH", "k", "x")
-    served(a)
+    a.reply()
 
 
-def test_resp3_waiter_and_timeout(d: Pair, waiters: list[Waiter]) -> None:
+def test_resp3_waiter_and_timeout(d: Pair, waiters: list[Pair]) -> None:
     a, b, _ = waiters
     for w in (a, b):
         w.send("HELLO", "3")
-        ours, real = w.replies()
+        ours, real = w.ours.reply(), w.real.reply()
         assert ours[:2] == real[:2] == b"%7"
     a.send("BLMPOP", "0", "2", "x", "y", "RIGHT", "COUNT", "2")
     wait_blocked(d, 1)
     d.check("RPUSH", "y", "1", "2", "3")
-    served(a)
+    a.reply()
     b.send("BLPOP", "x", "0.02")
-    served(b)
+    b.reply()
     b.send("BLMOVE", "x", "y", "LEFT", "LEFT", "0.01")
-    served(b)
+    b.reply()
     b.send("BLMPOP", "0.01", "1", "x", "LEFT")
-    served(b)
+    b.reply()
 
 
-def test_timeouts_resp2(d: Pair, waiters: list[Waiter]) -> None:
+def test_timeouts_resp2(d: Pair, waiters: list[Pair]) -> None:
     a = waiters[0]
     for cmd in (
         ("BLPOP", "x", "0.01"),
@@ -969,20 +915,20 @@ def test_timeouts_resp2(d: Pair, waiters: list[Waiter]) -> None:
         ("BLPOP", "x", "1e-400"),
     ):
         a.send(*cmd)
-        served(a)
+        a.reply()
 
 
 @pytest.mark.parametrize("timeout", ["0", "-0", "-0.001", "-0.0009999", "-1e-400", "0x10", "1e3"])
-def test_timeouts_that_wait(d: Pair, waiters: list[Waiter], timeout: str) -> None:
+def test_timeouts_that_wait(d: Pair, waiters: list[Pair], timeout: str) -> None:
     """Zero, tiny negative values that round up to -0, and long waits all block."""
     a = waiters[0]
     a.send("BLPOP", "x", timeout)
     wait_blocked(d, 1)
     d.check("RPUSH", "x", "v")
-    served(a)
+    a.reply()
 
 
-def test_pipeline_after_blocking(d: Pair, waiters: list[Waiter]) -> None:
+def test_pipeline_after_blocking(d: Pair, waiters: list[Pair]) -> None:
     """Requests pipelined behind a blocked command wait for it, in order."""
     a = waiters[0]
     data = encode("BLPOP", "p", "0") + encode("LLEN", "p") + encode("ECHO", "after")
@@ -990,6 +936,6 @@ def test_pipeline_after_blocking(d: Pair, waiters: list[Waiter]) -> None:
     a.real.send(data)
     wait_blocked(d, 1)
     d.check("RPUSH", "p", "1", "2")
-    served(a)
-    served(a)
-    served(a)
+    a.reply()
+    a.reply()
+    a.reply()

@@ -3,20 +3,16 @@ the connection closed after a protocol error by both servers, kept open otherwis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from conftest import Pair
-from helpers import RawClient, RedisServerProcess, ServerThread, encode
+from conftest import Pair, Pairs
+from helpers import RawClient, encode
 
 
 @pytest.fixture
-def fresh(server: ServerThread, real_redis: RedisServerProcess) -> Iterator[Pair]:
+def fresh(new_pair: Pairs) -> Pair:
     """A new pair of connections, for tests that get them closed."""
-    p = Pair(server.port, real_redis.port)
-    yield p
-    p.close()
+    return new_pair()
 
 
 def still_open(c: RawClient) -> bool:

@@ -8,33 +8,14 @@ replies are compared as sets, and the counts they carry in sequence.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from conftest import Pair
-from helpers import RedisServerProcess, ServerThread, encode
+from helpers import encode
 
 Cmd = tuple[bytes | str | int, ...]
-
-
-@pytest.fixture
-def new_pair(server: ServerThread, real_redis: RedisServerProcess) -> Iterator[Callable[[], Pair]]:
-    """Fresh connection pairs (a subscribed connection is not reusable), on
-    flushed servers."""
-    made: list[Pair] = []
-    first = Pair(server.port, real_redis.port, server.host)
-    first.both("FLUSHALL")
-    made.append(first)
-
-    def make() -> Pair:
-        p = Pair(server.port, real_redis.port, server.host)
-        made.append(p)
-        return p
-
-    yield make
-    for p in made:
-        p.close()
 
 
 def replies(p: Pair, cmd: Cmd, n: int) -> tuple[list[bytes], list[bytes]]:

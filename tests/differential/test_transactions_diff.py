@@ -9,27 +9,18 @@ from typing import Any
 
 import pytest
 
-from conftest import Pair
+from conftest import Pair, Pairs
 from helpers import RedisServerProcess, ServerThread
 
 Cmd = tuple[Any, ...]
-
-
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def dp(d: Pair, request: pytest.FixtureRequest) -> Pair:
-    if request.param == 3:
-        d.resp3()
-    return d
+# client 0 runs an empty transaction: EXEC's reply (nil or empty) says whether a watch broke
+EMPTY_TX: tuple[tuple[int, Cmd], ...] = ((0, ("MULTI",)), (0, ("EXEC",)))
 
 
 @pytest.fixture
-def other(
-    d: Pair, server: ServerThread, real_redis: RedisServerProcess
-) -> Iterator[Pair]:
+def other(d: Pair, new_pair: Pairs) -> Pair:
     """A second client on each server."""
-    p = Pair(server.port, real_redis.port, server.host)
-    yield p
-    p.close()
+    return new_pair()
 
 
 def steps(clients: list[Pair], *seq: tuple[int, Cmd]) -> None:
@@ -174,8 +165,7 @@ def test_reset_and_unwatch_inside(d: Pair, other: Pair) -> None:
         (0, ("WATCH", "k")),
         (0, ("RESET",)),
         (1, ("SET", "k", "3")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
     )
 
 
@@ -200,50 +190,42 @@ def test_watch(dp: Pair, other: Pair) -> None:
         # the watching client's own change counts too
         (0, ("WATCH", "k")),
         (0, ("SET", "k", "5")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         # UNWATCH and DISCARD forget the watches
         (0, ("WATCH", "k")),
         (1, ("SET", "k", "6")),
         (0, ("UNWATCH",)),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (0, ("WATCH", "k")),
         (0, ("MULTI",)),
         (0, ("DISCARD",)),
         (1, ("SET", "k", "7")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         # a watch already broken stays broken; WATCH again does not repair it
         (0, ("WATCH", "k")),
         (1, ("DEL", "k")),
         (0, ("WATCH", "j")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         # deleting a missing watched key, and writes that change nothing
         (0, ("WATCH", "missing", "s")),
         (1, ("DEL", "missing")),
         (1, ("SADD", "s", "a")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (0, ("WATCH", "s")),
         (1, ("SADD", "s", "a")),
         (1, ("SREM", "s", "nope")),
         (1, ("EXPIRE", "s", "100")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         # a key watched in another database is another key
         (0, ("SELECT", "1")),
         (0, ("WATCH", "k")),
         (0, ("SELECT", "0")),
         (1, ("SET", "k", "8")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (1, ("SELECT", "1")),
         (0, ("WATCH", "k")),
         (1, ("SET", "k", "8")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (1, ("SELECT", "0")),
     )
 
@@ -270,7 +252,7 @@ def test_watch_every_kind_of_write(d: Pair, other: Pair) -> None:
         key = cmd[1]
         if cmd[0] in ("RPOP",):
             d.check("RPUSH", key, "x", "y")
-        steps([d, other], (0, ("WATCH", key)), (1, cmd), (0, ("MULTI",)), (0, ("EXEC",)))
+        steps([d, other], (0, ("WATCH", key)), (1, cmd), *EMPTY_TX)
 
 
 def test_watch_and_flush(d: Pair, other: Pair) -> None:
@@ -279,26 +261,22 @@ def test_watch_and_flush(d: Pair, other: Pair) -> None:
         # FLUSHALL breaks only watches of keys that existed
         (0, ("WATCH", "missing")),
         (1, ("FLUSHALL",)),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (1, ("SET", "k", "1")),
         (0, ("WATCH", "k")),
         (1, ("FLUSHALL",)),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (1, ("SET", "k", "1")),
         (0, ("WATCH", "k")),
         (1, ("FLUSHDB",)),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         # FLUSHDB of another database
         (1, ("SET", "k", "1")),
         (0, ("WATCH", "k")),
         (1, ("SELECT", "1")),
         (1, ("FLUSHDB",)),
         (1, ("SELECT", "0")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         # SWAPDB: a key in either database
         (1, ("FLUSHALL",)),
         (1, ("SELECT", "1")),
@@ -306,18 +284,15 @@ def test_watch_and_flush(d: Pair, other: Pair) -> None:
         (1, ("SELECT", "0")),
         (0, ("WATCH", "s")),
         (1, ("SWAPDB", "0", "1")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (0, ("WATCH", "s")),
         (1, ("SWAPDB", "0", "1")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (1, ("FLUSHALL",)),
         (0, ("WATCH", "s")),
         (1, ("SWAPDB", "0", "1")),
         (1, ("SWAPDB", "0", "0")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
     )
 
 
@@ -341,17 +316,14 @@ def test_watch_expired_key(d: Pair, other: Pair, no_active_expire: None) -> None
         (1, ("SET", "k", "v", "EXAT", "1")),
         (0, ("WATCH", "k")),
         (1, ("GET", "k")),  # deletes it: no change for a key already expired
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (1, ("SET", "k", "v", "EXAT", "1")),
         (0, ("WATCH", "k")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),  # still there, still expired: no change
+        *EMPTY_TX,  # still there, still expired: no change
         (1, ("SET", "k", "v", "EXAT", "1")),
         (0, ("WATCH", "k")),
         (1, ("SET", "k", "w")),  # the expired key goes, then a new one comes
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         # an expired key brought by SWAPDB
         (1, ("FLUSHALL",)),
         (1, ("SELECT", "1")),
@@ -359,12 +331,10 @@ def test_watch_expired_key(d: Pair, other: Pair, no_active_expire: None) -> None
         (1, ("SELECT", "0")),
         (0, ("WATCH", "x")),
         (1, ("SWAPDB", "0", "1")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (0, ("WATCH", "x")),
         (1, ("SWAPDB", "0", "1")),
-        (0, ("MULTI",)),
-        (0, ("EXEC",)),
+        *EMPTY_TX,
         (1, ("FLUSHALL",)),
     )
 

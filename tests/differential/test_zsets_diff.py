@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 
-from conftest import BIN, LLMAX, LLMIN, Pair
-from helpers import RawClient, RedisServerProcess, ServerThread, encode, read_reply
+from conftest import BIN, LLMAX, LLMIN, Pair, Pairs, wait_blocked
+from helpers import RawClient, encode, read_reply
 
 SCORES = [
     b"1", b"-1", b"0", b"-0", b"+0", b"1.1", b"0.1", b"0.2", b"0.30000000000000004",
@@ -935,84 +935,53 @@ def test_command_getkeys(d: Pair, args: tuple[bytes | str | int, ...]) -> None:
 
 
 @pytest.fixture
-def clients(
-    d: Pair, server: ServerThread, real_redis: RedisServerProcess
-) -> Iterator[Callable[[], Pair]]:
+def clients(d: Pair, new_pair: Pairs) -> Iterator[Pairs]:
     """Makes more connection pairs to both servers (closed after the test)."""
-    made: list[Pair] = []
-
-    def make() -> Pair:
-        p = Pair(server.port, real_redis.port, server.host)
-        made.append(p)
-        return p
-
-    yield make
-    for p in made:
-        p.close()
+    yield new_pair
+    new_pair.close()
     wait_blocked(d, 0)
-
-
-def wait_blocked(d: Pair, n: int) -> None:
-    """Until both servers report ``n`` blocked clients."""
-    want = b"blocked_clients:%d\r\n" % n
-    deadline = time.monotonic() + 5
-    for c in (d.ours, d.real):
-        while want not in c.call("INFO", "clients"):
-            assert time.monotonic() < deadline, f"never {n} blocked clients"
-            time.sleep(0.002)
-
-
-def send(p: Pair, *args: bytes | str | int) -> None:
-    p.ours.send(encode(*args))
-    p.real.send(encode(*args))
-
-
-def same_reply(p: Pair) -> bytes:
-    ours, real = p.ours.reply(), p.real.reply()
-    assert ours == real, (ours, real)
-    return ours
 
 
 def test_blocked_client_served_by_zadd(d: Pair, clients: Callable[[], Pair]) -> None:
     a = clients()
-    send(a, "BZPOPMIN", "nokey", "k", 0)
+    a.send("BZPOPMIN", "nokey", "k", 0)
     wait_blocked(d, 1)
     d.check("ZADD", "k", 2, "b", 1, "a")
-    assert same_reply(a) == b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"
+    assert a.reply() == b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"
     d.check("ZRANGE", "k", 0, -1, "WITHSCORES")
     wait_blocked(d, 0)
 
 
 def test_waiters_first_come_first_served(d: Pair, clients: Callable[[], Pair]) -> None:
     a, b, c = clients(), clients(), clients()
-    send(a, "BZPOPMAX", "k", 0)
+    a.send("BZPOPMAX", "k", 0)
     wait_blocked(d, 1)
-    send(b, "BZPOPMIN", "k", 0)
+    b.send("BZPOPMIN", "k", 0)
     wait_blocked(d, 2)
     c.resp3()
-    send(c, "BZMPOP", 0, 1, "k", "MIN", "COUNT", 2)
+    c.send("BZMPOP", 0, 1, "k", "MIN", "COUNT", 2)
     wait_blocked(d, 3)
     d.check("ZADD", "k", 1, "a", 2, "b")  # serves a (max) and b (min)
-    assert same_reply(a) == b"*3\r\n$1\r\nk\r\n$1\r\nb\r\n$1\r\n2\r\n"
-    assert same_reply(b) == b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"
+    assert a.reply() == b"*3\r\n$1\r\nk\r\n$1\r\nb\r\n$1\r\n2\r\n"
+    assert b.reply() == b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"
     d.check("EXISTS", "k")
     wait_blocked(d, 1)
     d.check("ZADD", "k", 3, "c", 4, "d", 5, "e")
-    same_reply(c)
+    c.reply()
     d.check("ZRANGE", "k", 0, -1, "WITHSCORES")
 
 
 def test_blocked_on_several_keys_and_store_destinations(d: Pair, clients: Callable[[], Pair]) -> None:
     a, b = clients(), clients()
     a.resp3()
-    send(a, "BZPOPMIN", "k1", "k2", 0)
-    send(b, "BZMPOP", 0, 2, "k3", "k4", "MAX")
+    a.send("BZPOPMIN", "k1", "k2", 0)
+    b.send("BZMPOP", 0, 2, "k3", "k4", "MAX")
     wait_blocked(d, 2)
     d.check("ZADD", "src", 1, "x", 2, "y")
     d.check("ZUNIONSTORE", "k2", 1, "src", "WEIGHTS", "0.5")
-    same_reply(a)
+    a.reply()
     d.check("ZRANGESTORE", "k4", "src", 0, -1)
-    same_reply(b)
+    b.reply()
     d.check("ZRANGE", "k2", 0, -1, "WITHSCORES")
     d.check("ZRANGE", "k4", 0, -1, "WITHSCORES")
 
@@ -1021,35 +990,35 @@ def test_store_over_another_type_does_not_serve(d: Pair, clients: Callable[[], P
     """Redis 7.0 signals waiters when a key is created, not when a STORE
     replaces a value of another type."""
     a = clients()
-    send(a, "BZPOPMIN", "k", "0.2")
+    a.send("BZPOPMIN", "k", "0.2")
     wait_blocked(d, 1)
     d.check("SET", "k", "x")
     d.check("ZADD", "src", 1, "a")
     d.check("ZUNIONSTORE", "k", 1, "src")
-    assert same_reply(a) == b"*-1\r\n"
+    assert a.reply() == b"*-1\r\n"
     d.check("ZRANGE", "k", 0, -1)
 
 
 def test_key_of_another_type_keeps_waiting(d: Pair, clients: Callable[[], Pair]) -> None:
     a = clients()
-    send(a, "BZPOPMIN", "k", 0)
+    a.send("BZPOPMIN", "k", 0)
     wait_blocked(d, 1)
     d.check("SET", "k", "x")
     d.check("DEL", "k")
     wait_blocked(d, 1)
     d.check("ZINCRBY", "k", "1.5", "m")
-    assert same_reply(a) == b"*3\r\n$1\r\nk\r\n$1\r\nm\r\n$3\r\n1.5\r\n"
+    assert a.reply() == b"*3\r\n$1\r\nk\r\n$1\r\nm\r\n$3\r\n1.5\r\n"
 
 
 def test_blocking_timeouts(d: Pair, clients: Callable[[], Pair]) -> None:
     a, b = clients(), clients()
     b.resp3()
-    send(a, "BZPOPMIN", "k", "0.02")
-    send(b, "BZMPOP", "0.02", 1, "k", "MIN")
-    assert same_reply(a) == b"*-1\r\n"
-    assert same_reply(b) == b"_\r\n"
-    send(a, "BZPOPMAX", "k", "0.0001")  # rounded up to a millisecond, not 0 (forever)
-    assert same_reply(a) == b"*-1\r\n"
+    a.send("BZPOPMIN", "k", "0.02")
+    b.send("BZMPOP", "0.02", 1, "k", "MIN")
+    assert a.reply() == b"*-1\r\n"
+    assert b.reply() == b"_\r\n"
+    a.send("BZPOPMAX", "k", "0.0001")  # rounded up to a millisecond, not 0 (forever)
+    assert a.reply() == b"*-1\r\n"
     wait_blocked(d, 0)
     d.check("ZADD", "k", 1, "a")
     d.check("ZCARD", "k")
@@ -1057,14 +1026,14 @@ def test_blocking_timeouts(d: Pair, clients: Callable[[], Pair]) -> None:
 
 def test_disconnected_waiter_is_forgotten(d: Pair, clients: Callable[[], Pair]) -> None:
     a, b = clients(), clients()
-    send(a, "BZPOPMIN", "k", 0)
+    a.send("BZPOPMIN", "k", 0)
     wait_blocked(d, 1)
-    send(b, "BZPOPMIN", "k", 0)
+    b.send("BZPOPMIN", "k", 0)
     wait_blocked(d, 2)
     a.close()
     wait_blocked(d, 1)
     d.check("ZADD", "k", 1, "a", 2, "b")
-    assert same_reply(b) == b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"
+    assert b.reply() == b"*3\r\n$1\r\nk\r\n$1\r\na\r\n$1\r\n1\r\n"
     b.close()
     wait_blocked(d, 0)
     d.check("ZADD", "k", 3, "c")
@@ -1077,9 +1046,9 @@ def test_requests_after_a_blocking_pop_wait(d: Pair, clients: Callable[[], Pair]
     a.real.send(encode("BZPOPMIN", "k", 0) + encode("ZCARD", "k") + encode("PING"))
     wait_blocked(d, 1)
     d.check("ZADD", "k", 1, "a", 2, "b")
-    same_reply(a)
-    assert same_reply(a) == b":1\r\n"
-    assert same_reply(a) == b"+PONG\r\n"
+    a.reply()
+    assert a.reply() == b":1\r\n"
+    assert a.reply() == b"+PONG\r\n"
 
 
 # -- big sets and random command sequences ---------------------------------------------------------

@@ -9,7 +9,6 @@ everything else waits for replies, never for a fixed time.
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -22,21 +21,9 @@ import redis.asyncio
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from helpers import RawClient, ServerThread, encode
+from helpers import RawClient, ServerThread, encode, wait_for
 
 REPLY_WAIT = 5.0  # seconds a test waits for a reply before failing
-
-
-@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
-def srv(request: pytest.FixtureRequest) -> Iterator[ServerThread]:
-    if request.param == "uvloop":
-        yield request.getfixturevalue("server")
-        return
-    if os.environ.get("CACHESERVER_TEST_ADDR"):
-        pytest.skip("a running server has its own event loop")
-    st = ServerThread(loop="asyncio").start()
-    yield st
-    st.stop()
 
 
 def connect(st: ServerThread, protocol: int = 2) -> redis.Redis:
@@ -51,8 +38,8 @@ def connect(st: ServerThread, protocol: int = 2) -> redis.Redis:
 
 
 @pytest.fixture
-def admin(srv: ServerThread) -> Iterator[redis.Redis]:
-    client = connect(srv)
+def admin(loop_server: ServerThread) -> Iterator[redis.Redis]:
+    client = connect(loop_server)
     client.flushall()
     yield client
     client.close()
@@ -78,8 +65,8 @@ class Clients:
 
 
 @pytest.fixture
-def clients(srv: ServerThread) -> Iterator[Clients]:
-    made = Clients(srv)
+def clients(loop_server: ServerThread) -> Iterator[Clients]:
+    made = Clients(loop_server)
     yield made
     for c in made.made:
         c.close()
@@ -91,10 +78,7 @@ def blocked(admin: redis.Redis) -> int:
 
 def wait_blocked(admin: redis.Redis, n: int) -> None:
     """Bounded polling until the server reports ``n`` blocked clients."""
-    deadline = time.monotonic() + REPLY_WAIT
-    while blocked(admin) != n:
-        assert time.monotonic() < deadline, f"expected {n} blocked clients"
-        time.sleep(0.002)
+    wait_for(lambda: blocked(admin) == n, REPLY_WAIT, f"{n} blocked clients", every=0.002)
 
 
 def block(
@@ -262,8 +246,10 @@ def test_pipeline_behind_blocked_command(
 # -- disconnects and kills -----------------------------------------------------------------
 
 
-def test_disconnected_waiter_leaves_the_element(admin: redis.Redis, srv: ServerThread) -> None:
-    raw = RawClient(srv.host, srv.port)
+def test_disconnected_waiter_leaves_the_element(
+    admin: redis.Redis, loop_server: ServerThread
+) -> None:
+    raw = RawClient(loop_server.host, loop_server.port)
     raw.send(encode("BLPOP", "k", "0"))
     wait_blocked(admin, 1)
     raw.sock.shutdown(socket.SHUT_RDWR)
@@ -342,10 +328,10 @@ async def await_blocked(admin: redis.asyncio.Redis, n: int) -> None:
         await asyncio.sleep(0.002)
 
 
-def test_asyncio_waiters(srv: ServerThread, admin: redis.Redis) -> None:
+def test_asyncio_waiters(loop_server: ServerThread, admin: redis.Redis) -> None:
     async def main() -> None:
-        boss = aconnect(srv)
-        waiters = [aconnect(srv, 3 if i % 2 else 2) for i in range(4)]
+        boss = aconnect(loop_server)
+        waiters = [aconnect(loop_server, 3 if i % 2 else 2) for i in range(4)]
         try:
             tasks = []
             for i, w in enumerate(waiters):
@@ -368,10 +354,10 @@ def test_asyncio_waiters(srv: ServerThread, admin: redis.Redis) -> None:
     asyncio.run(main())
 
 
-def test_asyncio_cancelled_waiter(srv: ServerThread, admin: redis.Redis) -> None:
+def test_asyncio_cancelled_waiter(loop_server: ServerThread, admin: redis.Redis) -> None:
     async def main() -> None:
-        boss = aconnect(srv)
-        w = aconnect(srv)
+        boss = aconnect(loop_server)
+        w = aconnect(loop_server)
         try:
             task = asyncio.ensure_future(w.blpop(["k"], timeout=0))
             await await_blocked(boss, 1)

@@ -4,14 +4,13 @@ to a PubSub connection, against cacheserver."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
 import redis
 from redis.cache import CacheConfig
 
-from helpers import ServerThread
+from helpers import ServerThread, wait_for
 
 
 def _get_calls(r: redis.Redis) -> int:
@@ -51,26 +50,18 @@ def test_redis_py_cache_invalidated_by_another_client(
     writer.set("product:2", "new")
     # the invalidation push is on its way; redis-py reads it before it next
     # answers from the cache
-    deadline = time.monotonic() + 5
-    while cached.get("product:2") != b"new":
-        assert time.monotonic() < deadline, "the cached value was never invalidated"
+    wait_for(lambda: cached.get("product:2") == b"new", 5, "the cached value invalidated")
     writer.delete("product:2")
-    deadline = time.monotonic() + 5
-    while cached.get("product:2") is not None:
-        assert time.monotonic() < deadline, "the deleted key was never invalidated"
+    wait_for(lambda: cached.get("product:2") is None, 5, "the deleted key invalidated")
 
 
 def test_redis_py_cache_flush_and_hash(cached: redis.Redis, writer: redis.Redis) -> None:
     writer.hset("cart:1", mapping={"a": "1", "b": "2"})
     assert cached.hgetall("cart:1") == {b"a": b"1", b"b": b"2"}
     writer.hset("cart:1", "c", "3")
-    deadline = time.monotonic() + 5
-    while cached.hgetall("cart:1") != {b"a": b"1", b"b": b"2", b"c": b"3"}:
-        assert time.monotonic() < deadline
+    wait_for(lambda: cached.hgetall("cart:1") == {b"a": b"1", b"b": b"2", b"c": b"3"}, 5)
     writer.flushall()
-    deadline = time.monotonic() + 5
-    while cached.hgetall("cart:1") != {}:
-        assert time.monotonic() < deadline
+    wait_for(lambda: cached.hgetall("cart:1") == {}, 5)
 
 
 def test_tracking_table_limit(server: ServerThread) -> None:
@@ -102,8 +93,6 @@ def test_disconnect_leaves_no_tracking_state(server: ServerThread) -> None:
     assert admin.info("stats")["tracking_total_prefixes"] >= 20
     for c in clients:
         c.close()
-    deadline = time.monotonic() + 5
-    while admin.info("clients")["tracking_clients"] != base:
-        assert time.monotonic() < deadline
+    wait_for(lambda: admin.info("clients")["tracking_clients"] == base, 5)
     assert admin.info("stats")["tracking_total_prefixes"] == 0
     admin.close()

@@ -7,7 +7,6 @@ loop (fixture ``loop_server``); connection commands run on the uvloop server.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -28,19 +27,6 @@ BINARY_VALUES = [
     bytes(range(256)),
     b"\xff" * 1000 + b"\r\n" * 1000,
 ]
-
-
-@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
-def loop_server(request: pytest.FixtureRequest) -> Iterator[ServerThread]:
-    """The module's uvloop server, then one on the plain asyncio event loop."""
-    if request.param == "uvloop":
-        yield request.getfixturevalue("server")
-        return
-    if os.environ.get("CACHESERVER_TEST_ADDR"):
-        pytest.skip("a running server has its own event loop")
-    st = ServerThread(loop="asyncio").start()
-    yield st
-    st.stop()
 
 
 def connect(st: ServerThread, protocol: int, **kw: object) -> redis.Redis:

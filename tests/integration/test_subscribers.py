@@ -10,60 +10,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import redis
 import redis.asyncio
 
-from helpers import RawClient, ServerThread, encode, read_reply
+from helpers import RawClient, ServerThread, encode, read_reply, wait_for
 
 WAIT = 5.0  # seconds a test waits for an event before failing
-
-
-@pytest.fixture(scope="module", params=["uvloop", "asyncio"])
-def srv(request: pytest.FixtureRequest) -> Iterator[ServerThread]:
-    if request.param == "uvloop":
-        yield request.getfixturevalue("server")
-        return
-    if os.environ.get("CACHESERVER_TEST_ADDR"):
-        pytest.skip("a running server has its own event loop")
-    st = ServerThread(loop="asyncio").start()
-    yield st
-    st.stop()
 
 
 def connect(st: ServerThread, protocol: int = 2) -> redis.Redis:
     return redis.Redis(host=st.host, port=st.port, protocol=protocol, socket_timeout=10)
 
 
-def until(check: Callable[[], Any], within: float = WAIT) -> Any:
-    """Poll ``check`` until it returns something true, or fail after ``within`` s."""
-    deadline = time.monotonic() + within
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
-
-
 def next_message(p: Any) -> dict[str, Any]:
-    msg = until(lambda: p.get_message(timeout=0.2))
+    msg = wait_for(lambda: p.get_message(timeout=0.2), WAIT)
     assert isinstance(msg, dict)
     return msg
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
-def test_redis_py_pubsub_sync(srv: ServerThread, protocol: int) -> None:
-    r = connect(srv, protocol)
-    pub = connect(srv)
+def test_redis_py_pubsub_sync(loop_server: ServerThread, protocol: int) -> None:
+    r = connect(loop_server, protocol)
+    pub = connect(loop_server)
     p = r.pubsub()
     try:
         p.subscribe("news", "sport")
@@ -105,11 +79,12 @@ def test_redis_py_pubsub_sync(srv: ServerThread, protocol: int) -> None:
         p.unsubscribe()
         p.punsubscribe()
         p.sunsubscribe()
-        until(
+        wait_for(
             lambda: (
                 pub.pubsub_numsub("news", "sport") == [(b"news", 0), (b"sport", 0)]
                 and pub.pubsub_numpat() == 0
-            )
+            ),
+            WAIT,
         )
     finally:
         p.close()
@@ -118,10 +93,10 @@ def test_redis_py_pubsub_sync(srv: ServerThread, protocol: int) -> None:
 
 
 @pytest.mark.parametrize("protocol", [2, 3])
-def test_redis_py_pubsub_asyncio(srv: ServerThread, protocol: int) -> None:
+def test_redis_py_pubsub_asyncio(loop_server: ServerThread, protocol: int) -> None:
     async def main() -> None:
-        r = redis.asyncio.Redis(host=srv.host, port=srv.port, protocol=protocol)
-        pub = redis.asyncio.Redis(host=srv.host, port=srv.port)
+        r = redis.asyncio.Redis(host=loop_server.host, port=loop_server.port, protocol=protocol)
+        pub = redis.asyncio.Redis(host=loop_server.host, port=loop_server.port)
         p = r.pubsub(ignore_subscribe_messages=True)
         try:
             await p.subscribe("ch")
@@ -157,8 +132,8 @@ def test_redis_py_pubsub_asyncio(srv: ServerThread, protocol: int) -> None:
     asyncio.run(main())
 
 
-def test_resp3_client_runs_commands_while_subscribed(srv: ServerThread) -> None:
-    c = RawClient(srv.host, srv.port)
+def test_resp3_client_runs_commands_while_subscribed(loop_server: ServerThread) -> None:
+    c = RawClient(loop_server.host, loop_server.port)
     try:
         assert c.call("HELLO", "3").startswith(b"%7")
         assert c.call("SUBSCRIBE", "self") == b">3\r\n$9\r\nsubscribe\r\n$4\r\nself\r\n:1\r\n"
@@ -224,7 +199,7 @@ def test_10000_subscribers_leave_nothing_behind(server: ServerThread) -> None:
             )
             return now == before
 
-        until(back, within=20)
+        wait_for(back, 20)
         if server.server is not None:  # in-process: the registries themselves are empty
             ps = server.server.pubsub
             assert not ps.channels and not ps.patterns and not ps.shard
@@ -260,7 +235,7 @@ def test_slow_subscriber_is_cut_off(server: ServerThread, caplog: pytest.LogCapt
 
         reader = threading.Thread(target=drain, daemon=True)
         reader.start()
-        until(lambda: admin.pubsub_numsub("firehose") == [(b"firehose", 2)])
+        wait_for(lambda: admin.pubsub_numsub("firehose") == [(b"firehose", 2)], WAIT)
         # each round is one small pipeline, well under the limit, so the
         # subscriber that reads never has much queued
         payload = b"x" * 16384
@@ -289,7 +264,7 @@ def test_slow_subscriber_is_cut_off(server: ServerThread, caplog: pytest.LogCapt
                 pass
         except ConnectionResetError:
             pass
-        until(lambda: received[0] == sent)
+        wait_for(lambda: received[0] == sent, WAIT)
         assert admin.set("still", "fine") and admin.get("still") == b"fine"
         assert pub.publish("firehose", "last") == 1
         pub.close()
@@ -332,9 +307,9 @@ def test_expiry_notifications(server: ServerThread) -> None:
     p = connect(server, 3).pubsub(ignore_subscribe_messages=True)
     try:
         p.psubscribe("__keyevent@*__:expired")
-        until(lambda: admin.pubsub_numpat() == 1)
+        wait_for(lambda: admin.pubsub_numpat() == 1, WAIT)
         admin.set("gone", "v", px=30)  # nobody reads it again: the expiry cycle finds it
-        msg = until(lambda: p.get_message(timeout=0.2))
+        msg = wait_for(lambda: p.get_message(timeout=0.2), WAIT)
         assert msg == {
             "type": "pmessage",
             "pattern": b"__keyevent@*__:expired",
@@ -343,7 +318,7 @@ def test_expiry_notifications(server: ServerThread) -> None:
         }
         db5 = redis.Redis(host=server.host, port=server.port, db=5)
         db5.set("k5", "v", px=30)
-        msg = until(lambda: p.get_message(timeout=0.2))
+        msg = wait_for(lambda: p.get_message(timeout=0.2), WAIT)
         assert msg["channel"] == b"__keyevent@5__:expired" and msg["data"] == b"k5"
         db5.close()
     finally:

@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -26,6 +25,7 @@ import redis
 
 from cacheserver.config import Config
 from helpers import IN_CI, ServerThread, free_port
+from helpers import wait_for as wait_for  # the loader tests import it from here
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -290,18 +290,6 @@ class CacheServers:
 
 def client(st: ServerThread, **kw: Any) -> redis.Redis:
     return redis.Redis(host=st.host, port=st.port, socket_timeout=15, **kw)
-
-
-def wait_for(pred: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll ``pred`` until it returns something true (a short deadline loop)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def loader_stats(r: redis.Redis, name: str) -> dict[str, str]:

@@ -101,7 +101,11 @@ def test_sighup_reloads(pg: Cluster, tmp_path: Any) -> None:
         f.write(config(pg))
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cacheserver", "--port", str(port), "--loaders", path],
+        [
+            sys.executable, "-m", "cacheserver", "--port", str(port),
+            "--memcached-port", "0",  # not the shared default 11211
+            "--loaders", path,
+        ],
         env=dict(os.environ, PYTHONPATH=ROOT),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

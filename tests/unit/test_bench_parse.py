@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-from types import ModuleType
-
 import pytest
 
+from helpers import load_bench
 
-def _load() -> ModuleType:
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "redis_bench.py")
-    spec = importlib.util.spec_from_file_location("redis_bench", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["redis_bench"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-rb = _load()
+rb = load_bench("redis_bench")
 
 REDIS7_CSV = (
     '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms",'

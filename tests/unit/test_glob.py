@@ -5,6 +5,7 @@ server's KEYS."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 import pytest
 
@@ -236,16 +237,26 @@ def test_documented_quirks() -> None:
     assert glob_match(b"[A-z]", b"[") and not glob_match(b"[A-z]", b"[", nocase=True)
 
 
-def test_random_patterns_match_the_c_code() -> None:
-    rng = random.Random(1234)
-    pat_alphabet = b"ab*?[]^-\\\xff\x00A"
-    subj_alphabet = b"ab]-^\\\xffA*"
-    for _ in range(3000):
-        p = bytes(rng.choice(pat_alphabet) for _ in range(rng.randrange(7)))
+def random_cases(
+    seed: int, n: int, pattern_len: int, subject_len: int
+) -> Iterator[tuple[bytes, bool, list[bytes]]]:
+    """``n`` random patterns over the bytes that mean something to a glob (shorter
+    than ``pattern_len``), each with a random nocase and 12 random subjects."""
+    rng = random.Random(seed)
+    for _ in range(n):
+        p = bytes(rng.choice(b"ab*?[]^-\\\xff\x00A") for _ in range(rng.randrange(pattern_len)))
         nocase = rng.random() < 0.3
+        subjects = [
+            bytes(rng.choice(b"ab]-^\\\xffA*") for _ in range(rng.randrange(subject_len)))
+            for _ in range(12)
+        ]
+        yield p, nocase, subjects
+
+
+def test_random_patterns_match_the_c_code() -> None:
+    for p, nocase, subjects in random_cases(1234, 3000, 7, 6):
         f = compile_glob(p, nocase)
-        for _ in range(12):
-            s = bytes(rng.choice(subj_alphabet) for _ in range(rng.randrange(6)))
+        for s in subjects:
             assert f(s) is ref_match(p, s, nocase), (p, s, nocase)
 
 
@@ -295,14 +306,8 @@ def _parse_bulk_array(reply: bytes) -> list[bytes]:
 def test_long_pattern_walk_matches_the_c_code() -> None:
     """``match_long`` (the matcher of patterns too long to compile) against
     the port of the C code, on the same random patterns and subjects."""
-    rng = random.Random(4321)
-    pat_alphabet = b"ab*?[]^-\\\xff\x00A"
-    subj_alphabet = b"ab]-^\\\xffA*"
-    for _ in range(4000):
-        p = bytes(rng.choice(pat_alphabet) for _ in range(rng.randrange(9)))
-        nocase = rng.random() < 0.3
-        for _ in range(12):
-            s = bytes(rng.choice(subj_alphabet) for _ in range(rng.randrange(8)))
+    for p, nocase, subjects in random_cases(4321, 4000, 9, 8):
+        for s in subjects:
             assert match_long(p, s, nocase) is ref_match(p, s, nocase), (p, s, nocase)
     for pattern in TRICKY_PATTERNS:
         for s in SUBJECTS:

@@ -15,9 +15,8 @@ import redis
 
 from cacheserver.commands.hashes import FieldExpiry, Hash
 from cacheserver.store.keyspace import Database
-from helpers import Harness, ServerThread, encode
+from helpers import T0, Clock, Harness, ServerThread, encode
 
-T0 = 1_700_000_000_000  # unix ms
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
 SYNTAX = b"-ERR syntax error\r\n"
@@ -27,19 +26,6 @@ NUMFIELDS = b"-ERR Number of fields must be a positive integer\r\n"
 MISMATCH = b"-ERR The `numfields` parameter must match the number of arguments\r\n"
 NEGATIVE = b"-ERR invalid expire time, must be >= 0\r\n"
 BIN = b"f\r\n\x00$1\r\n"
-
-
-class Clock:
-    """A fake server clock: ``clock.t`` is the time every command sees."""
-
-    def __init__(self, h: Harness) -> None:
-        self.t = T0
-        h.server.clock = lambda: self.t
-
-
-@pytest.fixture
-def clock(h: Harness) -> Clock:
-    return Clock(h)
 
 
 def parse(raw: bytes) -> Any:

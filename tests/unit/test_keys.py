@@ -7,22 +7,7 @@ import pytest
 from cacheserver.commands.keys import OBJECT_HELP, parse_cursor
 from cacheserver.errors import CommandError
 from cacheserver.store.keyspace import Database
-from helpers import Harness, encode
-
-T0 = 1_700_000_000_000  # unix ms
-
-
-class Clock:
-    """A fake server clock: ``clock.t`` is the time every command sees."""
-
-    def __init__(self, h: Harness) -> None:
-        self.t = T0
-        h.server.clock = lambda: self.t
-
-
-@pytest.fixture
-def clock(h: Harness) -> Clock:
-    return Clock(h)
+from helpers import T0, Clock, Harness, encode
 
 
 class FakeHash:

@@ -14,7 +14,7 @@ from cacheserver.config import Config
 from cacheserver.memcached.items import SizeClasses, item_size
 from cacheserver.memcached.tokens import b64decode_key, strtol32, strtoul32, strtoull
 from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_STRING
-from helpers import McHarness, MockTransport, iter_splits
+from helpers import Clock, McHarness, MockTransport, iter_splits
 
 PIPELINE = (
     b"set a 5 0 6\r\nx\r\ny\r\n\r\n"
@@ -141,12 +141,11 @@ def test_memcached_only_default_state_costs_nothing() -> None:
 
 def test_side_state_dropped_on_delete_expiry_and_flush() -> None:
     h = McHarness()
-    now = [1_000_000_000_000]
-    h.server.clock = lambda: now[0]
+    clock = Clock(h, 1_000_000_000_000)
     h.feed(b"set a 1 1 1\r\nx\r\nset b 2 0 1\r\nx\r\ngets b\r\nset c 3 0 1\r\nx\r\n")
     assert h.svc.items.counts()["flags"] == 3
-    now[0] += 2000
-    h.server.keyspace.expire_cycle(now[0], 1.0)  # a's expiry reaches the hook
+    clock.t += 2000
+    h.server.keyspace.expire_cycle(clock.t, 1.0)  # a's expiry reaches the hook
     assert "a" not in str(h.svc.items.flags)
     h.run("UNLINK", "c")
     assert set(h.svc.items.flags) == {b"b"}
@@ -217,21 +216,20 @@ def test_watch_hooks_see_memcached_writes() -> None:
 
 def test_delayed_flush_all() -> None:
     h = McHarness()
-    now = [1_000_000_000_000]
-    h.server.clock = lambda: now[0]
+    clock = Clock(h, 1_000_000_000_000)
     h.run("HSET", "h", "f", "v")
     assert h.feed(b"set k 0 0 1\r\nx\r\nflush_all 3\r\nget k\r\n").endswith(b"VALUE k 0 1\r\nx\r\nEND\r\n")
-    now[0] += 1900
+    clock.t += 1900
     assert h.feed(b"get k\r\n") == b"VALUE k 0 1\r\nx\r\nEND\r\n"
-    now[0] += 200  # the fence is a second before the time named, as memcached's
+    clock.t += 200  # the fence is a second before the time named, as memcached's
     assert h.feed(b"get k\r\n") == b"END\r\n"
     assert h.run("EXISTS", "h") == b":0\r\n"  # the whole memcached database
     h.feed(b"set k 0 0 1\r\nx\r\nflush_all 100\r\nflush_all 0\r\n")
     assert h.feed(b"get k\r\n") == b"END\r\n"
     assert h.svc.flush_at == 0
     h.feed(b"set k 0 0 1\r\nx\r\nflush_all 10\r\n")
-    now[0] += 60_000
-    h.svc.cron(now[0])  # the background cycle runs a due flush too
+    clock.t += 60_000
+    h.svc.cron(clock.t)  # the background cycle runs a due flush too
     assert h.run("EXISTS", "k") == b":0\r\n"
 
 
@@ -249,14 +247,13 @@ def test_maxconns() -> None:
 
 def test_idle_timeout() -> None:
     h = McHarness(Config(**{"memcached-idle-timeout": 5}))
-    now = [h.server.clock()]
-    h.server.clock = lambda: now[0]
+    clock = Clock(h, h.server.clock())
     busy = h.connect()
     h.feed(b"version\r\n", busy)
-    now[0] += 4000
+    clock.t += 4000
     h.feed(b"version\r\n", busy)
-    now[0] += 2000
-    h.svc.cron(now[0])
+    clock.t += 2000
+    h.svc.cron(clock.t)
     assert not busy.closed
     assert h.client.closed
 

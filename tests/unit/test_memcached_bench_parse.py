@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-from types import ModuleType
+from helpers import load_bench
 
-
-def _load() -> ModuleType:
-    path = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "memcached_bench.py")
-    spec = importlib.util.spec_from_file_location("memcached_bench", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["memcached_bench"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-mb = _load()
+mb = load_bench("memcached_bench")
 
 HEAD = "Type     Time(s)  Ops          TPS(ops/s)   Net(M/s)   Get_miss   Min(us)  Max(us)    Avg(us)    Std_dev    Geo_dist  \n"
 OUTPUT = (

@@ -6,25 +6,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from cacheserver.connection import Client
-from helpers import Harness, encode
+from helpers import Clock, Harness, encode
 
-T0 = 1_700_000_000_000
 QUEUED = b"+QUEUED\r\n"
 NIL_ARRAY = b"*-1\r\n"
-
-
-class Clock:
-    def __init__(self, h: Harness) -> None:
-        self.t = T0
-        h.server.clock = lambda: self.t
-
-
-@pytest.fixture
-def clock(h: Harness) -> Clock:
-    return Clock(h)
 
 
 def exec_(h: Harness, c: Client | None = None, *cmds: tuple[str, ...]) -> bytes:

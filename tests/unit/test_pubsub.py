@@ -4,7 +4,7 @@ registries after unsubscribe, RESET and disconnect, keyspace notifications."""
 from __future__ import annotations
 
 from cacheserver.connection import Client
-from helpers import Harness, MockTransport, encode
+from helpers import Clock, Harness, MockTransport, encode
 
 
 def sub_msg(kind: bytes, name: bytes | None, count: int, resp3: bool = False) -> bytes:
@@ -185,8 +185,7 @@ def test_info_counts_names(h: Harness) -> None:
 
 
 def test_keyspace_notifications_for_set_del_and_expiry(h: Harness) -> None:
-    now = [1_000_000]
-    h.server.clock = lambda: now[0]
+    clock = Clock(h, 1_000_000)
     listener = h.connect()
     h.run("CONFIG", "SET", "notify-keyspace-events", "KEA")
     h.run("PSUBSCRIBE", "__key*@0__:*", client=listener)
@@ -194,7 +193,7 @@ def test_keyspace_notifications_for_set_del_and_expiry(h: Harness) -> None:
     start = len(t.out)  # type: ignore[union-attr]
     h.run("SET", "k", "v", "PX", "100")
     h.run("DEL", "nokey")
-    now[0] += 200
+    clock.t += 200
     assert h.run("GET", "k") == b"$-1\r\n"
     got = bytes(t.out[start:])  # type: ignore[union-attr]
     p = b"__key*@0__:*"
@@ -212,7 +211,7 @@ def test_keyspace_notifications_for_set_del_and_expiry(h: Harness) -> None:
     h.run("SET", "k2", "v", "PX", "1")
     h.run("SELECT", "3")
     h.run("SET", "k3", "v", "PX", "1")
-    now[0] += 10
+    clock.t += 10
     h.run("GET", "k3")
     h.run("SELECT", "0")
     h.run("GET", "k2")
@@ -259,25 +258,23 @@ def test_hard_limit_closes_a_subscriber_at_once(h: Harness) -> None:
 
 
 def test_soft_limit_needs_its_seconds(h: Harness) -> None:
-    now = [1_000_000]
-    h.server.clock = lambda: now[0]
+    clock = Clock(h, 1_000_000)
     h.run("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 500 2")
     slow = stuck_client(h)
     h.run("SUBSCRIBE", "ch", client=slow)
     for _ in range(10):
         h.run("PUBLISH", "ch", b"x" * 100)
     assert not slow.closed and slow.obuf_soft_since == 1000
-    now[0] += 2000  # two seconds over the soft limit: not yet more than 2
+    clock.t += 2000  # two seconds over the soft limit: not yet more than 2
     h.run("PUBLISH", "ch", "x")
     assert not slow.closed
-    now[0] += 1000
+    clock.t += 1000
     h.server.output_limits_cron()  # found by the cron even with no new message
     assert slow.closed
 
 
 def test_soft_limit_clock_restarts_below_it(h: Harness) -> None:
-    now = [1_000_000]
-    h.server.clock = lambda: now[0]
+    clock = Clock(h, 1_000_000)
     h.run("CONFIG", "SET", "client-output-buffer-limit", "pubsub 0 500 1")
     slow = stuck_client(h)
     h.run("SUBSCRIBE", "ch", client=slow)
@@ -286,7 +283,7 @@ def test_soft_limit_clock_restarts_below_it(h: Harness) -> None:
     slow.transport.out.clear()  # type: ignore[union-attr]  # the peer caught up
     h.run("PUBLISH", "ch", "x")
     assert slow.obuf_soft_since == 0
-    now[0] += 5000
+    clock.t += 5000
     h.run("PUBLISH", "ch", b"x" * 600)  # over again: a new clock, not closed
     assert not slow.closed and slow.obuf_soft_since == 1005
 

@@ -15,9 +15,8 @@ from cacheserver.commands.sets import (
     is_int,
 )
 from cacheserver.store.keyspace import Database
-from helpers import Harness, encode
+from helpers import Clock, Harness, encode
 
-T0 = 1_700_000_000_000  # unix ms
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 SYNTAX = b"-ERR syntax error\r\n"
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
@@ -266,13 +265,11 @@ def test_dirty_counts_changes(h: Harness) -> None:
     assert ks.dirty == d0 + 6
 
 
-def test_expired_set_is_gone(h: Harness) -> None:
-    t = [T0]
-    h.server.clock = lambda: t[0]
+def test_expired_set_is_gone(h: Harness, clock: Clock) -> None:
     h.run("SADD", "s", "a")
     h.run("PEXPIRE", "s", "100")
     assert h.run("SISMEMBER", "s", "a") == b":1\r\n"
-    t[0] += 100
+    clock.t += 100
     assert h.run("SISMEMBER", "s", "a") == b":0\r\n"
     assert h.run("SADD", "s", "b") == b":1\r\n"
     assert h.run("TTL", "s") == b":-1\r\n"
