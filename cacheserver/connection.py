@@ -258,14 +258,8 @@ class Client(asyncio.Protocol):
                         continue
                 try:
                     reply = row.handler(self, argv)  # type: ignore[misc]
-                except CommandError as e:
-                    row.failed_calls += 1
-                    reply = srv.error_reply(e.msg)
-                except Exception:
-                    log.exception("internal error running %r", row.fullname)
-                    row.failed_calls += 1
-                    srv.stats.count_error(b"ERR")
-                    reply = INTERNAL_ERROR
+                except Exception as e:
+                    reply = self.failed(row, e)
                 # one clock reading per command: its time includes its parse
                 t1 = perf()
                 row.usec += (t1 - t0) * 1e6
@@ -338,21 +332,24 @@ class Client(asyncio.Protocol):
             tx.flag()
         return self.server.error_reply(msg)
 
+    def failed(self, row: Command, exc: Exception) -> bytes:
+        """The reply of a command whose handler raised: its error reply
+        (errorstats counted), or an internal error, logged."""
+        row.failed_calls += 1
+        if isinstance(exc, CommandError):
+            return self.server.error_reply(exc.msg)
+        log.error("internal error running %r", row.fullname, exc_info=exc)
+        self.server.stats.count_error(b"ERR")
+        return INTERNAL_ERROR
+
     def call(self, row: Command, argv: list[bytes]) -> Any:
         """Run one command outside the walk (the commands EXEC runs): errors
         become its reply, its call and time are counted, as the walk does."""
-        srv = self.server
         t0 = time.perf_counter()
         try:
             reply = row.handler(self, argv)  # type: ignore[misc]
-        except CommandError as e:
-            row.failed_calls += 1
-            reply = srv.error_reply(e.msg)
-        except Exception:
-            log.exception("internal error running %r", row.fullname)
-            row.failed_calls += 1
-            srv.stats.count_error(b"ERR")
-            reply = INTERNAL_ERROR
+        except Exception as e:
+            reply = self.failed(row, e)
         row.usec += (time.perf_counter() - t0) * 1e6
         row.calls += 1
         return reply
