@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,6 +33,24 @@ def encode(*args: bytes | str | int) -> bytes:
 
 
 # -- in-process harness (unit tests) -------------------------------------------
+
+
+class FakeValue:
+    """The memory-estimate protocol every collection carries (store/memory.py)."""
+
+    mem = -1
+    avg = 0.0
+    sn = 0
+
+    def __len__(self) -> int:
+        return 1
+
+    def mem_sample(self, k: int) -> float:
+        return 64.0
+
+    def mem_side(self) -> int:
+        return 0
+
 
 
 class MockTransport(asyncio.Transport):
@@ -295,3 +314,25 @@ def iter_splits(data: bytes) -> Iterator[tuple[bytes, bytes]]:
     """Every way of cutting ``data`` in two."""
     for i in range(len(data) + 1):
         yield data[:i], data[i:]
+
+
+def memory_problems(server: Server) -> list[str]:
+    """Where the keyspace's memory bookkeeping disagrees with its contents:
+    ``Keyspace.used`` against the sum of every key's cost, and each
+    collection's accounted bytes against its container now (a mutation that
+    did not refresh its estimate leaves them apart)."""
+    from cacheserver.store.memory import key_cost, value_cost
+
+    ks = server.keyspace
+    problems = []
+    total = 0
+    for db in ks.dbs:
+        for key, value in db.data.items():
+            total += key_cost(key) + value_cost(value)
+            if value.__class__ not in (bytes, bytearray):
+                fresh = int(sys.getsizeof(value) + len(value) * value.avg) + value.mem_side()
+                if fresh != value.mem:
+                    problems.append(f"db{db.id} {key!r}: accounted {value.mem}, now {fresh}")
+    if total != ks.used:
+        problems.append(f"used {ks.used} != sum of keys {total}")
+    return problems

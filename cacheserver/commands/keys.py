@@ -17,6 +17,7 @@ from cacheserver.commands.table import DENYOOM, FAST, LOADING, READONLY, STALE, 
 from cacheserver.errors import DB_INDEX, NO_SUCH_KEY, NOT_INTEGER, SYNTAX, CommandError
 from cacheserver.glob import compile_regex
 from cacheserver.store.keyspace import NOTIFY_GENERIC, Database, type_name
+from cacheserver.store.lfu import LFU_INIT_VAL, counter_of
 from protocol.resp import (
     LLONG_MAX,
     NEG_ONE,
@@ -509,7 +510,6 @@ def persist(c: Client, argv: list[bytes]) -> bytes:
 
 OBJ_SHARED_INTEGERS = 10000
 OBJ_SHARED_REFCOUNT = 2**31 - 1
-LFU_INIT_VAL = 5
 # encodings Redis reports for a type whose class does not say (its default for big values)
 _DEFAULT_ENCODING = {
     b"list": b"quicklist",
@@ -521,8 +521,7 @@ _DEFAULT_ENCODING = {
 
 
 def _lfu_policy(c: Client) -> bool:
-    policy = c.server.config.values.get("maxmemory-policy", "noeviction")
-    return isinstance(policy, str) and policy.endswith("-lfu")
+    return c.db.ks.lfu is not None
 
 
 def _shared_integers(c: Client) -> bool:
@@ -586,9 +585,9 @@ def object_idletime(c: Client, argv: list[bytes]) -> bytes:
             b"when switching between policies at runtime LRU and LFU data will take some time "
             b"to adjust."
         )
-    db = c.db
-    clock = db.ks.lru_clock
-    return integer(max(0, clock - db.access.get(argv[2], clock)))
+    ks = c.db.ks
+    mark = c.db.access.get(argv[2], ks.read_mark)
+    return integer(ks.idle_ms(mark) // 1000)
 
 
 def object_freq(c: Client, argv: list[bytes]) -> bytes:
@@ -602,8 +601,11 @@ def object_freq(c: Client, argv: list[bytes]) -> bytes:
             b"note that when switching between policies at runtime LRU and LFU data will take "
             b"some time to adjust."
         )
-    # no frequency counters are kept yet: every key reads as a fresh one
-    return integer(LFU_INIT_VAL)
+    ks = c.db.ks
+    mark = c.db.access.get(argv[2])
+    if mark is None or ks.lfu is None:  # (the policy switched just now)
+        return integer(LFU_INIT_VAL)
+    return integer(counter_of(ks.lfu, mark))
 
 
 OBJECT_HELP = [

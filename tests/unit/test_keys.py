@@ -7,7 +7,7 @@ import pytest
 from cacheserver.commands.keys import OBJECT_HELP, parse_cursor
 from cacheserver.errors import CommandError
 from cacheserver.store.keyspace import Database
-from helpers import Harness, encode
+from helpers import FakeValue, Harness, encode
 
 T0 = 1_700_000_000_000  # unix ms
 
@@ -25,7 +25,7 @@ def clock(h: Harness) -> Clock:
     return Clock(h)
 
 
-class FakeHash:
+class FakeHash(FakeValue):
     """Stands in for a collection type (they carry TYPE, ENCODING, copy())."""
 
     TYPE = b"hash"
@@ -38,7 +38,7 @@ class FakeHash:
         return FakeHash(self.items)
 
 
-class FakeZset:
+class FakeZset(FakeValue):
     TYPE = b"zset"  # no ENCODING: Redis's default for the type is reported
 
     def copy(self) -> FakeZset:
