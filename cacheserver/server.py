@@ -17,6 +17,7 @@ from cacheserver.commands import build_table
 from cacheserver.config import Config, parse_args
 from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
+from cacheserver.memory import Memory
 from cacheserver.store.keyspace import Database, Keyspace
 from cacheserver.tracking import Tracking
 from protocol.resp import error, string2ll
@@ -71,6 +72,9 @@ class Server:
         self.keyspace = Keyspace(self.config["databases"])
         self.table = build_table()
         self.clients: dict[int, Client] = {}
+        # maxmemory in bytes, 0 for none: the per-command check tests it first
+        self.maxmemory = 0
+        self.memory = Memory(self)
         self.blocking = Blocking(self)
         self.tracking = Tracking(self)
         # the connection running commands (redis server.current_client): whose
@@ -232,6 +236,7 @@ class Server:
             budget = period * (25 + 2 * (effort - 1)) / 100
             if self.active_expire:
                 ks.expire_cycle(self.clock(), budget)
+            self.memory.cron()
             now = self.clock()
             if now - self._last_clients_check >= 1000:
                 self._last_clients_check = now

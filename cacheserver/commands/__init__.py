@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from cacheserver.commands import connection, hashes, keys, lists, server, sets, strings, zsets
+from cacheserver.commands import (
+    connection,
+    hashes,
+    keys,
+    lists,
+    memory,
+    server,
+    sets,
+    strings,
+    zsets,
+)
 from cacheserver.commands.table import Table
 
-FAMILIES = (connection, strings, keys, server, sets, zsets, hashes, lists)
+FAMILIES = (connection, strings, keys, server, memory, sets, zsets, hashes, lists)
 
 
 def build_table() -> Table:

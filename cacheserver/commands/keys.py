@@ -66,8 +66,7 @@ def _db_arg(c: Client, arg: bytes) -> Database:
 # -- existence, type, deletion ------------------------------------------------
 
 
-def del_(c: Client, argv: list[bytes]) -> bytes:
-    """DEL key [key ...] -> integer (keys removed)"""
+def _del(c: Client, argv: list[bytes], lazy: bool) -> bytes:
     db, now = c.db, c.now
     data = db.data
     n = 0
@@ -75,15 +74,27 @@ def del_(c: Client, argv: list[bytes]) -> bytes:
         key = argv[i]
         # an expired key counts as expired, not as removed (redis delGenericCommand)
         if key in data and db.peek(key, now) is not None:
-            db.delete(key)
+            db.drop(key, lazy)
             db.changed(key, NOTIFY_GENERIC, b"del")
             n += 1
     return integer(n)
 
 
+def del_(c: Client, argv: list[bytes]) -> bytes:
+    """DEL key [key ...] -> integer (keys removed)
+
+    A big value is freed in steps after the reply under lazyfree-lazy-user-del.
+    """
+    return _del(c, argv, c.server.config["lazyfree-lazy-user-del"])
+
+
 def unlink(c: Client, argv: list[bytes]) -> bytes:
-    """UNLINK key [key ...] -> integer (keys removed)"""
-    return del_(c, argv)
+    """UNLINK key [key ...] -> integer (keys removed)
+
+    As DEL, but a value of more than 64 elements is freed in steps after the
+    reply, so the command is O(1) per key whatever the values.
+    """
+    return _del(c, argv, True)
 
 
 def exists(c: Client, argv: list[bytes]) -> bytes:
@@ -135,7 +146,7 @@ def _rename(c: Client, argv: list[bytes], nx: bool) -> bytes:
     if db.lookup(dst, now) is not None:
         if nx:
             return ZERO
-        db.delete(dst)
+        db.drop(dst, db.ks.lazy_server_del)
     when = db.expires.get(src)
     db.delete(src)
     db.add(dst, value)
@@ -182,7 +193,7 @@ def copy(c: Client, argv: list[bytes]) -> bytes:
     if dst_db.lookup(dst, now) is not None:
         if not replace:
             return ZERO
-        dst_db.delete(dst)
+        dst_db.drop(dst, dst_db.ks.lazy_server_del)
     dst_db.add(dst, value if value.__class__ is bytes else value.copy())
     if when is not None:
         dst_db.set_expire(dst, when)
@@ -350,10 +361,11 @@ def dbsize(c: Client, argv: list[bytes]) -> bytes:
     return integer(len(c.db.data))
 
 
-def _flush_mode(argv: list[bytes]) -> bool:
-    """``[ASYNC|SYNC]`` (redis ``getFlushCommandFlags``); True for ASYNC."""
+def _flush_mode(c: Client, argv: list[bytes]) -> bool:
+    """``[ASYNC|SYNC]`` (redis ``getFlushCommandFlags``); True for ASYNC, and
+    without either as lazyfree-lazy-user-flush says."""
     if len(argv) == 1:
-        return False
+        return bool(c.server.config["lazyfree-lazy-user-flush"])
     if len(argv) == 2:
         mode = argv[1].lower()
         if mode == b"sync":
@@ -364,19 +376,26 @@ def _flush_mode(argv: list[bytes]) -> bool:
 
 
 def flushdb(c: Client, argv: list[bytes]) -> bytes:
-    """FLUSHDB [ASYNC|SYNC] -> +OK"""
-    _flush_mode(argv)
+    """FLUSHDB [ASYNC|SYNC] -> +OK
+
+    ASYNC frees the old contents in steps after the reply.
+    """
+    lazy = _flush_mode(c, argv)
     c.db.flushed()  # while the keys are still there, as redis signalFlushedDb
-    c.db.flush()
+    c.db.flush(lazy)
     return OK
 
 
 def flushall(c: Client, argv: list[bytes]) -> bytes:
-    """FLUSHALL [ASYNC|SYNC] -> +OK"""
-    _flush_mode(argv)
-    for db in c.server.keyspace.dbs:
+    """FLUSHALL [ASYNC|SYNC] -> +OK
+
+    ASYNC frees the old contents in steps after the reply.
+    """
+    lazy = _flush_mode(c, argv)
+    ks = c.server.keyspace
+    for db in ks.dbs:
         db.flushed()
-        db.flush()
+    ks.flush_all(lazy)
     return OK
 
 
@@ -434,7 +453,7 @@ def _expire(c: Client, argv: list[bytes], seconds: bool, relative: bool, name: b
         if flags & _E_LT and current is not None and when >= current:
             return ZERO
     if when <= now:  # a deadline in the past deletes the key (replicated as DEL)
-        db.delete(key)
+        db.drop(key, db.ks.lazy_expire)
         db.changed(key, NOTIFY_GENERIC, b"del")
     else:
         db.set_expire(key, when)

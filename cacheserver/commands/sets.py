@@ -238,7 +238,7 @@ def _store(c: Client, dst: bytes, result: Set, event: bytes) -> bytes:
             db.add(dst, result)
         db.changed(dst, NOTIFY_SET, event)
     elif existed:
-        db.delete(dst)
+        db.drop(dst, ks.lazy_server_del)
         db.changed(dst, NOTIFY_GENERIC, b"del")
     ks.dirty = dirty + 1
     return integer(len(result))

@@ -630,7 +630,7 @@ def _store(c: Client, dst: bytes, zs: ZSet | None, event: bytes) -> bytes:
     db = c.db
     if zs is None:
         if db.lookup(dst, c.now) is not None:
-            db.delete(dst)
+            db.drop(dst, db.ks.lazy_server_del)
             db.changed(dst, NOTIFY_GENERIC, b"del")
         return ZERO
     # Redis 7.0 signals blocked clients when the key is created (dbAdd), not

@@ -430,28 +430,35 @@ class Database:
         ks = self.ks
         data = self.data
         n = len(data)
-        tables: list[Any] = [self.expires, self.heap, self.access]
-        if self.keys is not None:
-            tables.append(self.keys)
-            self.keys = []
-        self.data = {}
-        self.expires = {}
-        self.heap = []
-        self.access = ks.new_access()
-        self.scans = ScanCursors()
+        tables = self._take_tables()
         ks.dirty += n
-        alone = all(db is self or not db.data for db in ks.dbs)
+        # the only keys in the keyspace: their total leaves at once
+        alone = not ks.lazyfree.counted and all(db is self or not db.data for db in ks.dbs)
         if lazy and n:
-            if alone:  # the whole keyspace: its total leaves at once
-                ks.lazyfree.release_tables(tables, data, ks.used, False)
+            if alone:
+                ks.lazyfree.release_tables(tables[:-1], data, ks.used, False)
                 ks.used = 0
-            else:
-                ks.lazyfree.release_tables(tables, data, 0, True)
+            else:  # the keys leave the total as they are freed
+                ks.lazyfree.release_tables(tables[:-1], data, 0, True)
         elif alone:
             ks.used = 0
         else:
             ks.used -= sum(key_cost(k) + value_cost(v) for k, v in data.items())
         return n
+
+    def _take_tables(self) -> list[Any]:
+        """Replace the tables with empty ones; the old ones, the key dict last."""
+        tables: list[Any] = [self.expires, self.heap, self.access]
+        if self.keys is not None:
+            tables.append(self.keys)
+            self.keys = []
+        tables.append(self.data)
+        self.data = {}
+        self.expires = {}
+        self.heap = []
+        self.access = self.ks.new_access()
+        self.scans = ScanCursors()
+        return tables
 
     def swap_contents(self, other: Database) -> None:
         for name in ("data", "expires", "heap", "access", "scans", "keys"):
@@ -633,6 +640,22 @@ class Keyspace:
     def idle_ms(self, mark: int) -> int:
         """Milliseconds since an LRU mark (redis ``estimateObjectIdleTime``, 1 s resolution)."""
         return max(0, self.clock - (mark >> 1)) * 1000
+
+    def flush_all(self, lazy: bool = False) -> int:
+        """Empty every database (FLUSHALL); the number of keys they held.
+        ``lazy``: the old tables are freed in steps after this command."""
+        n = 0
+        cost = self.used
+        self.used = 0
+        for db in self.dbs:
+            n += len(db.data)
+            tables = db._take_tables()
+            if lazy and len(tables[-1]):
+                # the whole total goes with the first job, so pending bytes stay right
+                self.lazyfree.release_tables(tables[:-1], tables[-1], cost, False)
+                cost = 0
+        self.dirty += n
+        return n
 
     def expire_cycle(self, now: int, budget: float) -> int:
         """Active expiry over every database for at most ``budget`` seconds."""

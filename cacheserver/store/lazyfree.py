@@ -73,12 +73,13 @@ class _Job:
 class FreeQueue:
     """Values waiting to be freed, and the counters INFO shows."""
 
-    __slots__ = ("jobs", "ks", "lazyfreed_objects", "pending_bytes", "schedule", "steps")
+    __slots__ = ("counted", "jobs", "ks", "lazyfreed_objects", "pending_bytes", "schedule", "steps")
 
     def __init__(self, ks: Keyspace) -> None:
         self.ks = ks
         self.jobs: deque[_Job] = deque()
         self.pending_bytes = 0  # bytes of queued values, out of Keyspace.used
+        self.counted = 0  # queued databases whose keys are still in Keyspace.used
         self.lazyfreed_objects = 0  # values (and databases) freed through the queue
         self.steps = 0  # slices run since start
         # set by the server: asks the event loop to call ``drain`` soon
@@ -109,6 +110,7 @@ class FreeQueue:
         dict ``data``.  When ``counted`` its keys are still in
         ``Keyspace.used`` and leave it as they are freed; else ``cost``
         bytes already left it."""
+        self.counted += counted
         self._push(_Job([*tables, data], 0 if counted else cost, data, counted))
 
     def _push(self, job: _Job) -> None:
@@ -140,6 +142,7 @@ class FreeQueue:
                     return True
             jobs.popleft()
             self.pending_bytes -= job.cost
+            self.counted -= job.counted
             self.lazyfreed_objects += 1
         return False
 

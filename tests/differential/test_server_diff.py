@@ -381,7 +381,7 @@ def test_info_exact_sections(d: Pair) -> None:
         d.raw(b"HELLO 2\r\n")
 
 
-EXTRA_FIELDS = {b"cacheserver_version", b"python_version"}
+EXTRA_FIELDS = {b"cacheserver_version", b"python_version", b"lazyfree_steps"}
 FIXED_SECTIONS = [
     b"Server",
     b"Clients",
