@@ -224,7 +224,7 @@ class Client(asyncio.Protocol):
                         append(early)
                         continue
                 # over maxmemory: evict first, refuse a DENYOOM command if still over
-                if srv.maxmemory and ks.used > ks.budget:
+                if ks.limited and ks.used > ks.budget:
                     early = srv.memory.over_limit(self, row)
                     if early is not None:
                         append(early)

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 from cacheserver.commands.table import DENYOOM, Command
 from cacheserver.errors import OutOfMemory
 from cacheserver.store.eviction import EVICT_FAIL, EVICT_RUNNING, Evictor, time_limit_us
+from cacheserver.store.keyspace import NO_LIMIT
 from cacheserver.store.lfu import Lfu
 
 if TYPE_CHECKING:
@@ -160,8 +161,8 @@ class Memory:
             ks.set_lfu(None)
         old = self.maxmemory
         self.maxmemory = cfg["maxmemory"]
-        # the per-command check reads srv.maxmemory: one attribute test when 0
         self.srv.maxmemory = self.maxmemory
+        ks.limited = bool(self.maxmemory)
         # allkeys policies draw from a list of every key while a limit is set
         sample = bool(self.maxmemory) and ev.allkeys and ev.kind != "none"
         for db in ks.dbs:
@@ -186,10 +187,23 @@ class Memory:
         """Measure the tables and client buffers again and set the budget."""
         self.tables = table_bytes(self.ks)
         self.clients = self.client_bytes()
-        self.ks.budget = self.maxmemory - self.tables - self.clients
+        if self.maxmemory:
+            self.ks.budget = self.maxmemory - self.tables - self.clients
+        else:
+            self.ks.budget = NO_LIMIT
         used = self.used_memory()
         if used > self.peak:
             self.peak = used
+
+    def measure(self) -> int:
+        """used_memory now: measure, and if that finds the limit passed since
+        the last measure, evict first (to the end), as the check before a
+        command would have with the exact figure."""
+        self.refresh()
+        ks = self.ks
+        if self.maxmemory and ks.used > ks.budget:
+            self.evictor.perform(float("inf"))
+        return self.used_memory()
 
     def client_bytes(self) -> int:
         """Unparsed requests and unsent replies of every client."""

@@ -72,8 +72,7 @@ class Server:
         self.keyspace = Keyspace(self.config["databases"])
         self.table = build_table()
         self.clients: dict[int, Client] = {}
-        # maxmemory in bytes, 0 for none: the per-command check tests it first
-        self.maxmemory = 0
+        self.maxmemory = 0  # bytes, 0 for no limit (kept by self.memory)
         self.memory = Memory(self)
         self.blocking = Blocking(self)
         self.tracking = Tracking(self)

@@ -336,3 +336,46 @@ def memory_problems(server: Server) -> list[str]:
     if total != ks.used:
         problems.append(f"used {ks.used} != sum of keys {total}")
     return problems
+
+
+class CacheserverProcess:
+    """cacheserver in a process of its own (for what an in-process server
+    cannot show: its resident memory)."""
+
+    def __init__(self, *extra: str) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cacheserver", "--port", str(self.port), "--loglevel", "warning", *extra],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                c = RawClient("127.0.0.1", self.port)
+                if c.call("PING") == b"+PONG\r\n":
+                    c.close()
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("cacheserver did not start")
+
+    def rss(self) -> int:
+        """Resident set size in bytes (/proc/PID/statm)."""
+        with open(f"/proc/{self.proc.pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def info_field(c: RawClient, section: str, name: str) -> str:
+    """One field of INFO ``section`` over a raw connection."""
+    reply = c.call("INFO", section)
+    body = reply[reply.index(b"\r\n") + 2 :].decode()
+    for line in body.split("\r\n"):
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1]
+    raise KeyError(name)

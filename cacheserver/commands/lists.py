@@ -99,9 +99,9 @@ class List(deque[bytes]):
         """Mean bytes of one element, over up to ``k`` of them from both ends (0: all)."""
         n = len(self)
         if k <= 0 or n <= k:
-            return mean_cost(map(len, self))
+            return mean_cost(self)
         half = k >> 1
-        return mean_cost(map(len, chain(islice(self, half), islice(reversed(self), k - half))))
+        return mean_cost(chain(islice(self, half), islice(reversed(self), k - half)))
 
     def mem_side(self) -> int:
         return 0

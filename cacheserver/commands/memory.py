@@ -58,9 +58,8 @@ class Overhead:
 
     def __init__(self, srv: Server) -> None:
         mem = srv.memory
-        mem.refresh()
         ks = srv.keyspace
-        self.total = mem.used_memory()
+        self.total = mem.measure()
         self.startup = mem.startup
         self.peak = max(mem.peak, self.total)
         self.clients = mem.clients

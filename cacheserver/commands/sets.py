@@ -109,7 +109,7 @@ class Set(RandomDraws, set[bytes]):
 
     def mem_sample(self, k: int) -> float:
         """Mean bytes of one member, over up to ``k`` of them (0: all)."""
-        return mean_cost(map(len, self if k <= 0 else islice(self, k)))
+        return mean_cost(self if k <= 0 else islice(self, k))
 
     def mem_side(self) -> int:
         """Bytes of the random-draw index."""

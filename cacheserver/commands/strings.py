@@ -419,7 +419,7 @@ def set_(c: Client, argv: list[bytes]) -> bytes:
             db.upsert(key, argv[2])
             db.changed(key, NOTIFY_STRING, b"set")
             return OK
-        db.set(key, argv[2])
+        db.set_str(key, argv[2])
         return OK
     flags, arg = parse_set_options(argv, 3, True)
     when = None if arg is None else _deadline(c, flags, arg, b"set")
@@ -501,7 +501,7 @@ def mset(c: Client, argv: list[bytes]) -> bytes:
             db.upsert(key, argv[i + 1])
             db.changed(key, NOTIFY_STRING, b"set")
         return OK
-    db_set = db.set
+    db_set = db.set_str
     for i in range(1, n, 2):
         key = argv[i]
         if expires and key in expires:

@@ -119,10 +119,11 @@ class Evictor:
 
     # -- the loop --------------------------------------------------------------
 
-    def perform(self) -> int:
+    def perform(self, limit_us: float | None = None) -> int:
         """Evict until ``Keyspace.used`` is within budget: EVICT_OK, EVICT_RUNNING
-        (the time limit ran out; the rest continues in the background) or
-        EVICT_FAIL (over the limit with nothing left to evict)."""
+        (the time limit, maxmemory-eviction-tenacity's unless ``limit_us``,
+        ran out; the rest continues in the background) or EVICT_FAIL (over
+        the limit with nothing left to evict)."""
         ks = self.ks
         if ks.used <= ks.budget:
             self._back_under()
@@ -132,7 +133,7 @@ class Evictor:
         if self.kind == "none":
             return EVICT_FAIL
         clock = time.perf_counter
-        deadline = clock() + self.limit_us / 1e6
+        deadline = clock() + (self.limit_us if limit_us is None else limit_us) / 1e6
         pick = self._pick_random if self.kind == "random" else self._pick_best
         stats = ks.stats
         lazy = self.lazy

@@ -37,7 +37,7 @@ from typing import Any
 from cacheserver.errors import WrongType
 from cacheserver.store.lazyfree import FreeQueue
 from cacheserver.store.lfu import Lfu, LfuAccess
-from cacheserver.store.memory import collection_size, key_cost, value_cost
+from cacheserver.store.memory import STR_OVERHEAD, collection_size, key_cost, value_cost
 
 __all__ = ["Database", "Keyspace", "ScanCursors", "type_name"]
 
@@ -106,6 +106,13 @@ class Stats:
         self.evicted_unfetched = 0  # evicted without a read since written
         self.expired_unfetched = 0  # expired without a read since written
 
+
+# Keyspace.budget without maxmemory
+NO_LIMIT = 1 << 62
+
+# a bytes object's cost beside its length (store/memory.py), for one and two objects
+_STR = STR_OVERHEAD
+_STR2 = 2 * STR_OVERHEAD
 
 # classes of the events whose key holds a collection changed in place
 _SIZED = NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET
@@ -314,17 +321,33 @@ class Database:
         ks = self.ks
         self.access[key] = ks.write_mark
         if old is None:
-            if value.__class__ is bytes:
-                ks.used += ((len(key) + 48) & -16) + ((len(value) + 48) & -16)
-            else:
-                ks.used += ((len(key) + 48) & -16) + value_cost(value)
+            ks.used += len(key) + _STR + value_cost(value)
             if self.keys is not None:
                 self.keys.append(key)
         elif old.__class__ is bytes and value.__class__ is bytes:
-            ks.used += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
+            ks.used += len(value) - len(old)
         else:
             self._replaced(old, value)
         if not keepttl and self.expires and key in self.expires:
+            del self.expires[key]
+        ks.dirty += 1
+
+    def set_str(self, key: bytes, value: bytes) -> None:
+        """``set`` of a bytes value, without a TTL (SET's path, MSET)."""
+        data = self.data
+        old = data.get(key)
+        data[key] = value
+        ks = self.ks
+        self.access[key] = ks.write_mark
+        if old.__class__ is bytes:
+            ks.used += len(value) - len(old)
+        elif old is None:
+            ks.used += len(key) + len(value) + _STR2
+            if self.keys is not None:
+                self.keys.append(key)
+        else:
+            self._replaced(old, value)
+        if self.expires and key in self.expires:
             del self.expires[key]
         ks.dirty += 1
 
@@ -345,7 +368,7 @@ class Database:
         self.data[key] = value
         ks = self.ks
         if old.__class__ is bytes and value.__class__ is bytes:
-            ks.used += ((len(value) + 48) & -16) - ((len(old) + 48) & -16)
+            ks.used += len(value) - len(old)
         else:
             self._replaced(old, value)
         ks.dirty += 1
@@ -367,7 +390,7 @@ class Database:
             self.notify(key, NOTIFY_NEW, b"new")
         self.data[key] = value
         self.access[key] = ks.write_mark
-        ks.used += ((len(key) + 48) & -16) + value_cost(value)
+        ks.used += len(key) + _STR + value_cost(value)
         if self.keys is not None:
             self.keys.append(key)
         ks.dirty += 1
@@ -392,9 +415,9 @@ class Database:
             self.expires.pop(key, None)
         ks = self.ks
         if value.__class__ is bytes:
-            ks.used -= ((len(key) + 48) & -16) + ((len(value) + 48) & -16)
+            ks.used -= len(key) + len(value) + _STR2
         else:
-            ks.used -= ((len(key) + 48) & -16) + value_cost(value)
+            ks.used -= len(key) + _STR + value_cost(value)
         ks.dirty += 1
         return True
 
@@ -541,6 +564,7 @@ class Keyspace:
         "lazy_server_del",
         "lazyfree",
         "lfu",
+        "limited",
         "modified_hooks",
         "notify_flags",
         "on_event",
@@ -561,9 +585,11 @@ class Keyspace:
         self.dirty = 0  # writes since start (rdb_changes_since_last_save)
         # bytes the keys and values take, estimated (store/memory.py)
         self.used = 0
-        # what ``used`` may reach before eviction: maxmemory less the tables
-        # and buffers measured apart (kept by the server's memory manager)
-        self.budget = 0
+        # maxmemory is set, and what ``used`` may reach before eviction:
+        # maxmemory less the tables and buffers measured apart (both kept by
+        # the server's memory manager; the budget is out of reach without)
+        self.limited = False
+        self.budget = NO_LIMIT
         self.lazyfree = FreeQueue(self)
         # lazyfree-lazy-expire and lazyfree-lazy-server-del
         self.lazy_expire = False

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from itertools import repeat, starmap
 from typing import TYPE_CHECKING, Any
 
-from cacheserver.store.memory import key_cost, value_cost
+from cacheserver.store.memory import STR_OVERHEAD, key_cost, value_cost
 
 if TYPE_CHECKING:
     from cacheserver.store.keyspace import Keyspace
@@ -46,11 +46,15 @@ _consume: Callable[[Any], None] = deque(maxlen=0).extend  # runs an iterator to 
 
 
 def _free_some(obj: Any, n: int) -> int:
-    """Remove up to ``n`` elements from a container being freed; how many."""
+    """Free about ``n`` objects from a container being freed; how many elements
+    it lost."""
     k = min(n, len(obj))
     if isinstance(obj, dict):
         _consume(starmap(obj.popitem, repeat((), k)))
     elif isinstance(obj, list):
+        last = obj[-1] if obj else None
+        if isinstance(last, list):  # a sorted list's sublists: a few at a time
+            k = min(len(obj), max(1, n // max(1, len(last))))
         del obj[len(obj) - k :]
     else:  # set, deque
         _consume(starmap(obj.pop, repeat((), k)))
@@ -158,7 +162,7 @@ class FreeQueue:
             cls = value.__class__
             if cls is bytes:
                 if counted:
-                    freed += ((len(key) + 48) & -16) + ((len(value) + 48) & -16)
+                    freed += len(key) + len(value) + 2 * STR_OVERHEAD
                 continue
             if counted:
                 freed += key_cost(key) + value_cost(value)

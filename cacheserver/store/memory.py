@@ -7,10 +7,13 @@ expiry heap, the eviction sample) are measured apart, exactly, with
 ``sys.getsizeof`` (``table_bytes``), since a table's size jumps at resizes
 and depends on its history, not on the keys it holds now.
 
-A bytes object of length n takes ``(n + 48) & -16`` bytes: a 33-byte header
-plus the data, in pymalloc's 16-byte size classes (larger blocks come from
-malloc with about the same rounding).  A string write adjusts the total by
-the difference of the old and new value, read from the same dict slot.
+A bytes object of length n is counted as ``n + STR_OVERHEAD`` bytes: a
+33-byte header plus the data, rounded up to pymalloc's 16-byte size classes
+(larger blocks come from malloc with about the same rounding), which adds 7.5
+bytes on average.  The exact rounding would cost a few more bytecodes on
+every SET for a difference that averages out; with a constant, a string
+write adjusts the total by the difference of the old and new lengths, the
+old value read from the same dict slot.
 
 A collection (hash, set, sorted set, list) is mutated in place by its
 commands, which then call ``Database.changed``; that refreshes the
@@ -38,9 +41,9 @@ from itertools import chain, islice
 from typing import Any
 
 __all__ = [
-    "EXPIRE_COST",
     "RESAMPLE",
     "SAMPLES",
+    "STR_OVERHEAD",
     "collection_size",
     "dict_sample",
     "draws_cost",
@@ -56,11 +59,11 @@ __all__ = [
 SAMPLES = 8
 # chance that a refresh samples again although the length has not doubled or halved
 RESAMPLE = 1 / 16
-# A deadline: its int object (32 bytes) and its expiry-heap tuple (64); the
-# expires dict and the heap's pointer array are counted as tables.
-EXPIRE_COST = 96
-# A bytearray (APPEND, SETRANGE): a 56-byte object in a 64-byte block, plus its buffer.
-BYTEARRAY_HEADER = 64
+# A bytes object beside its data: its header (33) and the mean rounding (7)
+STR_OVERHEAD = 40
+# A bytearray (APPEND, SETRANGE): a 56-byte object in a 64-byte block, plus its
+# buffer (allocated size) and the buffer's mean rounding.
+BYTEARRAY_OVERHEAD = 72
 
 _getsizeof = sys.getsizeof
 _random = random.random
@@ -68,12 +71,12 @@ _random = random.random
 
 def str_cost(n: int) -> int:
     """Bytes a bytes object of length ``n`` occupies."""
-    return (n + 48) & -16
+    return n + STR_OVERHEAD
 
 
 def key_cost(key: bytes) -> int:
     """The key's own bytes object (its table entries are measured apart)."""
-    return (len(key) + 48) & -16
+    return len(key) + STR_OVERHEAD
 
 
 def value_cost(value: Any) -> int:
@@ -81,9 +84,9 @@ def value_cost(value: Any) -> int:
     estimate (taken and stored on it when it has none yet)."""
     cls = value.__class__
     if cls is bytes:
-        return (len(value) + 48) & -16
+        return len(value) + STR_OVERHEAD
     if cls is bytearray:
-        return BYTEARRAY_HEADER + ((int(value.__alloc__()) + 15) & -16)
+        return int(value.__alloc__()) + BYTEARRAY_OVERHEAD
     mem: int = value.mem
     if mem < 0:  # never accounted: a new collection
         mem = value.mem = collection_size(value)
@@ -113,14 +116,10 @@ def value_usage(value: Any, samples: int) -> int:
     return int(_getsizeof(value) + n * avg) + side
 
 
-def mean_cost(sizes: Any) -> float:
-    """Mean of ``str_cost`` over an iterable of lengths (0.0 when empty)."""
-    total = 0
-    count = 0
-    for n in sizes:
-        total += (n + 48) & -16
-        count += 1
-    return total / count if count else 0.0
+def mean_cost(items: Any) -> float:
+    """Mean ``str_cost`` of an iterable of bytes objects (0.0 when empty)."""
+    sizes = list(map(len, items))
+    return sum(sizes) / len(sizes) + STR_OVERHEAD if sizes else 0.0
 
 
 def dict_sample(d: Any, k: int) -> Any:
@@ -138,9 +137,9 @@ def pairs_cost(items: Any) -> float:
     total = 0
     count = 0
     for f, v in items:
-        total += ((len(f) + 48) & -16) + ((len(v) + 48) & -16)
+        total += len(f) + len(v)
         count += 1
-    return total / count if count else 0.0
+    return total / count + 2 * STR_OVERHEAD if count else 0.0
 
 
 def draws_cost(arr: list[bytes] | None, grave: Any) -> int:

@@ -130,7 +130,7 @@ class ZSet(dict[bytes, float]):
         else:
             half = k >> 1
             members = chain(islice(self, half), islice(reversed(self), k - half))
-        return mean_cost(map(len, members)) + _MEMBER_EXTRA
+        return mean_cost(members) + _MEMBER_EXTRA
 
     def mem_side(self) -> int:
         """The sorted list's own object, attributes and index lists."""
