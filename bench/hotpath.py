@@ -38,6 +38,14 @@ def _encode(*args: bytes) -> bytes:
     return b"".join(out)
 
 
+_COLLECTION_TESTS = {
+    "hset": (b"HSET", b"myhash"),
+    "sadd": (b"SADD", b"myset"),
+    "lpush": (b"LPUSH", b"mylist"),
+    "zadd": (b"ZADD", b"myzset"),
+}
+
+
 def run(
     test: str, requests: int, total: int, keys: int, size: int, pipeline: int, config: list[str]
 ) -> float:
@@ -80,6 +88,15 @@ def run(
         reqs = [_encode(b"GET", names[rnd.randrange(keys)]) for _ in range(total)]
     elif test == "setnew":  # distinct keys never seen before (eviction's workload)
         reqs = [_encode(b"SET", b"new:%012d" % i, value) for i in range(total)]
+    elif test in _COLLECTION_TESTS:  # one collection, random members (redis-benchmark's)
+        cmd, key = _COLLECTION_TESTS[test]
+        reqs = []
+        for _ in range(total):
+            member = b"element:%012d" % rnd.randrange(keys)
+            args = [value] if cmd == b"LPUSH" else [b"0", member] if cmd == b"ZADD" else [member]
+            if cmd == b"HSET":
+                args.append(value)
+            reqs.append(_encode(cmd, key, *args))
     else:
         raise SystemExit(f"unknown test {test!r}")
     batches = [b"".join(reqs[i : i + pipeline]) for i in range(0, requests, pipeline)]

@@ -64,7 +64,6 @@ def table_bytes(ks: Keyspace) -> int:
     """The keyspace's tables, exactly: the key, expiry and access dicts, the
     expiry heap with its tuples and deadline ints, the eviction sample."""
     total = 0
-    lfu = ks.lfu is not None
     for db in ks.dbs:
         heap = db.heap
         total += (
@@ -76,8 +75,6 @@ def table_bytes(ks: Keyspace) -> int:
         )
         if db.keys is not None:
             total += _getsizeof(db.keys)
-        if lfu:
-            total += len(db.access) * 32  # LFU marks are ints of their own
     return total
 
 
@@ -180,6 +177,12 @@ class Memory:
                 self.used_memory(),
             )
             self._schedule_evict()
+
+    def reset_stats(self) -> None:
+        """CONFIG RESETSTAT: the peak, the time over the limit, lazy-free counts."""
+        self.evictor.total_exceeded_ms = 0.0
+        self.ks.lazyfree.lazyfreed_objects = 0
+        self.peak = self.used_memory()
 
     # -- measures --------------------------------------------------------------
 

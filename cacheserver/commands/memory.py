@@ -34,8 +34,6 @@ def _db_overhead(db: Database) -> tuple[int, int]:
     main = _getsizeof(db.data) + _getsizeof(db.access)
     if db.keys is not None:
         main += _getsizeof(db.keys)
-    if db.ks.lfu is not None:
-        main += len(db.access) * 32
     expires = _getsizeof(db.expires) + _getsizeof(db.heap) + len(db.heap) * 96
     return main, expires
 

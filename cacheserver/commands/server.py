@@ -506,6 +506,7 @@ def reset_stats(srv: Server) -> None:
     """Zero INFO's counters (redis ``resetServerStats`` and ``resetCommandTableStats``)."""
     srv.stats.reset()
     srv.keyspace.stats.reset()
+    srv.memory.reset_stats()
     for row in srv.table.all_rows():
         row.calls = 0
         row.usec = 0

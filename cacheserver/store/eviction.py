@@ -97,8 +97,9 @@ class Evictor:
         self.samples = 5
         self.limit_us = time_limit_us(10)
         self.lazy = False  # lazyfree-lazy-eviction
-        # (score, db index, key), ascending: the best candidate last
-        self.pool: list[tuple[int, int, bytes]] = []
+        # (score, db index, key, slot in Database.keys or -1), ascending: the
+        # best candidate last
+        self.pool: list[tuple[int, int, bytes, int]] = []
         self.next_db = 0
         # when used memory went over the limit (monotonic s), and the time over it so far
         self.exceeded_since = 0.0
@@ -142,13 +143,22 @@ class Evictor:
             found = pick()
             if found is None:
                 return EVICT_FAIL
-            db, key = found
+            db, key, slot = found
             if not db.access.get(key, 1) & 1:
                 stats.evicted_unfetched += 1
             db.drop(key, lazy)
             stats.evicted_keys += 1
             if ks.hooked:
                 db.changed(key, NOTIFY_EVICTED, b"evicted")
+            if slot >= 0:
+                # drop its slot now: a key evicted and soon written again
+                # (a cache refilled on a miss) would otherwise be drawn twice
+                # as often until a draw landed on the stale slot
+                arr = db.keys
+                if arr is not None and slot < len(arr) and arr[slot] is key:
+                    last = arr.pop()
+                    if slot < len(arr):
+                        arr[slot] = last
             freed += 1
             if not freed & 15 and clock() > deadline:
                 if self.schedule is not None:
@@ -169,7 +179,7 @@ class Evictor:
 
     # -- choosing keys -----------------------------------------------------------
 
-    def _pick_best(self) -> tuple[Database, bytes] | None:
+    def _pick_best(self) -> tuple[Database, bytes, int] | None:
         """The best candidate of the pool that still exists, refilling the pool
         from every database first (redis: the ``while (bestkey == NULL)`` loop)."""
         dbs = self.ks.dbs
@@ -191,10 +201,10 @@ class Evictor:
             if not total:
                 return None
             while pool:
-                _, dbid, key = pool.pop()
+                _, dbid, key, slot = pool.pop()
                 db = dbs[dbid]
                 if key in (db.data if allkeys else db.expires):
-                    return db, key
+                    return db, key, slot
             # every entry was a ghost: draw again
 
     def _populate(self, db: Database, n: int) -> None:
@@ -203,7 +213,7 @@ class Evictor:
         pool = self.pool
         kind = self.kind
         dbid = db.id
-        for key, when in self._draw(db, self.samples):
+        for key, when, slot in self._draw(db, self.samples):
             if kind == "lru":
                 mark = db.access.get(key)
                 score = 0 if mark is None else self.ks.idle_ms(mark)
@@ -217,13 +227,13 @@ class Evictor:
                 if score <= pool[0][0]:
                     continue  # no better than the worst candidate held
                 del pool[0]
-            insort(pool, (score, dbid, key))
+            insort(pool, (score, dbid, key, slot))
 
-    def _draw(self, db: Database, k: int) -> list[tuple[bytes, int]]:
-        """Up to ``k`` random live keys of ``db`` (with their deadline for
-        the volatile policies), as redis ``dictGetSomeKeys``; at least one
-        when the database has any."""
-        out: list[tuple[bytes, int]] = []
+    def _draw(self, db: Database, k: int) -> list[tuple[bytes, int, int]]:
+        """Up to ``k`` random live keys of ``db`` as (key, deadline for the
+        volatile policies, slot in ``Database.keys`` for the allkeys ones),
+        as redis ``dictGetSomeKeys``; at least one when the database has any."""
+        out: list[tuple[bytes, int, int]] = []
         rnd = random.random
         if self.allkeys:
             data = db.data
@@ -236,7 +246,7 @@ class Evictor:
                 i = int(rnd() * len(arr))
                 key = arr[i]
                 if key in data:
-                    out.append((key, 0))
+                    out.append((key, 0, i))
                 else:  # a deleted key: drop its slot (each is dropped once)
                     last = arr.pop()
                     if i < len(arr):
@@ -248,15 +258,15 @@ class Evictor:
             tries += 1
             when, key = heap[int(rnd() * len(heap))]
             if expires.get(key) == when:
-                out.append((key, when))
+                out.append((key, when, -1))
         if not out and expires:
             # the heap is mostly stale entries (it holds at most twice as
             # many as live ones, plus 1024): few keys, so a walk is cheap
             key, when = random.choice(list(expires.items()))
-            out.append((key, when))
+            out.append((key, when, -1))
         return out
 
-    def _pick_random(self) -> tuple[Database, bytes] | None:
+    def _pick_random(self) -> tuple[Database, bytes, int] | None:
         """One random key of the next database that has one (redis: the
         random policies visit the databases in turn)."""
         dbs = self.ks.dbs
@@ -268,5 +278,5 @@ class Evictor:
                 continue
             drawn = self._draw(db, 1)
             if drawn:
-                return db, drawn[0][0]
+                return db, drawn[0][0], drawn[0][2]
         return None

@@ -25,18 +25,30 @@ LFU_INIT_VAL = 5
 
 
 class Lfu:
-    """The LFU settings and the minutes clock, shared by every access dict."""
+    """The LFU settings and the minutes clock, shared by every access dict.
 
-    __slots__ = ("decay_time", "log_factor", "minutes")
+    ``marks`` holds the 512 possible marks of the current minute (counter and
+    fetched bit), so every key stores a shared int object, as under LRU,
+    instead of an int of its own."""
+
+    __slots__ = ("decay_time", "log_factor", "marks", "minutes")
 
     def __init__(self, log_factor: int = 10, decay_time: int = 1) -> None:
         self.log_factor = log_factor  # lfu-log-factor
         self.decay_time = decay_time  # lfu-decay-time, minutes
-        self.minutes = 0
+        self.minutes = -1
+        self.marks: list[int] = []
         self.tick()
 
     def tick(self) -> None:
-        self.minutes = (int(time.time()) // 60) & 0xFFFF
+        minutes = (int(time.time()) // 60) & 0xFFFF
+        if minutes != self.minutes:
+            self.set_minutes(minutes)
+
+    def set_minutes(self, minutes: int) -> None:
+        self.minutes = minutes
+        base = minutes << 9
+        self.marks = [base | i for i in range(512)]
 
 
 def counter_of(lfu: Lfu, mark: int) -> int:
@@ -55,7 +67,7 @@ def counter_of(lfu: Lfu, mark: int) -> int:
 
 
 def lfu_mark(lfu: Lfu, counter: int, fetched: int) -> int:
-    return ((lfu.minutes << 8 | counter) << 1) | fetched
+    return lfu.marks[counter << 1 | fetched]
 
 
 class LfuAccess(dict[bytes, int]):
@@ -80,4 +92,4 @@ class LfuAccess(dict[bytes, int]):
                     base = 0
                 if random.random() < 1.0 / (base * lfu.log_factor + 1):
                     counter += 1
-        dict.__setitem__(self, key, ((lfu.minutes << 8 | counter) << 1) | (mark & 1))
+        dict.__setitem__(self, key, lfu.marks[counter << 1 | (mark & 1)])

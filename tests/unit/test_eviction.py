@@ -293,7 +293,7 @@ def test_lfu_counter() -> None:
     # redis.conf: factor 10 reads 18 after 1,000 hits, 142 after 100,000
     assert 30 < counter < 100
     # decay: one per lfu-decay-time minutes since the mark
-    lfu.minutes += 3
+    lfu.set_minutes(lfu.minutes + 3)
     assert counter_of(lfu, access[b"k"]) == counter - 3
     lfu.decay_time = 0
     assert counter_of(lfu, access[b"k"]) == counter
