@@ -456,6 +456,62 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         "keyspace notifications to publish; empty = none",
     ),
+    # -- memory (store/memory.py, store/eviction.py, store/lazyfree.py)
+    Setting(
+        "maxmemory",
+        "memory",
+        0,
+        "bytes the keys and values may take before eviction (or -OOM errors); 0 = no limit",
+    ),
+    Setting(
+        "maxmemory-policy",
+        "enum",
+        "noeviction",
+        "what to evict at maxmemory: keys with a TTL (volatile-*) or any (allkeys-*), "
+        "by LRU, LFU, random choice or nearest expiry; noeviction refuses writes instead",
+        choices=(
+            "volatile-lru",
+            "volatile-lfu",
+            "volatile-random",
+            "volatile-ttl",
+            "allkeys-lru",
+            "allkeys-lfu",
+            "allkeys-random",
+            "noeviction",
+        ),
+    ),
+    Setting(
+        "maxmemory-samples",
+        "int",
+        5,
+        "keys drawn per database for each eviction (more: closer to true LRU/LFU, slower)",
+        lo=1,
+        hi=I32,
+    ),
+    Setting(
+        "maxmemory-eviction-tenacity",
+        "int",
+        10,
+        "0-100: how long one command may spend evicting before the rest goes to the background",
+        hi=100,
+    ),
+    Setting("lfu-log-factor", "int", 10, "how slowly LFU counters grow", hi=I32),
+    Setting("lfu-decay-time", "int", 1, "minutes for an LFU counter to decay by one; 0 = never", hi=I32),
+    Setting("lazyfree-lazy-eviction", "bool", False, "free evicted big values in the background"),
+    Setting("lazyfree-lazy-expire", "bool", False, "free expired big values in the background"),
+    Setting(
+        "lazyfree-lazy-server-del",
+        "bool",
+        False,
+        "free big values replaced or deleted by the server (RENAME, SET over a key) in the background",
+    ),
+    Setting("lazyfree-lazy-user-del", "bool", False, "DEL frees big values in the background, as UNLINK"),
+    Setting(
+        "lazyfree-lazy-user-flush",
+        "bool",
+        False,
+        "FLUSHDB and FLUSHALL without SYNC or ASYNC free in the background",
+    ),
     # -- process
     Setting(
         "loglevel",

@@ -230,7 +230,8 @@ class Client(asyncio.Protocol):
         perf = time.perf_counter
         self.now = self.last_interaction = srv.clock()
         srv.current_client = self
-        ready = srv.keyspace.ready
+        ks = srv.keyspace
+        ready = ks.ready
         t0 = perf()
         try:
             while True:
@@ -253,6 +254,12 @@ class Client(asyncio.Protocol):
                 self.last_cmd = row.fullname
                 if self.intercept is not None:
                     early = self.intercept(self, row, argv)
+                    if early is not None:
+                        append(early)
+                        continue
+                # over maxmemory: evict first, refuse a DENYOOM command if still over
+                if ks.limited and ks.used > ks.budget:
+                    early = srv.memory.over_limit(self, row)
                     if early is not None:
                         append(early)
                         continue

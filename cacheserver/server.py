@@ -20,6 +20,7 @@ from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
 from cacheserver.memcached import Memcached
 from cacheserver.memcached.connection import McConnection
+from cacheserver.memory import Memory
 from cacheserver.notify import NOTIFY_ALL, Notifier
 from cacheserver.pubsub import PubSub
 from cacheserver.store.keyspace import (
@@ -88,6 +89,8 @@ class Server:
         self.keyspace = Keyspace(self.config["databases"])
         self.table = build_table()
         self.clients: dict[int, Client] = {}
+        self.maxmemory = 0  # bytes, 0 for no limit (kept by self.memory)
+        self.memory = Memory(self)
         self.blocking = Blocking(self)
         self.pubsub = PubSub(self)
         self.notifier = Notifier(self.pubsub)
@@ -293,6 +296,7 @@ class Server:
             budget = period * (25 + 2 * (effort - 1)) / 100
             if self.active_expire:
                 ks.expire_cycle(self.clock(), budget)
+            self.memory.cron()
             now = self.clock()
             if now - self._last_clients_check >= 1000:
                 self._last_clients_check = now

@@ -37,6 +37,24 @@ def encode(*args: bytes | str | int) -> bytes:
 # -- in-process harness (unit tests) -------------------------------------------
 
 
+class FakeValue:
+    """The memory-estimate protocol every collection carries (store/memory.py)."""
+
+    mem = -1
+    avg = 0.0
+    sn = 0
+
+    def __len__(self) -> int:
+        return 1
+
+    def mem_sample(self, k: int) -> float:
+        return 64.0
+
+    def mem_side(self) -> int:
+        return 0
+
+
+
 class MockTransport(asyncio.Transport):
     """Collects what the connection writes; no socket, no loop."""
 
@@ -431,6 +449,62 @@ class MemcachedProcess:
         self.proc.wait(10)
 
 
+def memory_problems(server: Server) -> list[str]:
+    """Where the keyspace's memory bookkeeping disagrees with its contents:
+    ``Keyspace.used`` against the sum of every key's cost, and each
+    collection's accounted bytes against its container now (a mutation that
+    did not refresh its estimate leaves them apart)."""
+    from cacheserver.store.memory import key_cost, value_cost
+
+    ks = server.keyspace
+    problems = []
+    total = 0
+    for db in ks.dbs:
+        for key, value in db.data.items():
+            total += key_cost(key) + value_cost(value)
+            if value.__class__ not in (bytes, bytearray):
+                fresh = int(sys.getsizeof(value) + len(value) * value.avg) + value.mem_side()
+                if fresh != value.mem:
+                    problems.append(f"db{db.id} {key!r}: accounted {value.mem}, now {fresh}")
+    if total != ks.used:
+        problems.append(f"used {ks.used} != sum of keys {total}")
+    return problems
+
+
+class CacheserverProcess:
+    """cacheserver in a process of its own (for what an in-process server
+    cannot show: its resident memory)."""
+
+    def __init__(self, *extra: str) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "cacheserver", "--port", str(self.port), "--memcached-port", "0",
+             "--loglevel", "warning", *extra],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                c = RawClient("127.0.0.1", self.port)
+                if c.call("PING") == b"+PONG\r\n":
+                    c.close()
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("cacheserver did not start")
+
+    def rss(self) -> int:
+        """Resident set size in bytes (/proc/PID/statm)."""
+        with open(f"/proc/{self.proc.pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
 class McHarness(_InProcess):
     """A Server without listeners and one memcached connection, in-process.
 
@@ -455,3 +529,13 @@ class McHarness(_InProcess):
     def run(self, *args: bytes | str | int) -> bytes:
         """A Redis command on the same keyspace."""
         return self.feed(encode(*args), self.redis)
+
+
+def info_field(c: RawClient, section: str, name: str) -> str:
+    """One field of INFO ``section`` over a raw connection."""
+    reply = c.call("INFO", section)
+    body = reply[reply.index(b"\r\n") + 2 :].decode()
+    for line in body.split("\r\n"):
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1]
+    raise KeyError(name)

@@ -69,6 +69,7 @@ from cacheserver.store.keyspace import (
     Keyspace,
     ScanCursors,
 )
+from cacheserver.store.memory import dict_sample, draws_cost, pairs_cost
 from cacheserver.store.sampling import RandomDraws
 from protocol.resp import (
     EMPTY_ARRAY,
@@ -87,6 +88,8 @@ from protocol.resp import (
 if TYPE_CHECKING:
     from cacheserver.connection import Client
 
+
+_getsizeof = sys.getsizeof
 
 # hash-max-listpack-entries and hash-max-listpack-value as redis-server has them
 # without a config file (config.c defaults; the sample redis.conf says 128 entries)
@@ -131,7 +134,7 @@ _CONDITIONS = {b"nx": _NX, b"xx": _XX, b"gt": _GT, b"lt": _LT}
 class Hash(RandomDraws, dict[bytes, bytes]):
     """A hash value: field -> value, and slots that stay None unless used."""
 
-    __slots__ = ("__weakref__", "arr", "big", "grave", "scans", "ttl")
+    __slots__ = ("__weakref__", "arr", "avg", "big", "grave", "mem", "scans", "sn", "ttl")
 
     TYPE = b"hash"
 
@@ -142,6 +145,23 @@ class Hash(RandomDraws, dict[bytes, bytes]):
         self.arr: list[bytes] | None = None
         self.grave: set[bytes] | None = None
         self.scans: ScanCursors | None = None
+        # memory estimate (store/memory.py): bytes accounted, mean field+value, length sampled at
+        self.mem = -1
+        self.avg = 0.0
+        self.sn = 0
+
+    def mem_sample(self, k: int) -> float:
+        """Mean bytes of one field and its value, over up to ``k`` of them (0: all)."""
+        return pairs_cost(dict_sample(self, k))
+
+    def mem_side(self) -> int:
+        """Bytes of the random-draw index and of the field TTLs."""
+        side = draws_cost(self.arr, self.grave)
+        t = self.ttl
+        if t is not None:
+            # per deadline: its dict entry, int and heap tuple
+            side += 400 + len(t.when) * 150 + _getsizeof(t.heap)
+        return side
 
     @property
     def ENCODING(self) -> bytes:
@@ -272,10 +292,9 @@ def _purge(db: Database, key: bytes, h: Hash, t: FieldTtl, now: int) -> bool:
 def _fields_expired(db: Database, key: bytes, h: Hash) -> None:
     """Signal fields of ``h`` deleted by their TTL: ``hexpired`` once, then
     ``del`` if the hash went with them (redis 7.4 ``hashTypeExpire``)."""
-    if db.ks.hooked:
-        db.changed(key, NOTIFY_HASH, b"hexpired")
-        if not h:
-            db.notify(key, NOTIFY_GENERIC, b"del")
+    db.changed(key, NOTIFY_HASH, b"hexpired")
+    if not h:
+        db.notify(key, NOTIFY_GENERIC, b"del")
 
 
 class FieldExpiry:
@@ -566,13 +585,11 @@ def hset(c: Client, argv: list[bytes]) -> bytes:
         if not h.big:
             h.note_big(field, value)
         db.ks.dirty += 1
-        if db.ks.hooked:
-            db.changed(key, NOTIFY_HASH, b"hset")
+        db.changed(key, NOTIFY_HASH, b"hset")
         return ONE if added else ZERO
     added = _store_pairs(h, argv, 2)
     db.ks.dirty += (n - 2) // 2
-    if db.ks.hooked:
-        db.changed(key, NOTIFY_HASH, b"hset")
+    db.changed(key, NOTIFY_HASH, b"hset")
     return integer(added)
 
 
@@ -1237,12 +1254,11 @@ def hsetex(c: Client, argv: list[bytes]) -> bytes:
     if not h:
         db.delete(key)
     db.ks.dirty += (n - first) // 2
-    if db.ks.hooked:
-        db.changed(key, NOTIFY_HASH, b"hset")
-        if deleted or updated:
-            db.notify(key, NOTIFY_HASH, b"hdel" if deleted else b"hexpire")
-        if not h:
-            db.notify(key, NOTIFY_GENERIC, b"del")
+    db.changed(key, NOTIFY_HASH, b"hset")
+    if deleted or updated:
+        db.notify(key, NOTIFY_HASH, b"hdel" if deleted else b"hexpire")
+    if not h:
+        db.notify(key, NOTIFY_GENERIC, b"del")
     return ONE
 
 

@@ -17,6 +17,7 @@ from cacheserver.commands.table import DENYOOM, FAST, LOADING, READONLY, STALE, 
 from cacheserver.errors import DB_INDEX, NO_SUCH_KEY, NOT_INTEGER, SYNTAX, CommandError
 from cacheserver.glob import compile_matcher
 from cacheserver.store.keyspace import NOTIFY_GENERIC, Database, type_name
+from cacheserver.store.lfu import LFU_INIT_VAL, counter_of
 from protocol.resp import (
     LLONG_MAX,
     NEG_ONE,
@@ -65,8 +66,7 @@ def _db_arg(c: Client, arg: bytes) -> Database:
 # -- existence, type, deletion ------------------------------------------------
 
 
-def del_(c: Client, argv: list[bytes]) -> bytes:
-    """DEL key [key ...] -> integer (keys removed)"""
+def _del(c: Client, argv: list[bytes], lazy: bool) -> bytes:
     db, now = c.db, c.now
     data = db.data
     n = 0
@@ -74,15 +74,27 @@ def del_(c: Client, argv: list[bytes]) -> bytes:
         key = argv[i]
         # an expired key counts as expired, not as removed (redis delGenericCommand)
         if key in data and db.peek(key, now) is not None:
-            db.delete(key)
+            db.drop(key, lazy)
             db.changed(key, NOTIFY_GENERIC, b"del")
             n += 1
     return integer(n)
 
 
+def del_(c: Client, argv: list[bytes]) -> bytes:
+    """DEL key [key ...] -> integer (keys removed)
+
+    A big value is freed in steps after the reply under lazyfree-lazy-user-del.
+    """
+    return _del(c, argv, c.server.config["lazyfree-lazy-user-del"])
+
+
 def unlink(c: Client, argv: list[bytes]) -> bytes:
-    """UNLINK key [key ...] -> integer (keys removed)"""
-    return del_(c, argv)
+    """UNLINK key [key ...] -> integer (keys removed)
+
+    As DEL, but a value of more than 64 elements is freed in steps after the
+    reply, so the command is O(1) per key whatever the values.
+    """
+    return _del(c, argv, True)
 
 
 def exists(c: Client, argv: list[bytes]) -> bytes:
@@ -142,7 +154,7 @@ def _rename(c: Client, argv: list[bytes], nx: bool) -> bytes:
     if db.lookup(dst, now) is not None:
         if nx:
             return ZERO
-        db.delete(dst)
+        db.drop(dst, db.ks.lazy_server_del)
     when = db.expires.get(src)
     db.delete(src)
     db.add(dst, value)
@@ -189,7 +201,7 @@ def copy(c: Client, argv: list[bytes]) -> bytes:
     if dst_db.lookup(dst, now) is not None:
         if not replace:
             return ZERO
-        dst_db.delete(dst)
+        dst_db.drop(dst, dst_db.ks.lazy_server_del)
     dst_db.add(dst, value if value.__class__ is bytes else value.copy())
     if when is not None:
         dst_db.set_expire(dst, when)
@@ -357,10 +369,11 @@ def dbsize(c: Client, argv: list[bytes]) -> bytes:
     return integer(len(c.db.data))
 
 
-def _flush_mode(argv: list[bytes]) -> bool:
-    """``[ASYNC|SYNC]`` (redis ``getFlushCommandFlags``); True for ASYNC."""
+def _flush_mode(c: Client, argv: list[bytes]) -> bool:
+    """``[ASYNC|SYNC]`` (redis ``getFlushCommandFlags``); True for ASYNC, and
+    without either as lazyfree-lazy-user-flush says."""
     if len(argv) == 1:
-        return False
+        return bool(c.server.config["lazyfree-lazy-user-flush"])
     if len(argv) == 2:
         mode = argv[1].lower()
         if mode == b"sync":
@@ -371,19 +384,26 @@ def _flush_mode(argv: list[bytes]) -> bool:
 
 
 def flushdb(c: Client, argv: list[bytes]) -> bytes:
-    """FLUSHDB [ASYNC|SYNC] -> +OK"""
-    _flush_mode(argv)
+    """FLUSHDB [ASYNC|SYNC] -> +OK
+
+    ASYNC frees the old contents in steps after the reply.
+    """
+    lazy = _flush_mode(c, argv)
     c.db.flushed()  # while the keys are still there, as redis signalFlushedDb
-    c.db.flush()
+    c.db.flush(lazy)
     return OK
 
 
 def flushall(c: Client, argv: list[bytes]) -> bytes:
-    """FLUSHALL [ASYNC|SYNC] -> +OK"""
-    _flush_mode(argv)
-    for db in c.server.keyspace.dbs:
+    """FLUSHALL [ASYNC|SYNC] -> +OK
+
+    ASYNC frees the old contents in steps after the reply.
+    """
+    lazy = _flush_mode(c, argv)
+    ks = c.server.keyspace
+    for db in ks.dbs:
         db.flushed()
-        db.flush()
+    ks.flush_all(lazy)
     return OK
 
 
@@ -441,7 +461,7 @@ def _expire(c: Client, argv: list[bytes], seconds: bool, relative: bool, name: b
         if flags & _E_LT and current is not None and when >= current:
             return ZERO
     if when <= now:  # a deadline in the past deletes the key (replicated as DEL)
-        db.delete(key)
+        db.drop(key, db.ks.lazy_expire)
         db.changed(key, NOTIFY_GENERIC, b"del")
     else:
         db.set_expire(key, when)
@@ -517,7 +537,6 @@ def persist(c: Client, argv: list[bytes]) -> bytes:
 
 OBJ_SHARED_INTEGERS = 10000
 OBJ_SHARED_REFCOUNT = 2**31 - 1
-LFU_INIT_VAL = 5
 # encodings Redis reports for a type whose class does not say (its default for big values)
 _DEFAULT_ENCODING = {
     b"list": b"quicklist",
@@ -529,8 +548,7 @@ _DEFAULT_ENCODING = {
 
 
 def _lfu_policy(c: Client) -> bool:
-    policy = c.server.config.values.get("maxmemory-policy", "noeviction")
-    return isinstance(policy, str) and policy.endswith("-lfu")
+    return c.db.ks.lfu is not None
 
 
 def _shared_integers(c: Client) -> bool:
@@ -594,9 +612,9 @@ def object_idletime(c: Client, argv: list[bytes]) -> bytes:
             b"when switching between policies at runtime LRU and LFU data will take some time "
             b"to adjust."
         )
-    db = c.db
-    clock = db.ks.lru_clock
-    return integer(max(0, clock - db.access.get(argv[2], clock)))
+    ks = c.db.ks
+    mark = c.db.access.get(argv[2], ks.read_mark)
+    return integer(ks.idle_ms(mark) // 1000)
 
 
 def object_freq(c: Client, argv: list[bytes]) -> bytes:
@@ -610,8 +628,11 @@ def object_freq(c: Client, argv: list[bytes]) -> bytes:
             b"note that when switching between policies at runtime LRU and LFU data will take "
             b"some time to adjust."
         )
-    # no frequency counters are kept yet: every key reads as a fresh one
-    return integer(LFU_INIT_VAL)
+    ks = c.db.ks
+    mark = c.db.access.get(argv[2])
+    if mark is None or ks.lfu is None:  # (the policy switched just now)
+        return integer(LFU_INIT_VAL)
+    return integer(counter_of(ks.lfu, mark))
 
 
 OBJECT_HELP = [

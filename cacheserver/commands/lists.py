@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from itertools import compress, count, islice
+from itertools import chain, compress, count, islice
 from typing import TYPE_CHECKING
 
 from cacheserver.commands.strings import c_option
@@ -43,6 +43,7 @@ from cacheserver.errors import (
     wrong_arity,
 )
 from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_LIST
+from cacheserver.store.memory import mean_cost
 from protocol.resp import (
     EMPTY_ARRAY,
     NEG_ONE,
@@ -77,15 +78,33 @@ COUNT_POSITIVE = b"ERR count should be greater than 0"
 class List(deque[bytes]):
     """A list value: a deque of element bytes."""
 
-    __slots__ = ()
+    __slots__ = ("avg", "mem", "sn")
 
     TYPE = b"list"
     # Redis 7.0 reports quicklist for every list (list-max-listpack-size -2)
     ENCODING = b"quicklist"
 
+    def __init__(self, items: Iterable[bytes] = ()) -> None:
+        super().__init__(items)
+        # memory estimate (store/memory.py): bytes accounted, mean element, length sampled at
+        self.mem = -1
+        self.avg = 0.0
+        self.sn = 0
+
     def copy(self) -> List:
         """An independent list with the same elements (elements are immutable)."""
         return List(self)
+
+    def mem_sample(self, k: int) -> float:
+        """Mean bytes of one element, over up to ``k`` of them from both ends (0: all)."""
+        n = len(self)
+        if k <= 0 or n <= k:
+            return mean_cost(self)
+        half = k >> 1
+        return mean_cost(chain(islice(self, half), islice(reversed(self), k - half)))
+
+    def mem_side(self) -> int:
+        return 0
 
 
 # -- helpers ----------------------------------------------------------------
@@ -206,10 +225,9 @@ def _popped(db: Database, key: bytes, lst: List, left: bool) -> None:
         db.delete(key)
     else:
         db.ks.dirty += 1
-    if db.ks.hooked:
-        db.changed(key, NOTIFY_LIST, b"lpop" if left else b"rpop")
-        if not lst:
-            db.notify(key, NOTIFY_GENERIC, b"del")
+    db.changed(key, NOTIFY_LIST, b"lpop" if left else b"rpop")
+    if not lst:
+        db.notify(key, NOTIFY_GENERIC, b"del")
 
 
 def _moved(
@@ -223,10 +241,9 @@ def _moved(
     if not slst:
         db.delete(src)
     db.ks.dirty += 1
-    if db.ks.hooked:
-        db.changed(src, NOTIFY_LIST, b"lpop" if left_from else b"rpop")
-        if not slst:
-            db.notify(src, NOTIFY_GENERIC, b"del")
+    db.changed(src, NOTIFY_LIST, b"lpop" if left_from else b"rpop")
+    if not slst:
+        db.notify(src, NOTIFY_GENERIC, b"del")
     return bulk(value)
 
 
@@ -266,8 +283,7 @@ def _push(c: Client, argv: list[bytes], left: bool, only_existing: bool) -> byte
     db.ks.dirty += len(argv) - 2
     if db.blocked:
         db.signal_ready(key)
-    if db.ks.hooked:
-        db.changed(key, NOTIFY_LIST, b"lpush" if left else b"rpush")
+    db.changed(key, NOTIFY_LIST, b"lpush" if left else b"rpush")
     return integer(len(lst))
 
 
@@ -546,10 +562,10 @@ def ltrim(c: Client, argv: list[bytes]) -> bytes:
         db.changed(key, NOTIFY_LIST, b"ltrim")
         db.notify(key, NOTIFY_GENERIC, b"del")
         return OK
-    db.changed(key, NOTIFY_LIST, b"ltrim")
     start, end = span
     cut = n - (end - start + 1)
     if not cut:
+        db.changed(key, NOTIFY_LIST, b"ltrim")
         return OK
     if cut <= 64:
         for _ in range(start):
@@ -561,6 +577,7 @@ def ltrim(c: Client, argv: list[bytes]) -> bytes:
         lst.clear()
         lst.extend(kept)
     db.ks.dirty += cut
+    db.changed(key, NOTIFY_LIST, b"ltrim")
     return OK
 
 

@@ -255,30 +255,9 @@ def _sec_clients(c: Client) -> list[str]:
 
 
 def _sec_memory(c: Client) -> list[str]:
-    # Until per-key accounting exists, used_memory is the process's RSS: an
-    # honest upper bound, not an estimate of the dataset.
-    used = rss()
-    peak = max(peak_rss(), used)
-    total = total_system_memory()
-    values = c.server.config.values
-    maxmemory = int(values.get("maxmemory", 0) or 0)
-    policy = values.get("maxmemory-policy", "noeviction")
-    return [
-        f"used_memory:{used}",
-        f"used_memory_human:{bytes_to_human(used)}",
-        f"used_memory_rss:{used}",
-        f"used_memory_rss_human:{bytes_to_human(used)}",
-        f"used_memory_peak:{peak}",
-        f"used_memory_peak_human:{bytes_to_human(peak)}",
-        f"used_memory_peak_perc:{used * 100 / peak if peak else 0:.2f}%",
-        f"total_system_memory:{total}",
-        f"total_system_memory_human:{bytes_to_human(total)}",
-        f"maxmemory:{maxmemory}",
-        f"maxmemory_human:{bytes_to_human(maxmemory)}",
-        f"maxmemory_policy:{policy}",
-        "mem_allocator:pymalloc",
-        "lazyfree_pending_objects:0",
-    ]
+    from cacheserver.commands.memory import info_memory  # (it imports this module)
+
+    return info_memory(c.server)
 
 
 def _sec_persistence(c: Client) -> list[str]:
@@ -311,6 +290,7 @@ def _sec_stats(c: Client) -> list[str]:
     srv = c.server
     s = srv.stats
     ks = srv.keyspace.stats
+    ev = srv.memory.evictor
     ops, kin, kout = _rates(srv)
     return [
         f"total_connections_received:{s.total_connections_received}",
@@ -330,8 +310,10 @@ def _sec_stats(c: Client) -> list[str]:
         "sync_partial_err:0",
         f"expired_keys:{ks.expired_keys}",
         f"expired_time_cap_reached_count:{ks.expired_time_cap_reached_count}",
-        f"evicted_keys:{_counter(ks, 'evicted_keys') or _counter(s, 'evicted_keys')}",
+        f"evicted_keys:{ks.evicted_keys}",
         f"evicted_clients:{_counter(s, 'evicted_clients')}",
+        f"total_eviction_exceeded_time:{int(ev.total_exceeded_ms + ev.current_exceeded_ms())}",
+        f"current_eviction_exceeded_time:{int(ev.current_exceeded_ms())}",
         f"keyspace_hits:{ks.keyspace_hits}",
         f"keyspace_misses:{ks.keyspace_misses}",
         f"pubsub_channels:{len(srv.pubsub.channels)}",
@@ -536,6 +518,7 @@ def reset_stats(srv: Server) -> None:
     """Zero INFO's counters (redis ``resetServerStats`` and ``resetCommandTableStats``)."""
     srv.stats.reset()
     srv.keyspace.stats.reset()
+    srv.memory.reset_stats()
     for row in srv.table.all_rows():
         row.calls = 0
         row.usec = 0

@@ -31,6 +31,7 @@ from cacheserver.commands.table import DENYOOM, FAST, MOVABLE_KEYS, READONLY, WR
 from cacheserver.errors import NOT_INTEGER, RAND_RANGE, SYNTAX, CommandError, WrongType
 from cacheserver.glob import compile_matcher
 from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_SET, ScanCursors
+from cacheserver.store.memory import draws_cost, mean_cost
 from cacheserver.store.sampling import SMALL, RandomDraws, swap_remove
 from protocol.resp import (
     EMPTY_ARRAY,
@@ -91,7 +92,7 @@ def _intset_ok(members: Iterable[bytes], n: int) -> bool:
 class Set(RandomDraws, set[bytes]):
     """A set value (TYPE ``set``); see the module docstring for the slots."""
 
-    __slots__ = ("arr", "grave", "ht", "scans")
+    __slots__ = ("arr", "avg", "grave", "ht", "mem", "scans", "sn")
 
     TYPE = b"set"
 
@@ -101,6 +102,18 @@ class Set(RandomDraws, set[bytes]):
         self.grave: set[bytes] | None = None
         self.scans: ScanCursors | None = None
         self.ht: bool = not _intset_ok(self, len(self)) if ht is None else ht
+        # memory estimate (store/memory.py): bytes accounted, mean member, length sampled at
+        self.mem = -1
+        self.avg = 0.0
+        self.sn = 0
+
+    def mem_sample(self, k: int) -> float:
+        """Mean bytes of one member, over up to ``k`` of them (0: all)."""
+        return mean_cost(self if k <= 0 else islice(self, k))
+
+    def mem_side(self) -> int:
+        """Bytes of the random-draw index."""
+        return draws_cost(self.arr, self.grave)
 
     @property
     def ENCODING(self) -> bytes:
@@ -225,7 +238,7 @@ def _store(c: Client, dst: bytes, result: Set, event: bytes) -> bytes:
             db.add(dst, result)
         db.changed(dst, NOTIFY_SET, event)
     elif existed:
-        db.delete(dst)
+        db.drop(dst, ks.lazy_server_del)
         db.changed(dst, NOTIFY_GENERIC, b"del")
     ks.dirty = dirty + 1
     return integer(len(result))
@@ -299,15 +312,14 @@ def sadd(c: Client, argv: list[bytes]) -> bytes:
     if s is not None:
         if s.__class__ is not Set:
             raise WrongType()
-        db.access[key] = ks.lru_clock
+        db.access[key] = ks.write_mark
         if len(argv) == 3 and s.ht and s.arr is None:  # one member: no bookkeeping
             m = argv[2]
             if m in s:
                 return ZERO
             s.add(m)
             ks.dirty += 1
-            if ks.hooked:
-                db.changed(key, NOTIFY_SET, b"sadd")
+            db.changed(key, NOTIFY_SET, b"sadd")
             return ONE
     dirty = ks.dirty
     if s is None:
@@ -315,7 +327,7 @@ def sadd(c: Client, argv: list[bytes]) -> bytes:
         db.add(key, s)
     added = s.add_all(islice(argv, 2, None))
     ks.dirty = dirty + added
-    if added and ks.hooked:
+    if added:
         db.changed(key, NOTIFY_SET, b"sadd")
     return integer(added)
 
@@ -336,7 +348,7 @@ def srem(c: Client, argv: list[bytes]) -> bytes:
     if not s:
         db.delete(key)
     ks.dirty = dirty + removed
-    if removed and ks.hooked:
+    if removed:
         db.changed(key, NOTIFY_SET, b"srem")
         if not s:
             db.notify(key, NOTIFY_GENERIC, b"del")
@@ -406,10 +418,9 @@ def spop(c: Client, argv: list[bytes]) -> bytes:
     if not s:
         db.delete(key)
     ks.dirty = dirty + 1
-    if ks.hooked:
-        db.changed(key, NOTIFY_SET, b"spop")
-        if not s:
-            db.notify(key, NOTIFY_GENERIC, b"del")
+    db.changed(key, NOTIFY_SET, b"spop")
+    if not s:
+        db.notify(key, NOTIFY_GENERIC, b"del")
     return bulk(m)
 
 
@@ -425,8 +436,8 @@ def _spop_count(c: Client, argv: list[bytes]) -> bytes:
     ks = db.ks
     dirty = ks.dirty
     size = len(s)
-    db.changed(key, NOTIFY_SET, b"spop")
     if count >= size:  # the whole set, as SMEMBERS, and the key goes
+        db.changed(key, NOTIFY_SET, b"spop")
         reply = _set_reply(c, s, size, not s.ht)
         db.delete(key)
         db.notify(key, NOTIFY_GENERIC, b"del")
@@ -445,6 +456,7 @@ def _spop_count(c: Client, argv: list[bytes]) -> bytes:
             s.difference_update(keep)
             reply = _set_reply(c, s, count, intset)
             s.reset(keep)
+        db.changed(key, NOTIFY_SET, b"spop")
     ks.dirty = dirty + count + 1
     return reply
 

@@ -26,6 +26,7 @@ from cacheserver.errors import (
     wrong_arity,
 )
 from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_STRING, type_name
+from cacheserver.store.memory import value_cost
 from protocol.resp import (
     CRLF,
     EMPTY_BULK,
@@ -425,7 +426,7 @@ def set_(c: Client, argv: list[bytes]) -> bytes:
             db.upsert(key, argv[2])
             db.changed(key, NOTIFY_STRING, b"set")
             return OK
-        db.set(key, argv[2])
+        db.set_str(key, argv[2])
         return OK
     flags, arg = parse_set_options(argv, 3, True)
     when = None if arg is None else _deadline(c, flags, arg, b"set")
@@ -518,7 +519,7 @@ def mset(c: Client, argv: list[bytes]) -> bytes:
             db.upsert(key, argv[i + 1])
             db.changed(key, NOTIFY_STRING, b"set")
         return OK
-    db_set = db.set
+    db_set = db.set_str
     for i in range(1, n, 2):
         key = argv[i]
         if expires and key in expires:
@@ -602,7 +603,7 @@ def _incr_by(c: Client, key: bytes, by: int) -> bytes:
         if value > LLONG_MAX or value < LLONG_MIN:
             raise CommandError(OVERFLOW)
         new = b"%d" % value
-        db.replace(key, new)
+        db.replace(key, new, old)
     if db.ks.hooked:
         db.changed(key, NOTIFY_STRING, b"incrby")
     return b":" + new + CRLF
@@ -673,8 +674,9 @@ def append(c: Client, argv: list[bytes]) -> bytes:
         if total > c.server.config["proto-max-bulk-len"]:
             raise CommandError(STRING_TOO_LONG)
         if isinstance(old, bytearray):
+            before = value_cost(old)
             old += tail  # in place: the cost is the appended bytes only
-            db.touch_write(key)
+            db.touch_write(key, value_cost(old) - before)
         else:
             # Redis unshares the value into a raw string; here it becomes mutable
             db.set(key, bytearray(old) + tail, keepttl=True)
@@ -752,13 +754,17 @@ def setrange(c: Client, argv: list[bytes]) -> bytes:
         raise CommandError(STRING_TOO_LONG)
     if isinstance(old, bytearray):
         buf = old
-        db.touch_write(key)
+        before = value_cost(buf)
+        if offset > len(buf):
+            buf += bytes(offset - len(buf))
+        buf[offset : offset + len(value)] = value
+        db.touch_write(key, value_cost(buf) - before)
     else:  # Redis unshares the value into a raw string; here it becomes mutable
         buf = bytearray(old)
+        if offset > len(buf):
+            buf += bytes(offset - len(buf))
+        buf[offset : offset + len(value)] = value
         db.set(key, buf, keepttl=True)
-    if offset > len(buf):
-        buf += bytes(offset - len(buf))
-    buf[offset : offset + len(value)] = value
     db.changed(key, NOTIFY_STRING, b"setrange")
     return integer(len(buf))
 

@@ -352,8 +352,7 @@ def _zadd(c: Client, argv: list[bytes], flags: int) -> bytes:
         db.signal_ready(key)
     if added or updated:
         db.ks.dirty += added + updated
-        if db.ks.hooked:
-            db.changed(key, NOTIFY_ZSET, b"zincr" if incr else b"zadd")
+        db.changed(key, NOTIFY_ZSET, b"zincr" if incr else b"zadd")
     if incr:
         return double(score, c.resp3) if processed else c.nil
     return integer(added + updated if flags & _CH else added)
@@ -376,21 +375,18 @@ def zadd(c: Client, argv: list[bytes]) -> bytes:
                 db.add(key, zs)
                 zs.insert(member, score)
                 db.signal_ready(key)
-                if db.ks.hooked:
-                    db.changed(key, NOTIFY_ZSET, b"zadd")
+                db.changed(key, NOTIFY_ZSET, b"zadd")
                 return b":1\r\n"
             cur = zs.get(member)
             if cur is None:
                 zs.insert(member, score)
                 db.ks.dirty += 1
-                if db.ks.hooked:
-                    db.changed(key, NOTIFY_ZSET, b"zadd")
+                db.changed(key, NOTIFY_ZSET, b"zadd")
                 return b":1\r\n"
             if score != cur:
                 zs.rescore(member, cur, score)
                 db.ks.dirty += 1
-                if db.ks.hooked:
-                    db.changed(key, NOTIFY_ZSET, b"zadd")
+                db.changed(key, NOTIFY_ZSET, b"zadd")
             return ZERO
     return _zadd(c, argv, 0)
 
@@ -634,7 +630,7 @@ def _store(c: Client, dst: bytes, zs: ZSet | None, event: bytes) -> bytes:
     db = c.db
     if zs is None:
         if db.lookup(dst, c.now) is not None:
-            db.delete(dst)
+            db.drop(dst, db.ks.lazy_server_del)
             db.changed(dst, NOTIFY_GENERIC, b"del")
         return ZERO
     # Redis 7.0 signals blocked clients when the key is created (dbAdd), not
@@ -828,10 +824,9 @@ def _pop_reply(
         db.delete(key)
     else:
         db.ks.dirty += len(pairs)
-    if db.ks.hooked:
-        db.changed(key, NOTIFY_ZSET, b"zpopmax" if from_max else b"zpopmin")
-        if not zs:
-            db.notify(key, NOTIFY_GENERIC, b"del")
+    db.changed(key, NOTIFY_ZSET, b"zpopmax" if from_max else b"zpopmin")
+    if not zs:
+        db.notify(key, NOTIFY_GENERIC, b"del")
     resp3 = c.resp3
     k = len(pairs)
     if nested:

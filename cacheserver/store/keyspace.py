@@ -9,6 +9,19 @@ database keeps a heap of ``(deadline, key)`` that the expiry cycle pops, so
 keys that are never touched again still leave memory.  A heap entry is live
 only while ``expires[key]`` still equals its deadline; stale entries are
 dropped when popped, and the heap is rebuilt when they pile up.
+
+Memory: ``Keyspace.used`` is the running estimate of what the keys and values
+take (``store/memory.py``); every write here keeps it, and collections
+mutated in place refresh their share through ``changed``.
+
+Access: ``Database.access`` maps each key to a mark of its last access, as
+the 24 bits redis keeps in every object header: under an LRU policy (and
+noeviction) the LRU clock in seconds, under an LFU policy the last decrement
+time and the logarithmic counter (``store/eviction.py``, where the dict is
+an ``LfuAccess`` that turns each store into the counter update).  The low bit
+of every mark says whether the key was read since it was written
+(memcached's ITEM_FETCHED: ``evicted_unfetched``, ``expired_unfetched``):
+reads store ``Keyspace.read_mark``, writes ``Keyspace.write_mark``.
 """
 
 from __future__ import annotations
@@ -22,6 +35,9 @@ from itertools import islice
 from typing import Any
 
 from cacheserver.errors import WrongType
+from cacheserver.store.lazyfree import FreeQueue
+from cacheserver.store.lfu import Lfu, LfuAccess
+from cacheserver.store.memory import STR_OVERHEAD, collection_size, key_cost, value_cost
 
 __all__ = ["Database", "Keyspace", "ScanCursors", "type_name"]
 
@@ -65,11 +81,15 @@ def type_name(value: Value) -> bytes:
 
 
 class Stats:
-    """Keyspace counters shown by INFO stats (names as Redis)."""
+    """Keyspace counters shown by INFO stats (names as Redis; the ``_unfetched``
+    ones as memcached's ``stats``)."""
 
     __slots__ = (
+        "evicted_keys",
+        "evicted_unfetched",
         "expired_keys",
         "expired_time_cap_reached_count",
+        "expired_unfetched",
         "keyspace_hits",
         "keyspace_misses",
     )
@@ -82,6 +102,20 @@ class Stats:
         self.keyspace_hits = 0
         self.keyspace_misses = 0
         self.expired_time_cap_reached_count = 0
+        self.evicted_keys = 0
+        self.evicted_unfetched = 0  # evicted without a read since written
+        self.expired_unfetched = 0  # expired without a read since written
+
+
+# Keyspace.budget without maxmemory
+NO_LIMIT = 1 << 62
+
+# a bytes object's cost beside its length (store/memory.py), for one and two objects
+_STR = STR_OVERHEAD
+_STR2 = 2 * STR_OVERHEAD
+
+# classes of the events whose key holds a collection changed in place
+_SIZED = NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET
 
 
 class Database:
@@ -95,6 +129,7 @@ class Database:
         "field_expiry",
         "heap",
         "id",
+        "keys",
         "ks",
         "scans",
         "stats",
@@ -107,9 +142,14 @@ class Database:
         self.data: dict[bytes, Value] = {}
         self.expires: dict[bytes, int] = {}
         self.heap: list[tuple[int, bytes]] = []
-        # key -> LRU clock (seconds) of the last access; the clock int object
-        # is shared by every key touched in the same second.
-        self.access: dict[bytes, int] = {}
+        # key -> mark of the last access (see the module docstring); the
+        # mark's int object is shared by every key touched in the same second
+        # (under LRU).  An LFU policy makes it an eviction.LfuAccess.
+        self.access: dict[bytes, int] = ks.new_access()
+        # every key, for eviction's uniform samples (allkeys policies while
+        # maxmemory is set; else None): appended on insert, deleted keys left
+        # behind and dropped when drawn (store/eviction.py)
+        self.keys: list[bytes] | None = None
         self.scans = ScanCursors()
         # key -> queue of blocked-client waiters (cacheserver.blocking)
         self.blocked: dict[bytes, Any] = {}
@@ -130,9 +170,13 @@ class Database:
         return False
 
     def _expired(self, key: bytes) -> None:
-        self.stats.expired_keys += 1
-        self.delete(key)
-        if self.ks.hooked:
+        stats = self.stats
+        stats.expired_keys += 1
+        if not self.access.get(key, 1) & 1:
+            stats.expired_unfetched += 1
+        ks = self.ks
+        self.drop(key, ks.lazy_expire)
+        if ks.hooked:
             self.changed(key, NOTIFY_EXPIRED, b"expired")
 
     def get(self, key: bytes, now: int) -> Value | None:
@@ -144,7 +188,7 @@ class Database:
             self._miss(key)
             return None
         self.stats.keyspace_hits += 1
-        self.access[key] = self.ks.lru_clock
+        self.access[key] = self.ks.read_mark
         return value
 
     def get_str(self, key: bytes, now: int) -> Str | None:
@@ -156,7 +200,7 @@ class Database:
             self._miss(key)
             return None
         self.stats.keyspace_hits += 1
-        self.access[key] = self.ks.lru_clock
+        self.access[key] = self.ks.read_mark
         if value.__class__ is not bytes and value.__class__ is not bytearray:
             raise WrongType()
         return value
@@ -175,7 +219,7 @@ class Database:
             return None
         if self.expires and key in self.expires and self._expire_if_due(key, now):
             return None
-        self.access[key] = self.ks.lru_clock
+        self.access[key] = self.ks.write_mark
         return value
 
     def get_typed(self, key: bytes, now: int, cls: type) -> Any:
@@ -236,9 +280,17 @@ class Database:
         memcached CAS and keyspace notifications hear of it.
 
         Every write command calls it once per changed key with Redis's event
-        name; hot handlers test ``db.ks.hooked`` first to skip the call when
-        nobody listens."""
+        name.  A collection changed in place has its memory estimate
+        refreshed here, so a command that changes a list, set, hash or sorted
+        set calls it always; other hot handlers test ``db.ks.hooked`` first to
+        skip the call when nobody listens."""
         ks = self.ks
+        if cls & _SIZED:
+            value = self.data.get(key)
+            if value is not None:
+                new = collection_size(value)
+                ks.used += new - value.mem
+                value.mem = new
         if not ks.hooked:
             return
         for hook in ks.modified_hooks:
@@ -264,23 +316,75 @@ class Database:
     # -- writes ---------------------------------------------------------------
 
     def set(self, key: bytes, value: Value, keepttl: bool = False) -> None:
-        """Store ``value``; drop any TTL unless ``keepttl`` (redis setKey)."""
-        self.data[key] = value
-        self.access[key] = self.ks.lru_clock
+        """Store ``value``; drop any TTL unless ``keepttl`` (redis setKey).
+
+        The memory total moves by the difference of the old and new value,
+        the old one read from the same dict slot just before."""
+        data = self.data
+        old = data.get(key)
+        data[key] = value
+        ks = self.ks
+        self.access[key] = ks.write_mark
+        if old is None:
+            ks.used += len(key) + _STR + value_cost(value)
+            if self.keys is not None:
+                self.keys.append(key)
+        elif old.__class__ is bytes and value.__class__ is bytes:
+            ks.used += len(value) - len(old)
+        else:
+            self._replaced(old, value)
         if not keepttl and self.expires and key in self.expires:
             del self.expires[key]
-        self.ks.dirty += 1
+        ks.dirty += 1
 
-    def replace(self, key: bytes, value: Value) -> None:
-        """Swap the value of a key just looked up for writing (its TTL and LRU
-        touch stay): INCR's store, one dict write instead of two."""
+    def set_str(self, key: bytes, value: bytes) -> None:
+        """``set`` of a bytes value, without a TTL (SET's path, MSET)."""
+        data = self.data
+        old = data.get(key)
+        data[key] = value
+        ks = self.ks
+        self.access[key] = ks.write_mark
+        if old.__class__ is bytes:
+            ks.used += len(value) - len(old)
+        elif old is None:
+            ks.used += len(key) + len(value) + _STR2
+            if self.keys is not None:
+                self.keys.append(key)
+        else:
+            self._replaced(old, value)
+        if self.expires and key in self.expires:
+            del self.expires[key]
+        ks.dirty += 1
+
+    def _replaced(self, old: Value, value: Value) -> None:
+        """Account for ``old`` replaced by ``value`` (not both strings); a big
+        old collection is freed in steps (``lazyfree-lazy-server-del``)."""
+        ks = self.ks
+        if old is value:
+            return
+        ks.used += value_cost(value) - value_cost(old)
+        if old.__class__ is not bytes and old.__class__ is not bytearray:
+            ks.lazyfree.release(old, ks.lazy_server_del)
+
+    def replace(self, key: bytes, value: Value, old: Value) -> None:
+        """Swap the value ``old`` of a key just looked up for writing for
+        ``value`` (its TTL and access mark stay): INCR's store, one dict
+        write instead of two."""
         self.data[key] = value
-        self.ks.dirty += 1
+        ks = self.ks
+        if old.__class__ is bytes and value.__class__ is bytes:
+            ks.used += len(value) - len(old)
+        else:
+            self._replaced(old, value)
+        ks.dirty += 1
 
-    def touch_write(self, key: bytes) -> None:
-        """A value was changed in place (APPEND to a raw string): count the write."""
-        self.access[key] = self.ks.lru_clock
-        self.ks.dirty += 1
+    def touch_write(self, key: bytes, grown: int) -> None:
+        """A string was changed in place (APPEND, SETRANGE on a raw string),
+        its buffer now ``grown`` bytes longer: count the write."""
+        self.access[key] = self.ks.write_mark
+        ks = self.ks
+        ks.used += grown
+        ks.dirty += 1
 
     def add(self, key: bytes, value: Value) -> None:
         """Store a new key known to be absent (no TTL to drop).  A new key may
@@ -290,7 +394,10 @@ class Database:
         if ks.notify_flags & NOTIFY_NEW:
             self.notify(key, NOTIFY_NEW, b"new")
         self.data[key] = value
-        self.access[key] = ks.lru_clock
+        self.access[key] = ks.write_mark
+        ks.used += len(key) + _STR + value_cost(value)
+        if self.keys is not None:
+            self.keys.append(key)
         ks.dirty += 1
         if self.blocked and key in self.blocked:
             ks.ready.append((self, key))
@@ -303,12 +410,32 @@ class Database:
         self.set(key, value, keepttl)
 
     def delete(self, key: bytes) -> bool:
-        if self.data.pop(key, None) is None:
+        """Remove ``key``; its value is the caller's (freed when dropped:
+        ``drop`` frees a big one in steps).  False when absent."""
+        value = self.data.pop(key, None)
+        if value is None:
             return False
         self.access.pop(key, None)
         if self.expires:
             self.expires.pop(key, None)
-        self.ks.dirty += 1
+        ks = self.ks
+        if value.__class__ is bytes:
+            ks.used -= len(key) + len(value) + _STR2
+        else:
+            ks.used -= len(key) + _STR + value_cost(value)
+        ks.dirty += 1
+        return True
+
+    def drop(self, key: bytes, lazy: bool) -> bool:
+        """Delete ``key`` and free its value: in steps, after this command,
+        when it is a collection of more than 64 elements and ``lazy`` (UNLINK,
+        and DEL, expiry, eviction under their lazyfree settings), or of more
+        than lazyfree.HUGE elements whatever ``lazy`` says."""
+        value = self.data.get(key)
+        if value is None or not self.delete(key):
+            return False
+        if value.__class__ is not bytes and value.__class__ is not bytearray:
+            self.ks.lazyfree.release(value, lazy)
         return True
 
     def set_expire(self, key: bytes, when: int) -> None:
@@ -325,18 +452,44 @@ class Database:
     def persist(self, key: bytes) -> bool:
         return self.expires.pop(key, None) is not None
 
-    def flush(self) -> int:
-        n = len(self.data)
+    def flush(self, lazy: bool = False) -> int:
+        """Empty the database; the number of keys it held.  ``lazy``: the old
+        tables are freed in steps after this command (FLUSHDB ASYNC)."""
+        ks = self.ks
+        data = self.data
+        n = len(data)
+        tables = self._take_tables()
+        ks.dirty += n
+        # the only keys in the keyspace: their total leaves at once
+        alone = not ks.lazyfree.counted and all(db is self or not db.data for db in ks.dbs)
+        if lazy and n:
+            if alone:
+                ks.lazyfree.release_tables(tables[:-1], data, ks.used, False)
+                ks.used = 0
+            else:  # the keys leave the total as they are freed
+                ks.lazyfree.release_tables(tables[:-1], data, 0, True)
+        elif alone:
+            ks.used = 0
+        else:
+            ks.used -= sum(key_cost(k) + value_cost(v) for k, v in data.items())
+        return n
+
+    def _take_tables(self) -> list[Any]:
+        """Replace the tables with empty ones; the old ones, the key dict last."""
+        tables: list[Any] = [self.expires, self.heap, self.access]
+        if self.keys is not None:
+            tables.append(self.keys)
+            self.keys = []
+        tables.append(self.data)
         self.data = {}
         self.expires = {}
         self.heap = []
-        self.access = {}
+        self.access = self.ks.new_access()
         self.scans = ScanCursors()
-        self.ks.dirty += n
-        return n
+        return tables
 
     def swap_contents(self, other: Database) -> None:
-        for name in ("data", "expires", "heap", "access", "scans"):
+        for name in ("data", "expires", "heap", "access", "scans", "keys"):
             a, b = getattr(self, name), getattr(other, name)
             setattr(self, name, b)
             setattr(other, name, a)
@@ -374,14 +527,17 @@ class Database:
 
     def expire_due(self, now: int, deadline: float) -> int:
         """Delete keys whose deadline passed, until ``deadline`` (perf_counter)."""
-        heap, expires = self.heap, self.expires
-        pop, delete, clock = heapq.heappop, self.delete, time.perf_counter
+        heap, expires, access = self.heap, self.expires, self.access
+        pop, drop, clock = heapq.heappop, self.drop, time.perf_counter
         ks = self.ks
+        lazy = ks.lazy_expire
         done = 0
         while heap and heap[0][0] <= now:
             when, key = pop(heap)
             if expires.get(key) == when:
-                delete(key)
+                if not access.get(key, 1) & 1:
+                    ks.stats.expired_unfetched += 1
+                drop(key, lazy)
                 if ks.hooked:
                     self.changed(key, NOTIFY_EXPIRED, b"expired")
                 done += 1
@@ -400,25 +556,49 @@ class Database:
 
 
 class Keyspace:
-    """All databases, the LRU clock and the counters they share."""
+    """All databases, the LRU clock, the memory total and the counters they share."""
 
     __slots__ = (
+        "budget",
+        "clock",
         "dbs",
         "dirty",
         "flush_hooks",
         "hooked",
-        "lru_clock",
+        "lazy_expire",
+        "lazy_server_del",
+        "lazyfree",
+        "lfu",
+        "limited",
         "modified_hooks",
         "notify_flags",
         "on_event",
+        "read_mark",
         "ready",
         "stats",
+        "used",
+        "write_mark",
     )
 
     def __init__(self, databases: int = 16) -> None:
         self.stats = Stats()
+        self.clock = 0
+        self.read_mark = self.write_mark = 0
         self.lru_clock = int(time.time())
+        # LFU settings and clock while an LFU policy is on, else None
+        self.lfu: Lfu | None = None
         self.dirty = 0  # writes since start (rdb_changes_since_last_save)
+        # bytes the keys and values take, estimated (store/memory.py)
+        self.used = 0
+        # maxmemory is set, and what ``used`` may reach before eviction:
+        # maxmemory less the tables and buffers measured apart (both kept by
+        # the server's memory manager; the budget is out of reach without)
+        self.limited = False
+        self.budget = NO_LIMIT
+        self.lazyfree = FreeQueue(self)
+        # lazyfree-lazy-expire and lazyfree-lazy-server-del
+        self.lazy_expire = False
+        self.lazy_server_del = False
         # Listeners for Database.changed/notify/flushed.  ``hooked`` is true
         # while any listens, so a write nobody hears costs one attribute test;
         # change the lists and flags through the methods below.
@@ -459,9 +639,63 @@ class Keyspace:
     def _rehook(self) -> None:
         self.hooked = bool(self.modified_hooks) or bool(self.notify_flags)
 
+    @property
+    def lru_clock(self) -> int:
+        """The LRU clock: unix seconds (Redis's has 24 bits and the same resolution)."""
+        return self.clock
+
+    @lru_clock.setter
+    def lru_clock(self, now: int) -> None:
+        self.clock = now
+        # access marks of this second (module docstring): bit 0 set for reads
+        self.read_mark = now << 1 | 1
+        self.write_mark = now << 1
+
     def tick(self) -> None:
-        """Advance the shared LRU clock (seconds)."""
-        self.lru_clock = int(time.time())
+        """Advance the shared LRU clock (seconds) and the access marks."""
+        now = int(time.time())
+        if now != self.clock:
+            self.lru_clock = now
+        if self.lfu is not None:
+            self.lfu.tick()
+
+    def new_access(self) -> dict[bytes, int]:
+        """An empty access dict for the current policy."""
+        return {} if self.lfu is None else LfuAccess(self.lfu)
+
+    def set_lfu(self, lfu: Lfu | None) -> None:
+        """Switch access marks between LRU (None) and LFU.  The marks keep
+        their bits, read the other way, as in Redis ("when switching between
+        policies at runtime LRU and LFU data will take some time to adjust")."""
+        if (lfu is None) == (self.lfu is None):
+            if lfu is not None and self.lfu is not None:
+                self.lfu.log_factor, self.lfu.decay_time = lfu.log_factor, lfu.decay_time
+            return
+        self.lfu = lfu
+        for db in self.dbs:
+            old = db.access
+            db.access = self.new_access()
+            dict.update(db.access, old)
+
+    def idle_ms(self, mark: int) -> int:
+        """Milliseconds since an LRU mark (redis ``estimateObjectIdleTime``, 1 s resolution)."""
+        return max(0, self.clock - (mark >> 1)) * 1000
+
+    def flush_all(self, lazy: bool = False) -> int:
+        """Empty every database (FLUSHALL); the number of keys they held.
+        ``lazy``: the old tables are freed in steps after this command."""
+        n = 0
+        cost = self.used
+        self.used = 0
+        for db in self.dbs:
+            n += len(db.data)
+            tables = db._take_tables()
+            if lazy and len(tables[-1]):
+                # the whole total goes with the first job, so pending bytes stay right
+                self.lazyfree.release_tables(tables[:-1], tables[-1], cost, False)
+                cost = 0
+        self.dirty += n
+        return n
 
     def expire_cycle(self, now: int, budget: float) -> int:
         """Active expiry over every database for at most ``budget`` seconds."""

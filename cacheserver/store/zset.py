@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from itertools import chain, islice
 from typing import Any
 
 from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
 from cacheserver.store.keyspace import ScanCursors
+from cacheserver.store.memory import mean_cost
 
 __all__ = [
     "LEX_EXCL",
@@ -53,6 +55,10 @@ LEX_MAX = 1
 LEX_INCL = 2
 LEX_EXCL = 3
 
+# per member beside its bytes: a (score, member) tuple (64), its float (32),
+# a pointer in the sorted list's sublists with their slack (9)
+_MEMBER_EXTRA = 105
+_SORTED_LIST_BASE = 600
 _INF = math.inf
 _next_up = math.nextafter
 
@@ -101,7 +107,7 @@ def _zero(pairs: list[tuple[float, bytes]]) -> list[tuple[float, bytes]]:
 class ZSet(dict[bytes, float]):
     """A sorted set value (TYPE ``zset``): member -> score, plus ``sl``."""
 
-    __slots__ = ("big", "scans", "sl")
+    __slots__ = ("avg", "big", "mem", "scans", "sl", "sn")
 
     TYPE = b"zset"
 
@@ -110,6 +116,25 @@ class ZSet(dict[bytes, float]):
         self.sl: Any = SortedList()
         self.big = False  # skiplist encoding (a one-way switch)
         self.scans: ScanCursors | None = None  # ZSCAN cursors, made on first use
+        # memory estimate (store/memory.py): bytes accounted, mean member, length sampled at
+        self.mem = -1
+        self.avg = 0.0
+        self.sn = 0
+
+    def mem_sample(self, k: int) -> float:
+        """Mean bytes of one member: its bytes, its (score, member) tuple and
+        score float, its slot in the sorted list's sublists."""
+        n = len(self)
+        if k <= 0 or n <= k:
+            members: Any = self
+        else:
+            half = k >> 1
+            members = chain(islice(self, half), islice(reversed(self), k - half))
+        return mean_cost(members) + _MEMBER_EXTRA
+
+    def mem_side(self) -> int:
+        """The sorted list's own object, attributes and index lists."""
+        return _SORTED_LIST_BASE
 
     @property
     def ENCODING(self) -> bytes:

@@ -394,6 +394,7 @@ EXTRA_FIELDS = {
     b"memcached_port",
     b"memcached_connected_clients",
     b"memcached_maxconns",
+    b"lazyfree_steps",
 }
 FIXED_SECTIONS = [
     b"Server",

@@ -7,10 +7,10 @@ import pytest
 from cacheserver.commands.keys import OBJECT_HELP, parse_cursor
 from cacheserver.errors import CommandError
 from cacheserver.store.keyspace import Database
-from helpers import T0, Clock, Harness, encode
+from helpers import T0, Clock, FakeValue, Harness, encode
 
 
-class FakeHash:
+class FakeHash(FakeValue):
     """Stands in for a collection type (they carry TYPE, ENCODING, copy())."""
 
     TYPE = b"hash"
@@ -23,7 +23,7 @@ class FakeHash:
         return FakeHash(self.items)
 
 
-class FakeZset:
+class FakeZset(FakeValue):
     TYPE = b"zset"  # no ENCODING: Redis's default for the type is reported
 
     def copy(self) -> FakeZset:

@@ -162,8 +162,9 @@ def test_info_expired_keys(h: Harness) -> None:
 def test_info_memory(h: Harness) -> None:
     f = info_fields(h, "memory")
     used = int(f["used_memory"])
-    assert used > 1024 * 1024  # a Python process is several megabytes
-    assert f["used_memory_rss"] == f["used_memory"]
+    # the estimate of the (empty) keyspace's tables; the process is megabytes
+    assert 0 < used < int(f["used_memory_rss"])
+    assert int(f["used_memory_rss"]) > 1024 * 1024
     assert f["used_memory_human"] == srvcmd.bytes_to_human(used)
     assert int(f["used_memory_peak"]) >= used
     assert f["used_memory_peak_perc"].endswith("%")
@@ -268,7 +269,7 @@ def test_config_get(h: Harness) -> None:
     assert got[b"proto-max-bulk-len"] == b"536870912"
     assert got[b"appendonly"] == b"no" and got[b"save"] == b""
     assert got[b"bind"] == b"127.0.0.1"
-    assert parse(h.run("CONFIG", "GET", "MAX*")) == [b"maxclients", b"10000"]
+    assert parse(h.run("CONFIG", "GET", "MAXC*")) == [b"maxclients", b"10000"]
     assert h.run("CONFIG", "GET") == b"-ERR wrong number of arguments for 'config|get' command\r\n"
 
 

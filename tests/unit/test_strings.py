@@ -18,7 +18,7 @@ from cacheserver.commands.strings import (
     parse_set_options,
 )
 from cacheserver.errors import CommandError
-from helpers import Harness, encode
+from helpers import FakeValue, Harness, encode
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
@@ -28,7 +28,7 @@ TOO_BIG = b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"
 NOW = 1_700_000_000_000
 
 
-class FakeList:
+class FakeList(FakeValue):
     """A non-string value: every string command must refuse it."""
 
     TYPE = b"list"
