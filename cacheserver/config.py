@@ -22,6 +22,7 @@ from typing import Any
 
 from cacheserver.glob import compile_glob
 from cacheserver.notify import BAD_EVENTS, events_from_text, events_to_text
+from cacheserver.store.eviction import POLICIES
 from protocol.resp import split_inline, string2ll
 
 __all__ = [
@@ -469,16 +470,7 @@ SETTINGS: tuple[Setting, ...] = (
         "noeviction",
         "what to evict at maxmemory: keys with a TTL (volatile-*) or any (allkeys-*), "
         "by LRU, LFU, random choice or nearest expiry; noeviction refuses writes instead",
-        choices=(
-            "volatile-lru",
-            "volatile-lfu",
-            "volatile-random",
-            "volatile-ttl",
-            "allkeys-lru",
-            "allkeys-lfu",
-            "allkeys-random",
-            "noeviction",
-        ),
+        choices=POLICIES,
     ),
     Setting(
         "maxmemory-samples",
