@@ -158,7 +158,7 @@ class Memory:
             ks.set_lfu(None)
         old = self.maxmemory
         self.maxmemory = cfg["maxmemory"]
-        self.srv.maxmemory = self.maxmemory
+        self.srv.maxmemory = ev.maxmemory = self.maxmemory
         ks.limited = bool(self.maxmemory)
         # allkeys policies draw from a list of every key while a limit is set
         sample = bool(self.maxmemory) and ev.allkeys and ev.kind != "none"

@@ -466,6 +466,9 @@ def memory_problems(server: Server) -> list[str]:
                 fresh = int(sys.getsizeof(value) + len(value) * value.avg) + value.mem_side()
                 if fresh != value.mem:
                     problems.append(f"db{db.id} {key!r}: accounted {value.mem}, now {fresh}")
+    for job in ks.lazyfree.jobs:  # flushed databases whose keys leave as they are freed
+        if job.counted:
+            total += sum(key_cost(k) + value_cost(v) for k, v in job.data.items())
     if total != ks.used:
         problems.append(f"used {ks.used} != sum of keys {total}")
     return problems

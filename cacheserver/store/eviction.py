@@ -8,27 +8,34 @@ the total is back under, or a time limit set by
 loop, a slice per iteration).
 
 The LRU, LFU and TTL policies keep Redis's eviction pool: ``maxmemory-samples``
-keys drawn at random from every database go into a pool of the 16 best
-candidates seen so far, sorted by score (idle milliseconds; 255 less the
-decayed LFU counter; how soon the key expires), and the best one in the pool
-is evicted.  The random policies evict one random key per database in turn.
+keys drawn from every database per key to evict go into a pool sorted by
+score, where lower is a better candidate (the access mark, oldest first; the
+decayed LFU counter; the deadline), and the best of the pool go; the next
+16 stay in the pool for the next round.  The random policies evict random
+keys, the databases in turn.
 
-Draws are uniform: the allkeys policies draw from ``Database.keys``, a list
-of every key kept while eviction is configured (new keys are appended;
-deleted ones stay behind until a draw lands on them, and the list is rebuilt
-when they outnumber the live ones); the volatile policies draw from the
-expiry heap, whose entries are validated against ``expires``.
+The allkeys policies draw random slots of ``Database.keys``, a list of every
+key kept while eviction is configured (new keys are appended, an evicted
+key's slot is blanked at once, other deleted keys stay behind until the list
+is rebuilt, when an eighth of it is dead); the volatile policies draw random
+entries of the expiry heap, checked against ``expires``.
+
+Python pays per bytecode, so the loop works in batches: one round draws for
+and evicts up to ``BATCH`` keys with C-level maps over lists, and a call
+evicts a few dozen keys' worth past the budget (at most 1/512 of maxmemory),
+so that writes arriving at the limit run it once per few dozen writes.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from bisect import insort
+from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from itertools import compress, repeat
+from operator import eq, itemgetter, mod
+from typing import TYPE_CHECKING, Any
 
-from cacheserver.store.keyspace import NOTIFY_EVICTED
 from cacheserver.store.lfu import counter_of
 
 if TYPE_CHECKING:
@@ -48,6 +55,8 @@ EVICT_RUNNING = 1
 EVICT_FAIL = 2
 
 EVPOOL_SIZE = 16
+# most keys one round of the loop evicts
+BATCH = 32
 
 # maxmemory-policy names in Redis's order (its enum table, and the error text)
 POLICIES = (
@@ -61,7 +70,12 @@ POLICIES = (
     "noeviction",
 )
 
-_LLONG_MAX = 2**63 - 1
+_consume: Callable[[Any], None] = deque(maxlen=0).extend  # runs an iterator out, in C
+_when = itemgetter(0)  # a heap entry's deadline; a candidate's score
+_key = itemgetter(1)
+
+# (score, db index, key, slot in Database.keys or -1): lower scores go first
+Candidate = tuple[int, int, bytes, int]
 
 
 def time_limit_us(tenacity: int) -> float:
@@ -83,6 +97,7 @@ class Evictor:
         "ks",
         "lazy",
         "limit_us",
+        "maxmemory",
         "next_db",
         "pool",
         "samples",
@@ -97,9 +112,8 @@ class Evictor:
         self.samples = 5
         self.limit_us = time_limit_us(10)
         self.lazy = False  # lazyfree-lazy-eviction
-        # (score, db index, key, slot in Database.keys or -1), ascending: the
-        # best candidate last
-        self.pool: list[tuple[int, int, bytes, int]] = []
+        self.maxmemory = 0
+        self.pool: list[Candidate] = []  # ascending: the best candidates first
         self.next_db = 0
         # when used memory went over the limit (monotonic s), and the time over it so far
         self.exceeded_since = 0.0
@@ -118,6 +132,13 @@ class Evictor:
             return 0.0
         return (time.monotonic() - self.exceeded_since) * 1000
 
+    def back_under(self) -> None:
+        """Used memory is within the limit again (the cron checks: under
+        noeviction nothing else would notice)."""
+        if self.exceeded_since:
+            self.total_exceeded_ms += (time.monotonic() - self.exceeded_since) * 1000
+            self.exceeded_since = 0.0
+
     # -- the loop --------------------------------------------------------------
 
     def perform(self, limit_us: float | None = None) -> int:
@@ -127,7 +148,7 @@ class Evictor:
         the limit with nothing left to evict)."""
         ks = self.ks
         if ks.used <= ks.budget:
-            self._back_under()
+            self.back_under()
             return EVICT_OK
         if not self.exceeded_since:
             self.exceeded_since = time.monotonic()
@@ -135,148 +156,227 @@ class Evictor:
             return EVICT_FAIL
         clock = time.perf_counter
         deadline = clock() + (self.limit_us if limit_us is None else limit_us) / 1e6
-        pick = self._pick_random if self.kind == "random" else self._pick_best
-        stats = ks.stats
-        lazy = self.lazy
-        freed = 0
-        while ks.used > ks.budget:
-            found = pick()
-            if found is None:
+        allkeys = self.allkeys
+        dbs = [db for db in ks.dbs if (db.data if allkeys else db.expires)]
+        keys = sum(len(db.data) for db in dbs)
+        per_key = ks.used // keys if keys else 1
+        target = ks.budget - min(per_key * BATCH, self.maxmemory >> 9)
+        choose = self._choose_random if self.kind == "random" else self._choose_best
+        while ks.used > target:
+            need = min((ks.used - target) // per_key + 1, BATCH)
+            victims = choose(dbs, need)
+            if not victims:
+                if ks.used <= ks.budget:
+                    break  # past the budget, not all the way to the target
                 return EVICT_FAIL
-            db, key, slot = found
-            if not db.access.get(key, 1) & 1:
-                stats.evicted_unfetched += 1
-            db.drop(key, lazy)
-            stats.evicted_keys += 1
-            if ks.hooked:
-                db.changed(key, NOTIFY_EVICTED, b"evicted")
-            if slot >= 0:
-                # drop its slot now: a key evicted and soon written again
-                # (a cache refilled on a miss) would otherwise be drawn twice
-                # as often until a draw landed on the stale slot
-                arr = db.keys
-                if arr is not None and slot < len(arr) and arr[slot] is key:
-                    last = arr.pop()
-                    if slot < len(arr):
-                        arr[slot] = last
-            freed += 1
-            if not freed & 15 and clock() > deadline:
-                if self.schedule is not None:
-                    self.schedule()
-                return EVICT_RUNNING
-        self._back_under()
+            self._evict(victims)
+            dbs = [db for db in dbs if (db.data if allkeys else db.expires)]
+            if ks.used > ks.budget:
+                if not dbs:
+                    return EVICT_FAIL  # nothing left to evict
+                if clock() > deadline:
+                    if self.schedule is not None:
+                        self.schedule()
+                    return EVICT_RUNNING
+        self.back_under()
         return EVICT_OK
 
-    def back_under(self) -> None:
-        """Used memory is within the limit again (the cron checks too: under
-        noeviction nothing else notices)."""
-        self._back_under()
-
-    def _back_under(self) -> None:
-        if self.exceeded_since:
-            self.total_exceeded_ms += (time.monotonic() - self.exceeded_since) * 1000
-            self.exceeded_since = 0.0
+    def _evict(self, victims: list[tuple[Database, list[bytes], list[int]]]) -> None:
+        """Delete the chosen keys (distinct, present) of each database, and
+        blank their slots in ``Database.keys``."""
+        stats = self.ks.stats
+        for db, keys, slots in victims:
+            stats.evicted_unfetched += db.evict(keys, self.lazy)
+            stats.evicted_keys += len(keys)
+            arr = db.keys
+            if arr is not None and slots and slots[0] >= 0:
+                # Blank an evicted key's slot now (None is never a key): a key
+                # evicted and soon written again (a cache refilled on a miss)
+                # would otherwise be drawn twice as often.  A slot that moved
+                # meanwhile (the list was rebuilt) is left alone.
+                n = len(arr)
+                mine = [s for s, k in zip(slots, keys, strict=True) if s < n and arr[s] is k]
+                blank: Any = repeat(None)
+                _consume(map(arr.__setitem__, mine, blank))
+                db.keys_dead += len(mine)
 
     # -- choosing keys -----------------------------------------------------------
 
-    def _pick_best(self) -> tuple[Database, bytes, int] | None:
-        """The best candidate of the pool that still exists, refilling the pool
-        from every database first (redis: the ``while (bestkey == NULL)`` loop)."""
-        dbs = self.ks.dbs
-        pool = self.pool
+    def _choose_best(self, dbs: list[Database], n: int) -> list[tuple[Database, list[bytes], list[int]]]:
+        """Up to ``n`` of the best candidates that still exist: ``maxmemory-samples``
+        draws per key wanted from every database, with what the pool kept from
+        the last round, taken from the best score up, each key once; the next
+        16 stay in the pool (redis ``evictionPoolPopulate`` and its ``while
+        (bestkey == NULL)`` loop, ``n`` keys at a time)."""
+        all_dbs = self.ks.dbs
         allkeys = self.allkeys
-        while True:
-            total = 0
+        if allkeys and len(dbs) == 1:
+            return self._choose_best_one(dbs[0], n)
+        chosen: dict[int, tuple[list[bytes], list[int]]] = {}
+        taken: set[tuple[int, bytes]] = set()
+        found = 0
+        for _ in range(4):
+            # candidates as four parallel lists: no tuple per draw
+            if self.pool:
+                scores, dbids, keys, slots = (list(x) for x in zip(*self.pool, strict=True))
+            else:
+                scores, dbids, keys, slots = [], [], [], []
             for db in dbs:
-                if allkeys:
-                    n = len(db.data)
-                    if n:
-                        self._populate(db, n)
-                elif db.expires:
-                    n = len(db.expires)
-                    self._populate(db, n)
-                else:
-                    n = 0
-                total += n
-            if not total:
-                return None
-            while pool:
-                _, dbid, key, slot = pool.pop()
-                db = dbs[dbid]
+                self._populate(db, self.samples * (n - found), scores, dbids, keys, slots)
+            # by score alone (ties keep their order), at C speed
+            order = sorted(range(len(scores)), key=scores.__getitem__)
+            rest = 0
+            for rest, i in enumerate(order, 1):  # noqa: B007 (used after the loop)
+                dbid, key = dbids[i], keys[i]
+                if (dbid, key) in taken:
+                    continue
+                taken.add((dbid, key))
+                db = all_dbs[dbid]
                 if key in (db.data if allkeys else db.expires):
-                    return db, key, slot
-            # every entry was a ghost: draw again
+                    ks_, ss_ = chosen.setdefault(dbid, ([], []))
+                    ks_.append(key)
+                    ss_.append(slots[i])
+                    found += 1
+                    if found >= n:
+                        break
+            # the next best stay for the next round, as redis's pool
+            self.pool = [
+                (scores[i], dbids[i], keys[i], slots[i]) for i in order[rest : rest + EVPOOL_SIZE]
+            ]
+            if found >= n or not any(db.data if allkeys else db.expires for db in dbs):
+                break
+        return [(all_dbs[dbid], ks_, ss_) for dbid, (ks_, ss_) in chosen.items()]
 
-    def _populate(self, db: Database, n: int) -> None:
-        """Draw ``maxmemory-samples`` keys of ``db`` into the pool (redis
-        ``evictionPoolPopulate``)."""
-        pool = self.pool
+    def _choose_best_one(self, db: Database, n: int) -> list[tuple[Database, list[bytes], list[int]]]:
+        """``_choose_best`` for one database under an allkeys policy (the
+        common case), with no Python loop over the draws: the draws are live
+        and distinct, so the ``n`` lowest scores are the victims."""
+        data = db.data
+        keys, slots = self._draw(db, self.samples * n)
+        if self.kind == "lru":
+            scores = list(map(db.access.get, keys, repeat(0)))
+        else:
+            scores = self._lfu_scores(db, keys)
+        for score, dbid, key, slot in self.pool:  # what the last round kept, if still here
+            if dbid == db.id and key in data:
+                scores.append(score)
+                keys.append(key)
+                slots.append(slot)
+        order = sorted(range(len(scores)), key=scores.__getitem__)
+        best = order[:n]
+        # a key held by the pool and drawn again goes once
+        picked = dict(zip(map(keys.__getitem__, best), map(slots.__getitem__, best), strict=True))
+        self.pool = [(scores[i], db.id, keys[i], slots[i]) for i in order[n : n + EVPOOL_SIZE]]
+        if not picked:
+            return []
+        return [(db, list(picked), list(picked.values()))]
+
+    def _populate(
+        self,
+        db: Database,
+        k: int,
+        scores: list[int],
+        dbids: list[int],
+        keys: list[bytes],
+        slots: list[int],
+    ) -> None:
+        """Add a run of about ``k`` draws of ``db`` to the candidates, scored:
+        lower goes first (the access mark, oldest first; the decayed LFU
+        counter; the deadline)."""
         kind = self.kind
-        dbid = db.id
-        for key, when, slot in self._draw(db, self.samples):
-            if kind == "lru":
-                mark = db.access.get(key)
-                score = 0 if mark is None else self.ks.idle_ms(mark)
-            elif kind == "lfu":
-                mark = db.access.get(key)
-                lfu = self.ks.lfu
-                score = 255 if mark is None or lfu is None else 255 - counter_of(lfu, mark)
-            else:  # ttl: the sooner the better
-                score = _LLONG_MAX - when
-            if len(pool) >= EVPOOL_SIZE:
-                if score <= pool[0][0]:
-                    continue  # no better than the worst candidate held
-                del pool[0]
-            insort(pool, (score, dbid, key, slot))
+        if self.allkeys:
+            drawn, where = self._draw(db, k)
+            if kind == "lru":  # the mark itself
+                scores.extend(map(db.access.get, drawn, repeat(0)))
+            else:
+                scores.extend(self._lfu_scores(db, drawn))
+            dbids.extend(repeat(db.id, len(drawn)))
+            keys.extend(drawn)
+            slots.extend(where)
+            return
+        heap, expires = db.heap, db.expires
+        n = len(heap)
+        if not n:
+            return
+        # random entries, not a run: a heap's neighbours have near deadlines
+        entries = list(map(heap.__getitem__, map(mod, _randoms(k), repeat(n))))
+        whens = list(map(_when, entries))
+        drawn = list(map(_key, entries))
+        live = list(map(eq, map(expires.get, drawn), whens))
+        if not any(live):
+            # the run was all stale entries (the heap holds at most twice as
+            # many as live ones, plus 1024): few keys, so a walk is cheap
+            key, when = random.choice(list(expires.items()))
+            drawn, whens, live = [key], [when], [True]
+        if not all(live):
+            drawn = list(compress(drawn, live))
+            whens = list(compress(whens, live))
+        if kind == "ttl":  # the sooner the better
+            scores.extend(whens)
+        elif kind == "lru":
+            scores.extend(map(db.access.get, drawn, repeat(0)))
+        else:
+            scores.extend(self._lfu_scores(db, drawn))
+        dbids.extend(repeat(db.id, len(drawn)))
+        keys.extend(drawn)
+        slots.extend(repeat(-1, len(drawn)))
 
-    def _draw(self, db: Database, k: int) -> list[tuple[bytes, int, int]]:
-        """Up to ``k`` random live keys of ``db`` as (key, deadline for the
-        volatile policies, slot in ``Database.keys`` for the allkeys ones),
-        as redis ``dictGetSomeKeys``; at least one when the database has any."""
-        out: list[tuple[bytes, int, int]] = []
-        rnd = random.random
+    def _lfu_scores(self, db: Database, keys: list[bytes]) -> list[int]:
+        lfu = self.ks.lfu
+        if lfu is None:
+            return [0] * len(keys)
+        get = db.access.get
+        return [counter_of(lfu, get(key, 0)) for key in keys]
+
+    def _draw(self, db: Database, k: int) -> tuple[list[bytes], list[int]]:
+        """Live keys of ``k`` random slots of ``Database.keys``, with their
+        slots.  (Slots at random, not a run of neighbours as redis takes
+        neighbouring hash buckets: the list is in insertion order, and keys
+        written together are often alike in how hot they are.)  The list is
+        rebuilt first when an eighth of it is blank or deleted (a copy at C
+        speed: about 15 ms for a million keys, once per 125,000 evictions)."""
+        data = db.data
+        arr = db.keys
+        if arr is None or not arr or len(arr) > len(data) + (len(data) >> 3) + 1024:
+            arr = db.keys = list(data)
+            db.keys_dead = 0
+        slots = list(map(mod, _randoms(k), repeat(len(arr))))
+        keys = list(map(arr.__getitem__, slots))
+        live = list(map(data.__contains__, keys))
+        if all(live):
+            return keys, slots
+        return list(compress(keys, live)), list(compress(slots, live))
+
+    def _choose_random(self, dbs: list[Database], n: int) -> list[tuple[Database, list[bytes], list[int]]]:
+        """``n`` random keys of the next database that has some (redis: the
+        random policies visit the databases in turn)."""
+        if not dbs:
+            return []
+        self.next_db = (self.next_db + 1) % len(dbs)
+        db = dbs[self.next_db]
         if self.allkeys:
             data = db.data
             arr = db.keys
-            if arr is None or len(arr) > 2 * len(data) + 1024:
-                arr = db.keys = list(data)  # deleted keys outnumber the live: rebuild
-            while len(out) < k and data:
-                if not arr:
-                    arr = db.keys = list(data)
-                i = int(rnd() * len(arr))
-                key = arr[i]
-                if key in data:
-                    out.append((key, 0, i))
-                else:  # a deleted key: drop its slot (each is dropped once)
-                    last = arr.pop()
-                    if i < len(arr):
-                        arr[i] = last
-            return out
+            if arr is None or not arr or len(arr) > len(data) + (len(data) >> 3) + 1024:
+                arr = db.keys = list(data)
+                db.keys_dead = 0
+            slots = list(map(mod, _randoms(n), repeat(len(arr))))
+            picked = dict(zip(map(arr.__getitem__, slots), slots, strict=True))  # each key once
+            live = [(k, s) for k, s in picked.items() if k is not None and k in data]
+            if not live:
+                db.keys = list(data)
+                return self._choose_random(dbs, n) if data else []
+            return [(db, [k for k, _ in live], [s for _, s in live])]
         heap, expires = db.heap, db.expires
-        tries = 0
-        while len(out) < k and heap and tries < 4 * k:
-            tries += 1
-            when, key = heap[int(rnd() * len(heap))]
-            if expires.get(key) == when:
-                out.append((key, when, -1))
-        if not out and expires:
-            # the heap is mostly stale entries (it holds at most twice as
-            # many as live ones, plus 1024): few keys, so a walk is cheap
-            key, when = random.choice(list(expires.items()))
-            out.append((key, when, -1))
-        return out
-
-    def _pick_random(self) -> tuple[Database, bytes, int] | None:
-        """One random key of the next database that has one (redis: the
-        random policies visit the databases in turn)."""
-        dbs = self.ks.dbs
-        n = len(dbs)
+        keys: dict[bytes, None] = {}
         for _ in range(n):
-            self.next_db = (self.next_db + 1) % n
-            db = dbs[self.next_db]
-            if not (db.data if self.allkeys else db.expires):
-                continue
-            drawn = self._draw(db, 1)
-            if drawn:
-                return db, drawn[0][0], drawn[0][2]
-        return None
+            when, key = heap[int(random.random() * len(heap))] if heap else (None, b"")
+            if when is None or expires.get(key) != when:
+                key = random.choice(list(expires))
+            keys[key] = None
+        return [(db, list(keys), [-1] * len(keys))]
+
+
+def _randoms(k: int) -> memoryview:
+    """``k`` random 32-bit numbers, made in one call."""
+    return memoryview(random.getrandbits(32 * k).to_bytes(4 * k, "little")).cast("I")

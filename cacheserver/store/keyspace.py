@@ -29,9 +29,10 @@ from __future__ import annotations
 import heapq
 import random
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Collection
-from itertools import islice
+from itertools import islice, repeat
+from operator import and_, is_
 from typing import Any
 
 from cacheserver.errors import WrongType
@@ -107,6 +108,8 @@ class Stats:
         self.expired_unfetched = 0  # expired without a read since written
 
 
+_consume: Callable[[Any], None] = deque(maxlen=0).extend  # runs an iterator out, in C
+
 # Keyspace.budget without maxmemory
 NO_LIMIT = 1 << 62
 
@@ -130,6 +133,7 @@ class Database:
         "heap",
         "id",
         "keys",
+        "keys_dead",
         "ks",
         "scans",
         "stats",
@@ -150,6 +154,7 @@ class Database:
         # maxmemory is set; else None): appended on insert, deleted keys left
         # behind and dropped when drawn (store/eviction.py)
         self.keys: list[bytes] | None = None
+        self.keys_dead = 0  # its slots blanked by eviction
         self.scans = ScanCursors()
         # key -> queue of blocked-client waiters (cacheserver.blocking)
         self.blocked: dict[bytes, Any] = {}
@@ -437,6 +442,33 @@ class Database:
         if value.__class__ is not bytes and value.__class__ is not bytearray:
             self.ks.lazyfree.release(value, lazy)
         return True
+
+    def evict(self, keys: list[bytes], lazy: bool) -> int:
+        """Delete ``keys`` (present, distinct) for eviction, each signalled
+        ``evicted`` (WATCH, tracking and notifications hear it); the number
+        of them not read since written.  A batch at C speed: eviction deletes
+        as many keys as writes add."""
+        data, access = self.data, self.access
+        values = list(map(data.pop, keys))
+        marks = list(map(access.pop, keys, repeat(1)))
+        if self.expires:
+            _consume(map(self.expires.pop, keys, repeat(None)))
+        ks = self.ks
+        n = len(keys)
+        if all(map(is_, map(type, values), repeat(bytes))):
+            ks.used -= sum(map(len, keys)) + sum(map(len, values)) + _STR2 * n
+        else:
+            release = ks.lazyfree.release
+            for key, value in zip(keys, values, strict=True):
+                ks.used -= len(key) + _STR + value_cost(value)
+                if value.__class__ is not bytes and value.__class__ is not bytearray:
+                    release(value, lazy)
+        ks.dirty += n
+        if ks.hooked:
+            for key in keys:
+                self.changed(key, NOTIFY_EVICTED, b"evicted")
+        unfetched: int = n - sum(map(and_, marks, repeat(1)))
+        return unfetched
 
     def set_expire(self, key: bytes, when: int) -> None:
         """Deadline in unix ms for an existing key."""

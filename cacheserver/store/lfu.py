@@ -57,7 +57,7 @@ def counter_of(lfu: Lfu, mark: int) -> int:
     v = mark >> 1
     counter = v & 255
     if lfu.decay_time:
-        ldt = v >> 8
+        ldt = (v >> 8) & 0xFFFF  # (an LRU mark read as LFU has more bits)
         now = lfu.minutes
         elapsed = now - ldt if now >= ldt else 65535 - ldt + now
         periods = elapsed // lfu.decay_time

@@ -436,3 +436,68 @@ def test_config_changes_take_effect(h: Harness) -> None:
     h.run("CONFIG", "SET", "maxmemory-policy", "noeviction")
     assert h.server.keyspace.lfu is None and type(db0(h).access) is dict
     assert h.run("CONFIG", "SET", "maxmemory-eviction-tenacity", "100") == b"+OK\r\n"
+
+
+# -- a random workload across policies ------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_workload_keeps_the_books(h: Harness, seed: int) -> None:
+    """Writes, deletes, moves, flushes and policy changes at random under
+    changing limits: no internal error, and the books always balance."""
+    from cacheserver.store.eviction import POLICIES
+
+    rnd = random.Random(seed)
+    now = [1_700_000_000_000]
+    h.server.clock = lambda: now[0]
+    h.run("CONFIG", "SET", "maxmemory-eviction-tenacity", "10")
+    for step in range(4000):
+        r = rnd.random()
+        k = f"k{rnd.randrange(300)}"
+        if r < 0.3:
+            cmd: tuple[str, ...] = ("SET", k, "v" * rnd.randrange(1, 200))
+        elif r < 0.4:
+            cmd = ("SET", k, "v", "PX", str(rnd.randrange(1, 5000)))
+        elif r < 0.5:
+            cmd = ("GET", k)
+        elif r < 0.55:
+            cmd = ("HSET", "h" + k, f"f{rnd.randrange(50)}", "x" * rnd.randrange(80))
+        elif r < 0.6:
+            cmd = ("RPUSH", "l" + k, *["e"] * rnd.randrange(1, 20))
+        elif r < 0.65:
+            cmd = ("ZADD", "z" + k, str(rnd.random()), f"m{rnd.randrange(100)}")
+        elif r < 0.7:
+            cmd = ("SADD", "s" + k, *[f"m{rnd.randrange(100)}" for _ in range(rnd.randrange(1, 5))])
+        elif r < 0.73:
+            cmd = ("DEL", k)
+        elif r < 0.75:
+            cmd = ("SELECT", str(rnd.randrange(3)))
+        elif r < 0.76:
+            cmd = ("CONFIG", "SET", "maxmemory-policy", rnd.choice(POLICIES))
+        elif r < 0.77:
+            cmd = ("CONFIG", "SET", "maxmemory", str(rnd.choice([0, 1, 50_000, 100_000, 300_000])))
+        elif r < 0.78:
+            cmd = ("UNLINK", "h" + k, "l" + k)
+        elif r < 0.785:
+            cmd = ("FLUSHDB", rnd.choice(["ASYNC", "SYNC"]))
+        elif r < 0.79:
+            cmd = ("SWAPDB", "0", str(rnd.randrange(1, 3)))
+        elif r < 0.80:
+            cmd = ("MOVE", k, str(rnd.randrange(3)))
+        elif r < 0.81:
+            cmd = ("RENAME", k, f"k{rnd.randrange(300)}")
+        elif r < 0.82:
+            cmd = ("OBJECT", rnd.choice(["FREQ", "IDLETIME"]), k)
+        elif r < 0.83:
+            cmd = ("MEMORY", "USAGE", rnd.choice([k, "h" + k, "z" + k]))
+        else:
+            cmd = ("INFO", "memory")
+        assert b"internal error" not in h.run(*cmd), cmd
+        if not step % 10:
+            assert memory_problems(h.server) == [], (step, cmd)
+        if not step % 400:
+            now[0] += rnd.randrange(0, 3000)
+            h.server.keyspace.lru_clock += rnd.randrange(0, 3)
+            h.server.memory.cron()
+    h.server.keyspace.lazyfree.drain_all()
+    assert memory_problems(h.server) == []
