@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from cacheserver.errors import OutOfMemory
 from cacheserver.memcached import meta, ops, stats, text
 from cacheserver.memcached.ops import Waiting
+from cacheserver.memory import make_room
 
 if TYPE_CHECKING:
     from cacheserver.memcached.service import Memcached
@@ -346,6 +347,9 @@ class McConnection(asyncio.Protocol):
         end = pos + need
         value = data[pos : end - 2] if data[end - 2 : end] == b"\r\n" else None
         try:
+            srv = self.server
+            if value is not None and srv.memory.maxmemory and not make_room(srv):
+                raise OutOfMemory()  # maxmemory reached and nothing to evict
             reply = pending[0](self, pending, value)
         except (MemoryError, OutOfMemory):
             # the store could not take it (maxmemory, or the process's own)

@@ -463,3 +463,27 @@ def test_client_gone_while_loading(loading: Any) -> None:
     h.client.connection_lost(None)
     fake.fill(b"load:1", b"v")  # no crash, nothing written
     assert h.transport.out == b""
+
+
+def test_maxmemory_refuses_or_evicts_memcached_stores() -> None:
+    """Under noeviction over maxmemory a store is refused with memcached's
+    text and nothing is stored; under an eviction policy it evicts room and
+    ``stats`` counts the evictions."""
+    h = McHarness()
+    for i in range(100):
+        assert h.feed(b"set k%d 0 0 100\r\n%s\r\n" % (i, b"x" * 100)) == b"STORED\r\n"
+    h.run("CONFIG", "SET", "maxmemory", "1")
+    assert h.feed(b"set new 0 0 1\r\nx\r\n") == b"SERVER_ERROR out of memory storing object\r\n"
+    assert h.feed(b"get new\r\n") == b"END\r\n"
+    assert h.feed(b"get k1\r\n").startswith(b"VALUE k1 0 100\r\n")  # reads go on
+    assert h.feed(b"delete k1\r\n") == b"DELETED\r\n"  # and deletes
+    h.run("CONFIG", "SET", "maxmemory", "0")
+    info = h.run("INFO", "memory").decode()
+    used = int(info.split("used_memory:")[1].split("\r\n")[0])
+    h.run("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    h.run("CONFIG", "SET", "maxmemory", str(used - 4000))  # room for all but a few items
+    assert h.feed(b"set new 0 0 1\r\nx\r\n") == b"STORED\r\n"
+    stats = dict(
+        line.split(" ")[1:3] for line in h.feed(b"stats\r\n").decode().split("\r\n") if line.startswith("STAT ")
+    )
+    assert int(stats["evictions"]) > 0
