@@ -15,8 +15,12 @@ checkout, ``redis-server --save '' --appendonly no``):
    request sequence is the same for both servers (seeded); the first fifth
    warms the cache and is not counted.
 3. ``evictset``: redis-benchmark SET throughput while eviction is active
-   (maxmemory holds about half of the ``-r`` key space, allkeys-lru) against
-   no maxmemory, alternating, median of ``--rounds``.
+   (servers filled with the whole ``-r`` key space first; maxmemory holds
+   about half of it, allkeys-lru) against no maxmemory, alternating, median
+   of ``--rounds``.
+4. ``encodings``: 10,000 hashes of 10 fields held as dicts, with shared
+   field names, or packed in one blob each (as a listpack): bytes and
+   HGET/HSET time, in this process.
 
     python3 bench/memory_bench.py                    # all three, then a Markdown summary
     python3 bench/memory_bench.py --parts memory --keys 200000
@@ -292,45 +296,52 @@ def _bench_set(opts: argparse.Namespace, server: Server, pipeline: int) -> tuple
 
 def part_evictset(opts: argparse.Namespace) -> list[str]:
     lines = [
-        f"redis-benchmark -t set -c 50 -d 64 -r {opts.set_keyspace:,}; with eviction: maxmemory at "
-        "half of what the whole key space takes, allkeys-lru; median of "
-        f"{opts.rounds} rounds, the two configurations alternating.",
+        f"redis-benchmark -t set -c 50 -d 64 -r {opts.set_keyspace:,} against two servers filled with "
+        f"the whole key space first: one without a limit (every SET overwrites), one with maxmemory "
+        "at half of what the whole key space takes and allkeys-lru (about half the SETs bring a key "
+        f"back and evict one); median of {opts.rounds} rounds, the two servers alternating.",
         "",
         "| server | P | req/s no limit | req/s evicting | ratio | cpu us/req no limit | cpu us/req evicting | evicted keys |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    value = b"x" * 64
+
+    def fill(server: Server) -> None:
+        conn = Loader(server.port)
+        conn.load(encode([b"SET", b"key:%012d" % i, value]) for i in range(opts.set_keyspace))
+        conn.close()
+
     for kind in ("cacheserver", "redis-server"):
-        # size the limit from the full key space on this server
-        server = start(kind, opts)
+        free = start(kind, opts)
+        evict: Server | None = None
         try:
-            base = int(info(server.port, "memory")["used_memory"])
-            conn = Loader(server.port)
-            value = b"x" * 64
-            conn.load(encode([b"SET", b"key:%012d" % i, value]) for i in range(opts.set_keyspace))
-            full = int(info(server.port, "memory")["used_memory"])
-            conn.close()
+            base = int(info(free.port, "memory")["used_memory"])
+            fill(free)
+            full = int(info(free.port, "memory")["used_memory"])
+            limit = base + (full - base) // 2
+            evict = start(kind, opts, "--maxmemory", str(limit), "--maxmemory-policy", "allkeys-lru")
+            fill(evict)
+            for pipeline in opts.set_pipelines:
+                samples: dict[str, list[tuple[float, float]]] = {"free": [], "evict": []}
+                before = int(info(evict.port, "stats")["evicted_keys"])
+                for _ in range(opts.rounds):
+                    samples["free"].append(_bench_set(opts, free, pipeline))
+                    samples["evict"].append(_bench_set(opts, evict, pipeline))
+                evicted = int(info(evict.port, "stats")["evicted_keys"]) - before
+                med = {
+                    m: (statistics.median(x[0] for x in v), statistics.median(x[1] for x in v))
+                    for m, v in samples.items()
+                }
+                lines.append(
+                    f"| {kind} | {pipeline} | {med['free'][0]:.0f} | {med['evict'][0]:.0f} | "
+                    f"{med['evict'][0] / med['free'][0]:.2f} | {med['free'][1]:.2f} | "
+                    f"{med['evict'][1]:.2f} | {evicted:,} |"
+                )
+                print(f"  {lines[-1]}", file=sys.stderr, flush=True)
         finally:
-            server.stop()
-        limit = base + (full - base) // 2
-        for pipeline in opts.set_pipelines:
-            samples: dict[str, list[tuple[float, float]]] = {"free": [], "evict": []}
-            evicted = 0
-            for _ in range(opts.rounds):
-                for mode in ("free", "evict"):
-                    extra = ("--maxmemory", str(limit), "--maxmemory-policy", "allkeys-lru") if mode == "evict" else ()
-                    server = start(kind, opts, *extra)
-                    try:
-                        samples[mode].append(_bench_set(opts, server, pipeline))
-                        if mode == "evict":
-                            evicted = int(info(server.port, "stats")["evicted_keys"])
-                    finally:
-                        server.stop()
-            med = {m: (statistics.median(x[0] for x in s), statistics.median(x[1] for x in s)) for m, s in samples.items()}
-            lines.append(
-                f"| {kind} | {pipeline} | {med['free'][0]:.0f} | {med['evict'][0]:.0f} | "
-                f"{med['evict'][0] / med['free'][0]:.2f} | {med['free'][1]:.2f} | {med['evict'][1]:.2f} | {evicted:,} |"
-            )
-            print(f"  {kind} P{pipeline}: {lines[-1]}", file=sys.stderr, flush=True)
+            free.stop()
+            if evict is not None:
+                evict.stop()
     return lines
 
 

@@ -33,7 +33,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from itertools import compress, repeat
-from operator import eq, itemgetter, mod
+from operator import eq, is_not, itemgetter, mod
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.store.lfu import counter_of
@@ -252,11 +252,8 @@ class Evictor:
         common case), with no Python loop over the draws: the draws are live
         and distinct, so the ``n`` lowest scores are the victims."""
         data = db.data
-        keys, slots = self._draw(db, self.samples * n)
-        if self.kind == "lru":
-            scores = list(map(db.access.get, keys, repeat(0)))
-        else:
-            scores = self._lfu_scores(db, keys)
+        keys, slots, marks = self._draw(db, self.samples * n)
+        scores = marks if self.kind == "lru" else self._lfu_scores(marks)
         for score, dbid, key, slot in self.pool:  # what the last round kept, if still here
             if dbid == db.id and key in data:
                 scores.append(score)
@@ -285,11 +282,9 @@ class Evictor:
         counter; the deadline)."""
         kind = self.kind
         if self.allkeys:
-            drawn, where = self._draw(db, k)
-            if kind == "lru":  # the mark itself
-                scores.extend(map(db.access.get, drawn, repeat(0)))
-            else:
-                scores.extend(self._lfu_scores(db, drawn))
+            drawn, where, marks = self._draw(db, k)
+            # LRU: the mark itself, oldest first
+            scores.extend(marks if kind == "lru" else self._lfu_scores(marks))
             dbids.extend(repeat(db.id, len(drawn)))
             keys.extend(drawn)
             slots.extend(where)
@@ -313,28 +308,29 @@ class Evictor:
             whens = list(compress(whens, live))
         if kind == "ttl":  # the sooner the better
             scores.extend(whens)
-        elif kind == "lru":
-            scores.extend(map(db.access.get, drawn, repeat(0)))
         else:
-            scores.extend(self._lfu_scores(db, drawn))
+            marks = list(map(db.access.get, drawn, repeat(0)))
+            scores.extend(marks if kind == "lru" else self._lfu_scores(marks))
         dbids.extend(repeat(db.id, len(drawn)))
         keys.extend(drawn)
         slots.extend(repeat(-1, len(drawn)))
 
-    def _lfu_scores(self, db: Database, keys: list[bytes]) -> list[int]:
+    def _lfu_scores(self, marks: list[int]) -> list[int]:
         lfu = self.ks.lfu
         if lfu is None:
-            return [0] * len(keys)
-        get = db.access.get
-        return [counter_of(lfu, get(key, 0)) for key in keys]
+            return [0] * len(marks)
+        return [counter_of(lfu, mark) for mark in marks]
 
-    def _draw(self, db: Database, k: int) -> tuple[list[bytes], list[int]]:
+    def _draw(self, db: Database, k: int) -> tuple[list[bytes], list[int], list[int]]:
         """Live keys of ``k`` random slots of ``Database.keys``, with their
-        slots.  (Slots at random, not a run of neighbours as redis takes
-        neighbouring hash buckets: the list is in insertion order, and keys
-        written together are often alike in how hot they are.)  The list is
-        rebuilt first when an eighth of it is blank or deleted (a copy at C
-        speed: about 15 ms for a million keys, once per 125,000 evictions)."""
+        slots and access marks.  (Slots at random, not a run of neighbours as
+        redis takes neighbouring hash buckets: the list is in insertion order,
+        and keys written together are often alike in how hot they are.)  The
+        access dict holds exactly the live keys, so one lookup there both
+        scores a draw and tells a blank or deleted slot (None): over a big
+        keyspace every lookup is a cache miss.  The list is rebuilt first
+        when an eighth of it is dead (a copy at C speed: about 15 ms for a
+        million keys, once per 125,000 evictions)."""
         data = db.data
         arr = db.keys
         if arr is None or not arr or len(arr) > len(data) + (len(data) >> 3) + 1024:
@@ -342,10 +338,11 @@ class Evictor:
             db.keys_dead = 0
         slots = list(map(mod, _randoms(k), repeat(len(arr))))
         keys = list(map(arr.__getitem__, slots))
-        live = list(map(data.__contains__, keys))
-        if all(live):
-            return keys, slots
-        return list(compress(keys, live)), list(compress(slots, live))
+        marks: list[Any] = list(map(db.access.get, keys))
+        if None not in marks:
+            return keys, slots, marks
+        live = list(map(is_not, marks, repeat(None)))
+        return list(compress(keys, live)), list(compress(slots, live)), list(compress(marks, live))
 
     def _choose_random(self, dbs: list[Database], n: int) -> list[tuple[Database, list[bytes], list[int]]]:
         """``n`` random keys of the next database that has some (redis: the
