@@ -41,7 +41,8 @@ class FakeValue:
     """The memory-estimate protocol every collection carries (store/memory.py)."""
 
     mem = -1
-    avg = 0.0
+    base = 0
+    per = 0
     sn = 0
 
     def __len__(self) -> int:
@@ -452,8 +453,8 @@ class MemcachedProcess:
 def memory_problems(server: Server) -> list[str]:
     """Where the keyspace's memory bookkeeping disagrees with its contents:
     ``Keyspace.used`` against the sum of every key's cost, and each
-    collection's accounted bytes against its container now (a mutation that
-    did not refresh its estimate leaves them apart)."""
+    collection's accounted bytes against its estimate at its length now (a
+    mutation that did not refresh it leaves them apart)."""
     from cacheserver.store.memory import key_cost, value_cost
 
     ks = server.keyspace
@@ -463,7 +464,7 @@ def memory_problems(server: Server) -> list[str]:
         for key, value in db.data.items():
             total += key_cost(key) + value_cost(value)
             if value.__class__ not in (bytes, bytearray):
-                fresh = int(sys.getsizeof(value) + len(value) * value.avg) + value.mem_side()
+                fresh = value.base + len(value) * value.per
                 if fresh != value.mem:
                     problems.append(f"db{db.id} {key!r}: accounted {value.mem}, now {fresh}")
     for job in ks.lazyfree.jobs:  # flushed databases whose keys leave as they are freed

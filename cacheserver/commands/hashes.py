@@ -134,7 +134,7 @@ _CONDITIONS = {b"nx": _NX, b"xx": _XX, b"gt": _GT, b"lt": _LT}
 class Hash(RandomDraws, dict[bytes, bytes]):
     """A hash value: field -> value, and slots that stay None unless used."""
 
-    __slots__ = ("__weakref__", "arr", "avg", "big", "grave", "mem", "scans", "sn", "ttl")
+    __slots__ = ("__weakref__", "arr", "base", "big", "grave", "mem", "per", "scans", "sn", "ttl")
 
     TYPE = b"hash"
 
@@ -145,9 +145,10 @@ class Hash(RandomDraws, dict[bytes, bytes]):
         self.arr: list[bytes] | None = None
         self.grave: set[bytes] | None = None
         self.scans: ScanCursors | None = None
-        # memory estimate (store/memory.py): bytes accounted, mean field+value, length sampled at
+        # memory estimate (store/memory.py): bytes accounted; its base, bytes per element and the length at the last full estimate
         self.mem = -1
-        self.avg = 0.0
+        self.base = 0
+        self.per = 0
         self.sn = 0
 
     def mem_sample(self, k: int) -> float:
@@ -585,11 +586,11 @@ def hset(c: Client, argv: list[bytes]) -> bytes:
         if not h.big:
             h.note_big(field, value)
         db.ks.dirty += 1
-        db.changed(key, NOTIFY_HASH, b"hset")
+        db.changed(key, NOTIFY_HASH, b"hset", h)
         return ONE if added else ZERO
     added = _store_pairs(h, argv, 2)
     db.ks.dirty += (n - 2) // 2
-    db.changed(key, NOTIFY_HASH, b"hset")
+    db.changed(key, NOTIFY_HASH, b"hset", h)
     return integer(added)
 
 

@@ -78,7 +78,7 @@ COUNT_POSITIVE = b"ERR count should be greater than 0"
 class List(deque[bytes]):
     """A list value: a deque of element bytes."""
 
-    __slots__ = ("avg", "mem", "sn")
+    __slots__ = ("base", "mem", "per", "sn")
 
     TYPE = b"list"
     # Redis 7.0 reports quicklist for every list (list-max-listpack-size -2)
@@ -86,9 +86,10 @@ class List(deque[bytes]):
 
     def __init__(self, items: Iterable[bytes] = ()) -> None:
         super().__init__(items)
-        # memory estimate (store/memory.py): bytes accounted, mean element, length sampled at
+        # memory estimate (store/memory.py): bytes accounted; its base, bytes per element and the length at the last full estimate
         self.mem = -1
-        self.avg = 0.0
+        self.base = 0
+        self.per = 0
         self.sn = 0
 
     def copy(self) -> List:
@@ -283,7 +284,7 @@ def _push(c: Client, argv: list[bytes], left: bool, only_existing: bool) -> byte
     db.ks.dirty += len(argv) - 2
     if db.blocked:
         db.signal_ready(key)
-    db.changed(key, NOTIFY_LIST, b"lpush" if left else b"rpush")
+    db.changed(key, NOTIFY_LIST, b"lpush" if left else b"rpush", lst)
     return integer(len(lst))
 
 

@@ -92,7 +92,7 @@ def _intset_ok(members: Iterable[bytes], n: int) -> bool:
 class Set(RandomDraws, set[bytes]):
     """A set value (TYPE ``set``); see the module docstring for the slots."""
 
-    __slots__ = ("arr", "avg", "grave", "ht", "mem", "scans", "sn")
+    __slots__ = ("arr", "base", "grave", "ht", "mem", "per", "scans", "sn")
 
     TYPE = b"set"
 
@@ -102,9 +102,10 @@ class Set(RandomDraws, set[bytes]):
         self.grave: set[bytes] | None = None
         self.scans: ScanCursors | None = None
         self.ht: bool = not _intset_ok(self, len(self)) if ht is None else ht
-        # memory estimate (store/memory.py): bytes accounted, mean member, length sampled at
+        # memory estimate (store/memory.py): bytes accounted; its base, bytes per element and the length at the last full estimate
         self.mem = -1
-        self.avg = 0.0
+        self.base = 0
+        self.per = 0
         self.sn = 0
 
     def mem_sample(self, k: int) -> float:
@@ -319,7 +320,7 @@ def sadd(c: Client, argv: list[bytes]) -> bytes:
                 return ZERO
             s.add(m)
             ks.dirty += 1
-            db.changed(key, NOTIFY_SET, b"sadd")
+            db.changed(key, NOTIFY_SET, b"sadd", s)
             return ONE
     dirty = ks.dirty
     if s is None:
@@ -328,7 +329,7 @@ def sadd(c: Client, argv: list[bytes]) -> bytes:
     added = s.add_all(islice(argv, 2, None))
     ks.dirty = dirty + added
     if added:
-        db.changed(key, NOTIFY_SET, b"sadd")
+        db.changed(key, NOTIFY_SET, b"sadd", s)
     return integer(added)
 
 

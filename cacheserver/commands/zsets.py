@@ -375,18 +375,18 @@ def zadd(c: Client, argv: list[bytes]) -> bytes:
                 db.add(key, zs)
                 zs.insert(member, score)
                 db.signal_ready(key)
-                db.changed(key, NOTIFY_ZSET, b"zadd")
+                db.changed(key, NOTIFY_ZSET, b"zadd", zs)
                 return b":1\r\n"
             cur = zs.get(member)
             if cur is None:
                 zs.insert(member, score)
                 db.ks.dirty += 1
-                db.changed(key, NOTIFY_ZSET, b"zadd")
+                db.changed(key, NOTIFY_ZSET, b"zadd", zs)
                 return b":1\r\n"
             if score != cur:
                 zs.rescore(member, cur, score)
                 db.ks.dirty += 1
-                db.changed(key, NOTIFY_ZSET, b"zadd")
+                db.changed(key, NOTIFY_ZSET, b"zadd", zs)
             return ZERO
     return _zadd(c, argv, 0)
 

@@ -279,7 +279,7 @@ class Database:
 
     # -- change signals -------------------------------------------------------
 
-    def changed(self, key: bytes, cls: int, event: bytes) -> None:
+    def changed(self, key: bytes, cls: int, event: bytes, value: Value = None) -> None:
         """A write changed ``key`` (redis ``signalModifiedKey`` then
         ``notifyKeyspaceEvent(cls, event, key)``): WATCH, CLIENT TRACKING, the
         memcached CAS and keyspace notifications hear of it.
@@ -287,13 +287,21 @@ class Database:
         Every write command calls it once per changed key with Redis's event
         name.  A collection changed in place has its memory estimate
         refreshed here, so a command that changes a list, set, hash or sorted
-        set calls it always; other hot handlers test ``db.ks.hooked`` first to
-        skip the call when nobody listens."""
+        set calls it always (passing the collection as ``value`` saves a
+        lookup when it is certainly still at ``key``); other hot handlers
+        test ``db.ks.hooked`` first to skip the call when nobody listens."""
         ks = self.ks
         if cls & _SIZED:
-            value = self.data.get(key)
+            if value is None:
+                value = self.data.get(key)
             if value is not None:
-                new = collection_size(value)
+                # refreshed() inlined: the line through the last full estimate
+                n = len(value)
+                sn = value.sn
+                if n < sn << 1 and n << 1 > sn and ks.dirty & 31:
+                    new = value.base + n * value.per
+                else:
+                    new = collection_size(value)
                 ks.used += new - value.mem
                 value.mem = new
         if not ks.hooked:

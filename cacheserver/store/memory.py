@@ -17,17 +17,21 @@ old value read from the same dict slot.
 
 A collection (hash, set, sorted set, list) is mutated in place by its
 commands, which then call ``Database.changed``; that refreshes the
-collection's estimate and adjusts the total by the difference.  The estimate
-is ``sys.getsizeof`` of the container (its table, exact, O(1)) plus the
-element count times the mean cost of one element (the element's bytes
-objects and any per-element structure).  The mean comes from a sample of up
-to ``SAMPLES`` elements, taken again when the length has doubled or halved
-since the last sample and otherwise at random one refresh in
-``1/RESAMPLE``: O(1) amortized per write, exact for small collections.
-Each collection class has the slots ``mem`` (bytes accounted now), ``avg``
-(the sampled mean) and ``sn`` (the length at the last sample), and the
-methods ``mem_sample(k)`` (mean element cost over up to k elements; 0 = all)
-and ``mem_side()`` (side structures: a random-draw index, field TTLs).
+collection's estimate and adjusts the total by the difference.  A full
+estimate (``collection_size``) is ``sys.getsizeof`` of the container (its
+table, exact) plus the element count times the mean cost of one element
+(its bytes objects and any per-element structure) from a sample of up to
+``SAMPLES`` elements, plus side structures.  It is kept as ``base + n *
+per``: what does not grow with the length, and bytes per element, table
+share included.  A refresh in between is that line at the new length (a
+few bytecodes, no call); the full estimate is taken again when the length
+has doubled or halved since, and on about one write in 32 (so values that
+grow in place are seen too): O(1) amortized per write, exact for small
+collections.  Each collection class has the slots ``mem`` (bytes accounted
+now), ``base``, ``per`` and ``sn`` (the length at the last full estimate),
+and the methods ``mem_sample(k)`` (mean element cost over up to k
+elements; 0 = all) and ``mem_side()`` (side structures: a random-draw
+index, field TTLs).
 
 The constants were measured against the resident set size of a fresh
 process (``bench/memory_bench.py --calibrate``).
@@ -35,13 +39,11 @@ process (``bench/memory_bench.py --calibrate``).
 
 from __future__ import annotations
 
-import random
 import sys
 from itertools import chain, islice
 from typing import Any
 
 __all__ = [
-    "RESAMPLE",
     "SAMPLES",
     "STR_OVERHEAD",
     "collection_size",
@@ -50,6 +52,7 @@ __all__ = [
     "key_cost",
     "mean_cost",
     "pairs_cost",
+    "refreshed",
     "str_cost",
     "value_cost",
     "value_usage",
@@ -57,8 +60,6 @@ __all__ = [
 
 # elements sampled for a collection's mean element cost
 SAMPLES = 8
-# chance that a refresh samples again although the length has not doubled or halved
-RESAMPLE = 1 / 16
 # A bytes object beside its data: its header (33) and the mean rounding (7)
 STR_OVERHEAD = 40
 # A bytearray (APPEND, SETRANGE): a 56-byte object in a 64-byte block, plus its
@@ -66,7 +67,6 @@ STR_OVERHEAD = 40
 BYTEARRAY_OVERHEAD = 72
 
 _getsizeof = sys.getsizeof
-_random = random.random
 
 
 def str_cost(n: int) -> int:
@@ -93,15 +93,40 @@ def value_cost(value: Any) -> int:
     return mem
 
 
+_EMPTY: dict[type, int] = {}
+
+
 def collection_size(v: Any) -> int:
-    """The estimate of a collection, sampling again when due (O(1) amortized)."""
+    """A full estimate of a collection (O(SAMPLES)); sets ``base``, ``per``
+    and ``sn`` for the refreshes in between (``refreshed``)."""
     n = len(v)
-    sn = v.sn
-    if n >= sn << 1 or n << 1 <= sn or _random() < RESAMPLE:
-        v.avg = v.mem_sample(SAMPLES) if n else 0.0
-        v.sn = n
+    cls = v.__class__
+    empty = _EMPTY.get(cls)
+    if empty is None:
+        empty = _EMPTY[cls] = _getsizeof(cls())
+    size = _getsizeof(v)
     side: int = v.mem_side()
-    return int(_getsizeof(v) + n * v.avg) + side
+    if n:
+        # the container's growth and the sampled element cost, per element
+        v.per = round((size - empty) / n + v.mem_sample(SAMPLES))
+    else:
+        v.per = 0
+    v.base = empty + side
+    v.sn = n
+    total: int = v.base + n * v.per
+    return total
+
+
+def refreshed(v: Any, n: int, writes: int) -> int:
+    """The estimate of collection ``v`` at length ``n`` after a change:
+    the line through the last full estimate, or a full estimate when the
+    length doubled or halved since, or about one call in 32 (``writes`` is
+    any counter that moves with writes)."""
+    sn = v.sn
+    if n < sn << 1 and n << 1 > sn and writes & 31:
+        total: int = v.base + n * v.per
+        return total
+    return collection_size(v)
 
 
 def value_usage(value: Any, samples: int) -> int:

@@ -107,7 +107,7 @@ def _zero(pairs: list[tuple[float, bytes]]) -> list[tuple[float, bytes]]:
 class ZSet(dict[bytes, float]):
     """A sorted set value (TYPE ``zset``): member -> score, plus ``sl``."""
 
-    __slots__ = ("avg", "big", "mem", "scans", "sl", "sn")
+    __slots__ = ("base", "big", "mem", "per", "scans", "sl", "sn")
 
     TYPE = b"zset"
 
@@ -116,9 +116,10 @@ class ZSet(dict[bytes, float]):
         self.sl: Any = SortedList()
         self.big = False  # skiplist encoding (a one-way switch)
         self.scans: ScanCursors | None = None  # ZSCAN cursors, made on first use
-        # memory estimate (store/memory.py): bytes accounted, mean member, length sampled at
+        # memory estimate (store/memory.py): bytes accounted; its base, bytes per element and the length at the last full estimate
         self.mem = -1
-        self.avg = 0.0
+        self.base = 0
+        self.per = 0
         self.sn = 0
 
     def mem_sample(self, k: int) -> float:

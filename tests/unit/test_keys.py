@@ -16,8 +16,8 @@ class FakeHash(FakeValue):
     TYPE = b"hash"
     ENCODING = b"listpack"
 
-    def __init__(self, items: dict[bytes, bytes]) -> None:
-        self.items = dict(items)
+    def __init__(self, items: dict[bytes, bytes] | None = None) -> None:
+        self.items = dict(items or {})
 
     def copy(self) -> FakeHash:
         return FakeHash(self.items)
