@@ -295,7 +295,7 @@ class Database:
             if value is None:
                 value = self.data.get(key)
             if value is not None:
-                # refreshed() inlined: the line through the last full estimate
+                # the line through the last full estimate (store/memory.py)
                 n = len(value)
                 sn = value.sn
                 if n < sn << 1 and n << 1 > sn and ks.dirty & 31:

@@ -52,7 +52,6 @@ __all__ = [
     "key_cost",
     "mean_cost",
     "pairs_cost",
-    "refreshed",
     "str_cost",
     "value_cost",
     "value_usage",
@@ -98,7 +97,9 @@ _EMPTY: dict[type, int] = {}
 
 def collection_size(v: Any) -> int:
     """A full estimate of a collection (O(SAMPLES)); sets ``base``, ``per``
-    and ``sn`` for the refreshes in between (``refreshed``)."""
+    and ``sn`` for the refreshes in between (in ``Database.changed``: the
+    line through this estimate, until the length doubles or halves, or on
+    about one write in 32)."""
     n = len(v)
     cls = v.__class__
     empty = _EMPTY.get(cls)
@@ -115,18 +116,6 @@ def collection_size(v: Any) -> int:
     v.sn = n
     total: int = v.base + n * v.per
     return total
-
-
-def refreshed(v: Any, n: int, writes: int) -> int:
-    """The estimate of collection ``v`` at length ``n`` after a change:
-    the line through the last full estimate, or a full estimate when the
-    length doubled or halved since, or about one call in 32 (``writes`` is
-    any counter that moves with writes)."""
-    sn = v.sn
-    if n < sn << 1 and n << 1 > sn and writes & 31:
-        total: int = v.base + n * v.per
-        return total
-    return collection_size(v)
 
 
 def value_usage(value: Any, samples: int) -> int:
