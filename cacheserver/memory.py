@@ -18,9 +18,10 @@ out.
 For other protocols and modes:
 
 - ``must_refuse_oom(c, row)``: the ``-OOM`` reply a command must get now, or
-  None.  Inside MULTI, Redis refuses every command at queue time except
-  EXEC, DISCARD, QUIT and RESET (the caller flags the transaction); EXEC
-  itself is refused when a queued command is DENYOOM (pass ``denyoom=True``).
+  None; the MULTI intercept calls it first.  Inside MULTI, Redis refuses
+  every command at queue time except EXEC, DISCARD, QUIT and RESET, and the
+  transaction is flagged (``Client.rejected``); EXEC itself is refused, and
+  the transaction discarded, when a queued command is DENYOOM.
 - ``make_room(server)``: for the memcached listener before it stores an
   item: evicts if needed; False means answer ``SERVER_ERROR out of memory
   storing object``.  Its ``evictions``, ``evicted_unfetched`` and
@@ -235,10 +236,10 @@ class Memory:
 
     def over_limit(self, c: Client, row: Command) -> bytes | None:
         """The connection's check before a command while over the budget:
-        evict, then the -OOM reply for a DENYOOM command if still over."""
-        if self.evictor.perform() == EVICT_FAIL and row.flags & DENYOOM:
-            row.rejected_calls += 1
-            return c.server.error_reply(OOM)
+        evict, then the -OOM reply (redis ``rejectCommand``: counted as a
+        rejected call) for a command that adds data if still over."""
+        if self.evictor.perform() == EVICT_FAIL and _denyoom(c, row):
+            return c.rejected(row, OOM)
         return None
 
     def must_refuse_oom(self, c: Client, row: Command, denyoom: bool | None = None) -> bytes | None:
@@ -247,15 +248,11 @@ class Memory:
             return None
         if self.evictor.perform() != EVICT_FAIL:
             return None
+        if c.in_multi and (row.parent or row).name not in _MULTI_ALLOWED:
+            return c.rejected(row, OOM)  # flags the transaction
         if denyoom is None:
-            denyoom = bool(row.flags & DENYOOM)
-        if not denyoom:
-            in_multi = "multi" in c.modes
-            name = (row.parent or row).name
-            if not in_multi or name in _MULTI_ALLOWED:
-                return None
-        row.rejected_calls += 1
-        return c.server.error_reply(OOM)
+            denyoom = _denyoom(c, row)
+        return c.rejected(row, OOM) if denyoom else None
 
     def make_room(self) -> bool:
         """Evict as needed before storing; False when nothing more can go."""
@@ -319,6 +316,17 @@ class Memory:
 
 
 _MALLOC_TRIM = _load_malloc_trim()
+
+
+def _denyoom(c: Client, row: Command) -> bool:
+    """Would ``row`` add data: a DENYOOM command, or EXEC of a transaction
+    that queued one (redis ``is_denyoom_command``)."""
+    if row.flags & DENYOOM:
+        return True
+    tx = c.tx
+    if row.name == b"exec" and row.parent is None and tx is not None and tx.queue:
+        return any(r.flags & DENYOOM for r, _ in tx.queue)
+    return False
 
 
 def must_refuse_oom(c: Client, row: Command, denyoom: bool | None = None) -> bytes | None:

@@ -35,6 +35,7 @@ from cacheserver.commands.table import (
     Command,
 )
 from cacheserver.errors import CommandError
+from cacheserver.memory import must_refuse_oom
 from protocol.resp import NIL3, NIL_ARRAY2, OK, QUEUED, array_header
 
 if TYPE_CHECKING:
@@ -220,6 +221,12 @@ def _tx(c: Client) -> Transaction:
 
 def _queue(c: Client, row: Command, argv: list[bytes]) -> bytes | None:
     """The ``multi`` mode's intercept: queue the command, or let it run."""
+    ks = c.server.keyspace
+    if ks.limited and ks.used > ks.budget:
+        # over maxmemory: refused before anything else (redis processCommand)
+        refused = must_refuse_oom(c, row)
+        if refused is not None:
+            return refused
     if row.name in _DIRECT and row.parent is None:
         return None
     if _flag_and(row.flags, _NO_MULTI):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conftest import Pair
+from conftest import Pair, Pairs
 from helpers import read_reply
 
 
@@ -196,3 +196,28 @@ def test_oom_replies(m: Pair, policy: str) -> None:
             ("GET", "t"),
         )
     m.check("INFO", "errorstats")
+
+
+def test_oom_inside_multi(m: Pair, new_pair: Pairs) -> None:
+    """Over maxmemory a MULTI client is refused every command but EXEC,
+    DISCARD, QUIT and RESET (and EXEC then aborts); EXEC of a transaction that
+    queued a write aborts with the OOM text; a read-only one runs."""
+    c = new_pair()
+    c.check("SET", "k", "v")
+    c.check("MULTI")
+    c.check("SET", "x", "y")
+    m.check("CONFIG", "SET", "maxmemory", "1")
+    c.check("EXEC")  # -EXECABORT Transaction discarded because of: OOM ...
+    m.check("CONFIG", "SET", "maxmemory", "0")
+    c.check("MULTI")
+    c.check("GET", "k")
+    m.check("CONFIG", "SET", "maxmemory", "1")
+    c.check("EXEC")  # nothing in it adds data
+    c.check("MULTI")
+    for cmd in (("GET", "k"), ("PING",), ("MULTI",), ("WATCH", "k"), ("SET", "y", "z")):
+        c.check(*cmd)  # -OOM, and the transaction is flagged
+    c.check("EXEC")
+    c.check("MULTI")
+    c.check("DISCARD")
+    m.check("CONFIG", "SET", "maxmemory", "0")
+    c.check("GET", "y")
