@@ -40,7 +40,7 @@ _NULL = {False: b"$-1\r\n", True: b"_\r\n"}
 
 # Marks the keyspace's ready list so the connection's walk calls
 # Server.after_command, which sends the self-invalidations after the reply.
-TRACKING_MARK = (None, b"")
+TRACKING_MARK: tuple[None, bytes] = (None, b"")
 
 
 class TrackState:
@@ -218,7 +218,7 @@ class Tracking:
                     continue
                 # after the reply of the command that made the change
                 self.pending.append((target, key))
-                srv.keyspace.ready.append(TRACKING_MARK)  # type: ignore[arg-type]
+                srv.keyspace.ready.append(TRACKING_MARK)
             else:
                 self.send(target, b"*1\r\n" + bulk(key))
 
@@ -234,7 +234,7 @@ class Tracking:
             return
         srv = self.server
         self.flush_done = True
-        srv.keyspace.ready.append(TRACKING_MARK)  # type: ignore[arg-type]
+        srv.keyspace.ready.append(TRACKING_MARK)
         current = srv.current_client
         for target in list(srv.clients.values()):
             if target.track is None:

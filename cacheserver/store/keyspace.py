@@ -648,7 +648,9 @@ class Keyspace:
         self.on_event: EventHook | None = None
         self.hooked = False
         # (db, key) pairs signalled ready for blocked clients, in order
-        self.ready: list[tuple[Database, bytes]] = []
+        # (a None database marks work for after the command that is not a key:
+        # tracking's own messages; see Server.after_command)
+        self.ready: list[tuple[Database | None, bytes]] = []
         self.dbs = [Database(self, i) for i in range(databases)]
 
     # The hook lists are replaced, never changed in place: a hook may remove
