@@ -311,8 +311,12 @@ MB = 1024 * 1024
 SETTINGS: tuple[Setting, ...] = (
     # -- network
     Setting("bind", "list", ["127.0.0.1"], "addresses the Redis listener binds to", mutable=False),
-    Setting("port", "int", 6379, "Redis protocol TCP port; 0 turns TCP off", mutable=False, hi=65535),
-    Setting("unixsocket", "string", "", "path of a Unix socket for the Redis protocol", mutable=False),
+    Setting(
+        "port", "int", 6379, "Redis protocol TCP port; 0 turns TCP off", mutable=False, hi=65535
+    ),
+    Setting(
+        "unixsocket", "string", "", "path of a Unix socket for the Redis protocol", mutable=False
+    ),
     Setting(
         "unixsocketperm",
         "octal",
@@ -427,7 +431,9 @@ SETTINGS: tuple[Setting, ...] = (
         lo=1024,
     ),
     # -- keyspace
-    Setting("databases", "int", 16, "number of databases (SELECT 0..n-1)", mutable=False, lo=1, hi=I32),
+    Setting(
+        "databases", "int", 16, "number of databases (SELECT 0..n-1)", mutable=False, lo=1, hi=I32
+    ),
     Setting(
         "hz",
         "int",
@@ -488,7 +494,9 @@ SETTINGS: tuple[Setting, ...] = (
         hi=100,
     ),
     Setting("lfu-log-factor", "int", 10, "how slowly LFU counters grow", hi=I32),
-    Setting("lfu-decay-time", "int", 1, "minutes for an LFU counter to decay by one; 0 = never", hi=I32),
+    Setting(
+        "lfu-decay-time", "int", 1, "minutes for an LFU counter to decay by one; 0 = never", hi=I32
+    ),
     Setting("lazyfree-lazy-eviction", "bool", False, "free evicted big values in the background"),
     Setting("lazyfree-lazy-expire", "bool", False, "free expired big values in the background"),
     Setting(
@@ -497,7 +505,9 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "free big values replaced or deleted by the server (RENAME, SET over a key) in the background",
     ),
-    Setting("lazyfree-lazy-user-del", "bool", False, "DEL frees big values in the background, as UNLINK"),
+    Setting(
+        "lazyfree-lazy-user-del", "bool", False, "DEL frees big values in the background, as UNLINK"
+    ),
     Setting(
         "lazyfree-lazy-user-flush",
         "bool",
@@ -521,7 +531,14 @@ SETTINGS: tuple[Setting, ...] = (
         mutable=False,
         choices=("no", "yes", "local"),
     ),
-    Setting("event-loop", "enum", "uvloop", "uvloop, or asyncio", mutable=False, choices=("uvloop", "asyncio")),
+    Setting(
+        "event-loop",
+        "enum",
+        "uvloop",
+        "uvloop, or asyncio",
+        mutable=False,
+        choices=("uvloop", "asyncio"),
+    ),
     # -- read-through
     Setting(
         "loaders",
@@ -803,7 +820,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     p.add_argument("config_file", nargs="?", help="a redis.conf-style file of 'name value' lines")
     for s in SETTINGS:
         extra = "" if s.mutable or s.fixed else " [restart to change]"
-        default = s.file_text(s.default) if s.kind in ("memory", "list", "obuf") else s.render(s.default)
+        default = (
+            s.file_text(s.default) if s.kind in ("memory", "list", "obuf") else s.render(s.default)
+        )
         p.add_argument(
             f"--{s.name}",
             dest=s.name,

@@ -227,7 +227,7 @@ class Client(asyncio.Protocol):
         out: list[bytes] = []
         append = out.append
         self.out = out
-        perf = time.perf_counter
+        perf = time.perf_counter_ns
         self.now = self.last_interaction = srv.clock()
         srv.current_client = self
         ks = srv.keyspace
@@ -269,8 +269,10 @@ class Client(asyncio.Protocol):
                     reply = self.failed(row, e)
                 # one clock reading per command: its time includes its parse
                 t1 = perf()
-                row.usec += (t1 - t0) * 1e6
+                ns = t1 - t0
                 t0 = t1
+                row.nsec += ns
+                row.hist[ns.bit_length()] += 1
                 row.calls += 1
                 if reply.__class__ is bytes:
                     append(reply)
@@ -352,12 +354,14 @@ class Client(asyncio.Protocol):
     def call(self, row: Command, argv: list[bytes]) -> Any:
         """Run one command outside the walk (the commands EXEC runs): errors
         become its reply, its call and time are counted, as the walk does."""
-        t0 = time.perf_counter()
+        t0 = time.perf_counter_ns()
         try:
             reply = row.handler(self, argv)  # type: ignore[misc]
         except Exception as e:
             reply = self.failed(row, e)
-        row.usec += (time.perf_counter() - t0) * 1e6
+        ns = time.perf_counter_ns() - t0
+        row.nsec += ns
+        row.hist[ns.bit_length()] += 1
         row.calls += 1
         return reply
 

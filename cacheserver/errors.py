@@ -41,7 +41,9 @@ OVERFLOW = b"ERR increment or decrement would overflow"
 INVALID_EXPIRE = b"ERR invalid expire time in '%s' command"
 DB_INDEX = b"ERR DB index is out of range"
 # the count check of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER (redis getRangeLongFromObjectOrReply)
-RAND_RANGE = b"ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+RAND_RANGE = (
+    b"ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
 STRING_TOO_LONG = b"ERR string exceeds maximum allowed size (proto-max-bulk-len)"
 
 

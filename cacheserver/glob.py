@@ -173,7 +173,6 @@ def glob_match(pattern: bytes, subject: bytes, nocase: bool = False) -> bool:
     return compile_regex(pattern, nocase).fullmatch(subject) is not None
 
 
-
 # Longer patterns are matched by walking the pattern bytes instead: compiling
 # a regex costs microseconds per pattern byte (seconds for a 1 MB PSUBSCRIBE
 # pattern), while the walk stops as soon as the subject is used up.

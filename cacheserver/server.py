@@ -379,7 +379,9 @@ def setup_logging(config: Config) -> None:
         logging.FileHandler(logfile) if logfile else logging.StreamHandler(sys.stderr)
     )
     handler.setFormatter(
-        logging.Formatter("%(process)d:M %(asctime)s.%(msecs)03d %(levelname)s %(message)s", "%d %b %Y %H:%M:%S")
+        logging.Formatter(
+            "%(process)d:M %(asctime)s.%(msecs)03d %(levelname)s %(message)s", "%d %b %Y %H:%M:%S"
+        )
     )
     log.handlers[:] = [handler]
     log.setLevel(LOG_LEVELS[config["loglevel"]])

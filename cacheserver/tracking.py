@@ -98,8 +98,16 @@ class Tracking:
 
     # -- turning it on and off ----------------------------------------------------
 
-    def enable(self, c: Client, redirect: int, bcast: bool, optin: bool, optout: bool,
-               noloop: bool, prefixes: list[bytes]) -> None:
+    def enable(
+        self,
+        c: Client,
+        redirect: int,
+        bcast: bool,
+        optin: bool,
+        optout: bool,
+        noloop: bool,
+        prefixes: list[bytes],
+    ) -> None:
         """redis ``enableTracking``: options replace the previous ones, prefixes add up."""
         st = c.track
         if st is None:

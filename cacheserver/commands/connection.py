@@ -159,9 +159,7 @@ def client_setinfo(c: Client, argv: list[bytes]) -> bytes:
     if attr not in (b"lib-name", b"lib-ver"):
         raise CommandError(b"ERR Unrecognized option '%s'" % argv[2])
     if not _valid_name(argv[3]) and argv[3]:
-        raise CommandError(
-            b"ERR %s cannot contain spaces, newlines or special characters." % attr
-        )
+        raise CommandError(b"ERR %s cannot contain spaces, newlines or special characters." % attr)
     if attr == b"lib-name":
         c.lib_name = argv[3]
     else:
@@ -518,7 +516,13 @@ def make_commands() -> list[Command]:
                 Command(b"LIST", client_list, -2, ADMIN | NOSCRIPT | LOADING | STALE),
                 Command(b"KILL", client_kill, -3, ADMIN | NOSCRIPT | LOADING | STALE),
                 Command(b"NO-EVICT", client_no_evict, 3, ADMIN | NOSCRIPT | LOADING | STALE),
-                Command(b"UNBLOCK", client_unblock, -3, ADMIN | NOSCRIPT | LOADING | STALE, since="5.0.0"),
+                Command(
+                    b"UNBLOCK",
+                    client_unblock,
+                    -3,
+                    ADMIN | NOSCRIPT | LOADING | STALE,
+                    since="5.0.0",
+                ),
                 Command(b"TRACKING", client_tracking, -3, cs, since="6.0.0"),
                 Command(b"CACHING", client_caching, 3, cs, since="6.0.0"),
                 Command(b"GETREDIR", client_getredir, 2, cs, since="6.0.0"),
@@ -527,4 +531,3 @@ def make_commands() -> list[Command]:
             ),
         ),
     ]
-

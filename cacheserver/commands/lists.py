@@ -232,7 +232,13 @@ def _popped(db: Database, key: bytes, lst: List, left: bool) -> None:
 
 
 def _moved(
-    db: Database, src: bytes, slst: List, left_from: bool, dst: bytes, dlst: List | None, left_to: bool
+    db: Database,
+    src: bytes,
+    slst: List,
+    left_from: bool,
+    dst: bytes,
+    dlst: List | None,
+    left_to: bool,
 ) -> bytes:
     """Pop from ``slst`` and push onto ``dst`` (LMOVE, a served BLMOVE): the
     push's event first, then the pop's, then ``del`` when the source emptied

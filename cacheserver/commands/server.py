@@ -372,7 +372,7 @@ def _sec_modules(c: Client) -> list[str]:
 def _cmdstat_lines(rows: Sequence[Command], out: list[str]) -> None:
     for row in rows:
         if row.calls or row.failed_calls or row.rejected_calls:
-            usec = int(row.usec)
+            usec = row.nsec // 1000
             per_call = usec / row.calls if row.calls else 0.0
             out.append(
                 f"cmdstat_{row.fullname.decode('latin-1')}:calls={row.calls},usec={usec},"
@@ -521,7 +521,8 @@ def reset_stats(srv: Server) -> None:
     srv.memory.reset_stats()
     for row in srv.table.all_rows():
         row.calls = 0
-        row.usec = 0
+        row.nsec = 0
+        row.hist[:] = [0] * len(row.hist)
         row.rejected_calls = 0
         row.failed_calls = 0
     _state(srv).sample = None
@@ -629,7 +630,9 @@ def key_spec_flags(row: Command) -> list[bytes]:
 def _key_specs(row: Command, resp3: bool) -> list[bytes]:
     if row.getkeys is not None:
         # positions depend on the arguments: Redis's "unknown" spec
-        unknown = map_reply([(bulk(b"type"), bulk(b"unknown")), (bulk(b"spec"), map_reply([], resp3))], resp3)
+        unknown = map_reply(
+            [(bulk(b"type"), bulk(b"unknown")), (bulk(b"spec"), map_reply([], resp3))], resp3
+        )
         begin = find = unknown
     elif row.first > 0:
         begin = map_reply(

@@ -72,6 +72,7 @@ def random_reply_too_big(limits: tuple[int, int]) -> CommandError:
         b"ERR count is too large: a reply holds at most %d elements and %d bytes" % limits
     )
 
+
 EMPTY_SET3 = b"~0\r\n"
 
 _INT = re.compile(rb"(?:0|-?[1-9][0-9]{0,18})\Z")

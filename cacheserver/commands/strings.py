@@ -380,8 +380,12 @@ def _lcs_reply(
             if getidx and (minmatchlen == 0 or mlen >= minmatchlen):
                 ranges.append(
                     (b"*3\r\n" if withmatchlen else b"*2\r\n")
-                    + b"*2\r\n" + integer(astart) + integer(aend)
-                    + b"*2\r\n" + integer(bstart) + integer(bend)
+                    + b"*2\r\n"
+                    + integer(astart)
+                    + integer(aend)
+                    + b"*2\r\n"
+                    + integer(bstart)
+                    + integer(bend)
                     + (integer(mlen) if withmatchlen else b"")
                 )
             tracking = False
@@ -831,7 +835,15 @@ def make_commands() -> list[Command]:
         Command(b"INCRBY", incrby, 3, WRITE | DENYOOM | FAST, 1, 1, 1, group=_STR),
         Command(b"DECRBY", decrby, 3, WRITE | DENYOOM | FAST, 1, 1, 1, group=_STR),
         Command(
-            b"INCRBYFLOAT", incrbyfloat, 3, WRITE | DENYOOM | FAST, 1, 1, 1, group=_STR, since="2.6.0"
+            b"INCRBYFLOAT",
+            incrbyfloat,
+            3,
+            WRITE | DENYOOM | FAST,
+            1,
+            1,
+            1,
+            group=_STR,
+            since="2.6.0",
         ),
         Command(b"APPEND", append, 3, WRITE | DENYOOM | FAST, 1, 1, 1, group=_STR, since="2.0.0"),
         Command(b"STRLEN", strlen, 2, READONLY | FAST, 1, 1, 1, group=_STR, since="2.2.0"),

@@ -88,6 +88,9 @@ FLAG_NAMES: tuple[tuple[Flag, bytes], ...] = (
     (ALLOW_BUSY, b"allow_busy"),
 )
 
+# ns.bit_length() of a command's time: 64 covers any int64 nanoseconds
+HIST_BUCKETS = 65
+
 Handler = Callable[["Client", list[bytes]], Any]
 GetKeys = Callable[[list[bytes]], list[int]]
 
@@ -106,14 +109,15 @@ class Command:
         "getkeys",
         "group",
         "handler",
+        "hist",
         "last",
         "name",
+        "nsec",
         "parent",
         "rejected_calls",
         "since",
         "step",
         "subcommands",
-        "usec",
     )
 
     def __init__(
@@ -152,7 +156,11 @@ class Command:
             sub.group = sub.group or group
             self.subcommands[sub.name] = sub
         self.calls = 0
-        self.usec = 0.0
+        # time spent, and its histogram: hist[i] counts the calls that took
+        # [2**(i-1), 2**i) nanoseconds (i = ns.bit_length(); 0 for 0 ns),
+        # read by LATENCY HISTOGRAM, INFO latencystats and /metrics
+        self.nsec = 0
+        self.hist = [0] * HIST_BUCKETS
         self.rejected_calls = 0
         self.failed_calls = 0
 

@@ -354,7 +354,9 @@ def make_commands() -> list[Command]:
     f = NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY
     return [
         Command(b"MULTI", multi, 1, f, group=_TX, since="1.2.0"),
-        Command(b"EXEC", exec_, 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, group=_TX, since="1.2.0"),
+        Command(
+            b"EXEC", exec_, 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, group=_TX, since="1.2.0"
+        ),
         Command(b"DISCARD", discard, 1, f, group=_TX, since="2.0.0"),
         Command(b"WATCH", watch, -2, f, 1, -1, 1, group=_TX, since="2.2.0"),
         Command(b"UNWATCH", unwatch, 1, f, group=_TX, since="2.2.0"),

@@ -101,9 +101,7 @@ PAIR = b"*2\r\n"
 
 # glibc strtod's syntax; group 1 is the mantissa, nonzero when a zero result underflowed
 _DEC = re.compile(rb"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
-_HEX = re.compile(
-    rb"[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?\Z"
-)
+_HEX = re.compile(rb"[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?\Z")
 _INF_TEXT = re.compile(rb"[+-]?(?:inf|infinity)\Z", re.IGNORECASE)
 _NONZERO_DIGIT = re.compile(rb"[1-9a-fA-F]")
 _C_SPACE = b" \t\n\x0b\x0c\r"
@@ -281,7 +279,6 @@ def _pairs_reply(pairs: list[tuple[float, bytes]], withscores: bool, resp3: bool
         return array_header(2 * n) + b"".join(
             [bulk(m) + bulk(fmt(s) or score_bytes(s)) for s, m in pairs]
         )
-
 
 
 def _nil_array(c: Client) -> bytes:
@@ -1080,9 +1077,7 @@ def _setop(c: Client, argv: list[bytes], nk: int, dst: bytes | None, op: int, ca
     if setnum is None:
         raise CommandError(NOT_INTEGER)
     if setnum < 1:
-        raise CommandError(
-            b"ERR at least 1 input key is needed for '%s' command" % argv[0].lower()
-        )
+        raise CommandError(b"ERR at least 1 input key is needed for '%s' command" % argv[0].lower())
     n = len(argv)
     if setnum > n - (nk + 1):
         raise CommandError(SYNTAX)
@@ -1305,36 +1300,57 @@ def make_commands() -> list[Command]:
         Command(b"ZREMRANGEBYRANK", zremrangebyrank, 4, w, 1, 1, 1, group=_Z, since="2.0.0"),
         Command(b"ZREMRANGEBYLEX", zremrangebylex, 4, w, 1, 1, 1, group=_Z, since="2.8.9"),
         Command(
-            b"ZUNIONSTORE", zunionstore, -4, w | DENYOOM | mk, 1, 1, 1,
-            group=_Z, getkeys=_numkeys_keys(2, True), since="2.0.0",
+            b"ZUNIONSTORE",
+            zunionstore,
+            -4,
+            w | DENYOOM | mk,
+            1,
+            1,
+            1,
+            group=_Z,
+            getkeys=_numkeys_keys(2, True),
+            since="2.0.0",
         ),
         Command(
-            b"ZINTERSTORE", zinterstore, -4, w | DENYOOM | mk, 1, 1, 1,
-            group=_Z, getkeys=_numkeys_keys(2, True), since="2.0.0",
+            b"ZINTERSTORE",
+            zinterstore,
+            -4,
+            w | DENYOOM | mk,
+            1,
+            1,
+            1,
+            group=_Z,
+            getkeys=_numkeys_keys(2, True),
+            since="2.0.0",
         ),
         Command(
-            b"ZDIFFSTORE", zdiffstore, -4, w | DENYOOM | mk, 1, 1, 1,
-            group=_Z, getkeys=_numkeys_keys(2, True), since="6.2.0",
+            b"ZDIFFSTORE",
+            zdiffstore,
+            -4,
+            w | DENYOOM | mk,
+            1,
+            1,
+            1,
+            group=_Z,
+            getkeys=_numkeys_keys(2, True),
+            since="6.2.0",
         ),
+        Command(b"ZUNION", zunion, -3, ro | mk, group=_Z, getkeys=_numkeys_keys(1), since="6.2.0"),
+        Command(b"ZINTER", zinter, -3, ro | mk, group=_Z, getkeys=_numkeys_keys(1), since="6.2.0"),
         Command(
-            b"ZUNION", zunion, -3, ro | mk, group=_Z, getkeys=_numkeys_keys(1), since="6.2.0"
-        ),
-        Command(
-            b"ZINTER", zinter, -3, ro | mk, group=_Z, getkeys=_numkeys_keys(1), since="6.2.0"
-        ),
-        Command(
-            b"ZINTERCARD", zintercard, -3, ro | mk,
-            group=_Z, getkeys=_numkeys_keys(1), since="7.0.0",
+            b"ZINTERCARD",
+            zintercard,
+            -3,
+            ro | mk,
+            group=_Z,
+            getkeys=_numkeys_keys(1),
+            since="7.0.0",
         ),
         Command(b"ZDIFF", zdiff, -3, ro | mk, group=_Z, getkeys=_numkeys_keys(1), since="6.2.0"),
         Command(b"ZRANGE", zrange, -4, ro, 1, 1, 1, group=_Z, since="1.2.0"),
-        Command(
-            b"ZRANGESTORE", zrangestore, -5, w | DENYOOM, 1, 2, 1, group=_Z, since="6.2.0"
-        ),
+        Command(b"ZRANGESTORE", zrangestore, -5, w | DENYOOM, 1, 2, 1, group=_Z, since="6.2.0"),
         Command(b"ZRANGEBYSCORE", zrangebyscore, -4, ro, 1, 1, 1, group=_Z, since="1.0.5"),
-        Command(
-            b"ZREVRANGEBYSCORE", zrevrangebyscore, -4, ro, 1, 1, 1, group=_Z, since="2.2.0"
-        ),
+        Command(b"ZREVRANGEBYSCORE", zrevrangebyscore, -4, ro, 1, 1, 1, group=_Z, since="2.2.0"),
         Command(b"ZRANGEBYLEX", zrangebylex, -4, ro, 1, 1, 1, group=_Z, since="2.8.9"),
         Command(b"ZREVRANGEBYLEX", zrevrangebylex, -4, ro, 1, 1, 1, group=_Z, since="2.8.9"),
         Command(b"ZCOUNT", zcount, 4, ro | FAST, 1, 1, 1, group=_Z, since="2.0.0"),
@@ -1348,20 +1364,37 @@ def make_commands() -> list[Command]:
         Command(b"ZSCAN", zscan, -3, ro, 1, 1, 1, group=_Z, since="2.8.0"),
         Command(b"ZPOPMIN", zpopmin, -2, w | FAST, 1, 1, 1, group=_Z, since="5.0.0"),
         Command(b"ZPOPMAX", zpopmax, -2, w | FAST, 1, 1, 1, group=_Z, since="5.0.0"),
+        Command(b"ZMPOP", zmpop, -4, w | mk, group=_Z, getkeys=_numkeys_keys(1), since="7.0.0"),
         Command(
-            b"ZMPOP", zmpop, -4, w | mk, group=_Z, getkeys=_numkeys_keys(1), since="7.0.0"
+            b"BZPOPMIN",
+            bzpopmin,
+            -3,
+            w | NOSCRIPT | BLOCKING | FAST,
+            1,
+            -2,
+            1,
+            group=_Z,
+            since="5.0.0",
         ),
         Command(
-            b"BZPOPMIN", bzpopmin, -3, w | NOSCRIPT | BLOCKING | FAST, 1, -2, 1,
-            group=_Z, since="5.0.0",
+            b"BZPOPMAX",
+            bzpopmax,
+            -3,
+            w | NOSCRIPT | BLOCKING | FAST,
+            1,
+            -2,
+            1,
+            group=_Z,
+            since="5.0.0",
         ),
         Command(
-            b"BZPOPMAX", bzpopmax, -3, w | NOSCRIPT | BLOCKING | FAST, 1, -2, 1,
-            group=_Z, since="5.0.0",
-        ),
-        Command(
-            b"BZMPOP", bzmpop, -5, w | BLOCKING | mk,
-            group=_Z, getkeys=_numkeys_keys(2), since="7.0.0",
+            b"BZMPOP",
+            bzmpop,
+            -5,
+            w | BLOCKING | mk,
+            group=_Z,
+            getkeys=_numkeys_keys(2),
+            since="7.0.0",
         ),
         Command(b"ZRANDMEMBER", zrandmember, -2, ro, 1, 1, 1, group=_Z, since="6.2.0"),
     ]

@@ -108,7 +108,9 @@ class Wait:
 
     __slots__ = ("argv", "client", "error", "future", "remaining")
 
-    def __init__(self, client: Client, argv: list[bytes], future: asyncio.Future[bytes], n: int) -> None:
+    def __init__(
+        self, client: Client, argv: list[bytes], future: asyncio.Future[bytes], n: int
+    ) -> None:
         self.client = client
         self.argv = argv
         self.future = future
@@ -367,7 +369,9 @@ class Loaders(TaskOwner):
             return flight
         return self._start(L, db, key, params)
 
-    def _start(self, L: Loader, db: Database, key: bytes, params: tuple[Any, ...], background: bool = False) -> Flight:
+    def _start(
+        self, L: Loader, db: Database, key: bytes, params: tuple[Any, ...], background: bool = False
+    ) -> Flight:
         f = Flight(db, key, params, background)
         L.flights[key] = f
         L.queue.append(f)
@@ -577,7 +581,9 @@ class Loaders(TaskOwner):
                 L.retries += 1
                 pool = self.pool  # the current one, after a reload
                 try:
-                    pc = await pool.acquire(max(0.001, min(dbspec.borrow_timeout, deadline - time.monotonic())))
+                    pc = await pool.acquire(
+                        max(0.001, min(dbspec.borrow_timeout, deadline - time.monotonic()))
+                    )
                 except (BorrowTimeout, ConnectFailed) as e2:
                     self._fail(L, batch, reason(e2))
                     return
@@ -627,7 +633,9 @@ class Loaders(TaskOwner):
             L.batch_sql = ""
             return ""
         n = len(params)
-        arrays = ", ".join(f"${i}::{_qi(t.schema)}.{_qi(t.name)}[]" for i, t in enumerate(params, 1))
+        arrays = ", ".join(
+            f"${i}::{_qi(t.schema)}.{_qi(t.name)}[]" for i, t in enumerate(params, 1)
+        )
         cols = ", ".join(f"p{i}" for i in range(1, n + 1))
         inner = substitute_parameters(L.spec.query, lambda i: f"cs_keys.p{i}")
         L.batch_sql = (
@@ -636,7 +644,9 @@ class Loaders(TaskOwner):
         )
         return L.batch_sql
 
-    def _complete(self, L: Loader, batch: list[Flight], rows: list[tuple[list[str], list[Any]] | None]) -> None:
+    def _complete(
+        self, L: Loader, batch: list[Flight], rows: list[tuple[list[str], list[Any]] | None]
+    ) -> None:
         now = self.server.clock()
         again = False
         fmt = L.spec.format
@@ -664,7 +674,9 @@ class Loaders(TaskOwner):
         if again:
             self._kick(L)
 
-    def _store(self, L: Loader, f: Flight, value: bytes | list[tuple[bytes, bytes]] | None, now: int) -> None:
+    def _store(
+        self, L: Loader, f: Flight, value: bytes | list[tuple[bytes, bytes]] | None, now: int
+    ) -> None:
         db, key = f.db, f.key
         current = db.data.get(key)
         if current is not f.base:
@@ -956,11 +968,15 @@ def load_spec(path: str) -> LoadersSpec:
     try:
         ssl_argument(spec.database)
     except (OSError, ValueError) as e:
-        raise LoaderConfigError([f"{path}: [database]: cannot load the TLS files: {reason(e)}"]) from None
+        raise LoaderConfigError(
+            [f"{path}: [database]: cannot load the TLS files: {reason(e)}"]
+        ) from None
     return spec
 
 
-def _encode(fmt: str, row: tuple[list[str], list[Any]] | None) -> bytes | list[tuple[bytes, bytes]] | None:
+def _encode(
+    fmt: str, row: tuple[list[str], list[Any]] | None
+) -> bytes | list[tuple[bytes, bytes]] | None:
     if row is None:
         return None
     names, values = row

@@ -73,7 +73,9 @@ def loader_reload(c: Client, argv: list[bytes]) -> bytes:
         loaders.reload()
     except LoaderConfigError as e:
         text = "; ".join(e.problems)
-        raise CommandError(b"ERR loaders not reloaded: " + " ".join(text.split()).encode("utf-8", "replace")) from None
+        raise CommandError(
+            b"ERR loaders not reloaded: " + " ".join(text.split()).encode("utf-8", "replace")
+        ) from None
     return OK
 
 

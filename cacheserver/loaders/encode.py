@@ -107,7 +107,12 @@ def _sorted_json(v: Any) -> Any:
 
 def jsonable(v: Any) -> Any:
     """A column value as a value ``json.dumps`` writes deterministically."""
-    if v is None or v is True or v is False or (isinstance(v, (int, str)) and not isinstance(v, Json)):
+    if (
+        v is None
+        or v is True
+        or v is False
+        or (isinstance(v, (int, str)) and not isinstance(v, Json))
+    ):
         return v
     if isinstance(v, Json):
         return _sorted_json(json.loads(v))

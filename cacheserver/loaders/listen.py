@@ -132,7 +132,10 @@ class Listener:
             backoff = BACKOFF_MIN
             if not first:
                 self.reconnects += 1
-                log.warning("loaders: LISTEN connection back; dropping entries of %s", ", ".join(self.channels))
+                log.warning(
+                    "loaders: LISTEN connection back; dropping entries of %s",
+                    ", ".join(self.channels),
+                )
             first = False
             mine = [L for ch in self.channels for L in self.loaders.by_channel.get(ch, [])]
             await self.loaders.drop_all(mine)
@@ -150,5 +153,8 @@ class Listener:
                     self.last_error = reason(e)
                     break
             if not self.closed:
-                log.warning("loaders: LISTEN connection lost (%s); reconnecting", self.last_error or "closed")
+                log.warning(
+                    "loaders: LISTEN connection lost (%s); reconnecting",
+                    self.last_error or "closed",
+                )
             await self._drop()

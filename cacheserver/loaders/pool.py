@@ -38,7 +38,15 @@ from cacheserver.loaders.spec import DatabaseSpec
 
 log = logging.getLogger("cacheserver")
 
-__all__ = ["BorrowTimeout", "ConnectFailed", "Pool", "PooledConn", "Secret", "is_connection_error", "reason"]
+__all__ = [
+    "BorrowTimeout",
+    "ConnectFailed",
+    "Pool",
+    "PooledConn",
+    "Secret",
+    "is_connection_error",
+    "reason",
+]
 
 
 class ConnectFailed(Exception):
@@ -117,7 +125,9 @@ class Secret:
                 with open(self.file, encoding="utf-8") as f:
                     return f.read().rstrip("\r\n")
             except OSError as e:
-                raise ConnectFailed(f"cannot read password_file {self.file}: {e.strerror}") from None
+                raise ConnectFailed(
+                    f"cannot read password_file {self.file}: {e.strerror}"
+                ) from None
         assert self.env
         value = os.environ.get(self.env)
         if value is None:
@@ -264,7 +274,11 @@ class Pool(TaskOwner):
             self.waiters.popleft()  # borrowers that gave up
         while self.idle and not self.waiters:
             pc = self.idle.pop()  # the most recent: the others may age out
-            if pc.host != self.current or now - pc.created > spec.max_lifetime or pc.conn.is_closed():
+            if (
+                pc.host != self.current
+                or now - pc.created > spec.max_lifetime
+                or pc.conn.is_closed()
+            ):
                 self._discard(pc)
                 continue
             return self._lend(pc)
@@ -365,7 +379,9 @@ class Pool(TaskOwner):
 
     # -- connecting and failover -------------------------------------------------------
 
-    async def connect(self, application_name: str | None = None, timeouts: bool = True) -> tuple[asyncpg.Connection, int]:
+    async def connect(
+        self, application_name: str | None = None, timeouts: bool = True
+    ) -> tuple[asyncpg.Connection, int]:
         """A connection to the first usable host, starting at the current one."""
         errors: list[str] = []
         n = len(self.hosts)
@@ -391,7 +407,9 @@ class Pool(TaskOwner):
             log.warning("loaders: cannot connect to the database: %s", text)
         raise ConnectFailed(text if n == 1 else f"no usable database host ({text})")
 
-    async def _connect_host(self, index: int, application_name: str | None, timeouts: bool) -> asyncpg.Connection:
+    async def _connect_host(
+        self, index: int, application_name: str | None, timeouts: bool
+    ) -> asyncpg.Connection:
         spec = self.spec
         host, port = self.hosts[index]
         settings = {"application_name": application_name or spec.application_name}
@@ -443,7 +461,9 @@ class Pool(TaskOwner):
         """target_session_attrs: read-write checks transaction_read_only (libpq's
         test), primary checks that the server is not a standby."""
         if self.spec.target_session_attrs == "primary":
-            return not await conn.fetchval("SELECT pg_is_in_recovery()", timeout=self.spec.query_timeout)
+            return not await conn.fetchval(
+                "SELECT pg_is_in_recovery()", timeout=self.spec.query_timeout
+            )
         value = await conn.fetchval("SHOW transaction_read_only", timeout=self.spec.query_timeout)
         return bool(value == "off")
 

@@ -252,7 +252,11 @@ def _scan(query: str) -> list[tuple[str, int, int, str]]:
     i, n = 0, len(query)
     while i < n:
         ch = query[i]
-        if ch == "'" or (ch in "eE" and query.startswith("'", i + 1) and (i == 0 or not (query[i - 1].isalnum() or query[i - 1] == "_"))):
+        if ch == "'" or (
+            ch in "eE"
+            and query.startswith("'", i + 1)
+            and (i == 0 or not (query[i - 1].isalnum() or query[i - 1] == "_"))
+        ):
             backslash = ch != "'"
             j = i + (2 if backslash else 1)
             while True:
@@ -373,7 +377,11 @@ class DatabaseSpec:
         hosts = ",".join(_host_text(h, p) for h, p in self.hosts)
         user = f"{self.user}@" if self.user else ""
         db = f"/{self.dbname}" if self.dbname else ""
-        q = "" if self.target_session_attrs == "any" else f"?target_session_attrs={self.target_session_attrs}"
+        q = (
+            ""
+            if self.target_session_attrs == "any"
+            else f"?target_session_attrs={self.target_session_attrs}"
+        )
         return f"postgresql://{user}{hosts}{db}{q}"
 
 
@@ -401,7 +409,9 @@ class LoaderSpec:
         return (self.pattern.text, self.query, self.format, self.db)
 
     def describe(self) -> list[tuple[str, str]]:
-        jitter = f"{self.jitter_ratio * 100:g}%" if self.jitter_ratio else _format_ms(self.jitter_ms)
+        jitter = (
+            f"{self.jitter_ratio * 100:g}%" if self.jitter_ratio else _format_ms(self.jitter_ms)
+        )
         return [
             ("name", self.name),
             ("key", self.pattern.text),
@@ -553,7 +563,9 @@ def parse_text(text: str, path: str = "<loaders>") -> LoadersSpec:
     p = _Problems(path, lines)
     for key in doc:
         if key not in ("database", "loader"):
-            p.add(key, 0, None, f"unknown table or key {key!r} (expected [database] and [[loader]])")
+            p.add(
+                key, 0, None, f"unknown table or key {key!r} (expected [database] and [[loader]])"
+            )
     db_table = doc.get("database")
     database: DatabaseSpec | None = None
     if not isinstance(db_table, dict):
@@ -586,7 +598,9 @@ def parse_text(text: str, path: str = "<loaders>") -> LoadersSpec:
     return LoadersSpec(path, database, tuple(loaders))
 
 
-def _duration(t: dict[str, Any], key: str, default: int, p: _Problems, table: str, i: int, where: str) -> int:
+def _duration(
+    t: dict[str, Any], key: str, default: int, p: _Problems, table: str, i: int, where: str
+) -> int:
     if key not in t:
         return default
     try:
@@ -604,7 +618,9 @@ def _database(t: dict[str, Any], p: _Problems) -> DatabaseSpec | None:
             ok = False
     dsn = t.get("dsn")
     if not isinstance(dsn, str):
-        p.add("database", 0, "dsn", "[database]: dsn is required (postgresql://user@host:port/dbname)")
+        p.add(
+            "database", 0, "dsn", "[database]: dsn is required (postgresql://user@host:port/dbname)"
+        )
         return None
     try:
         hosts, user, dbname, params = parse_dsn(dsn)
@@ -619,7 +635,16 @@ def _database(t: dict[str, Any], p: _Problems) -> DatabaseSpec | None:
             ok = False
         values[key] = value
         line_of[key] = "dsn"
-    for key in ("sslmode", "sslrootcert", "sslcert", "sslkey", "application_name", "target_session_attrs", "password_file", "password_env"):
+    for key in (
+        "sslmode",
+        "sslrootcert",
+        "sslcert",
+        "sslkey",
+        "application_name",
+        "target_session_attrs",
+        "password_file",
+        "password_env",
+    ):
         if key in t:
             if not isinstance(t[key], str) or not t[key]:
                 p.add("database", 0, key, f"[database]: {key} must be a non-empty string")
@@ -627,11 +652,21 @@ def _database(t: dict[str, Any], p: _Problems) -> DatabaseSpec | None:
                 continue
             values[key] = t[key]
     if "password_file" in values and "password_env" in values:
-        p.add("database", 0, "password_env", "[database]: give password_file or password_env, not both")
+        p.add(
+            "database",
+            0,
+            "password_env",
+            "[database]: give password_file or password_env, not both",
+        )
         ok = False
     sslmode = values.get("sslmode", "prefer")
     if sslmode not in SSLMODES:
-        p.add("database", 0, line_of.get("sslmode", "sslmode"), f"[database]: sslmode must be one of {', '.join(SSLMODES)}")
+        p.add(
+            "database",
+            0,
+            line_of.get("sslmode", "sslmode"),
+            f"[database]: sslmode must be one of {', '.join(SSLMODES)}",
+        )
         ok = False
     tsa = values.get("target_session_attrs", "any")
     if tsa not in SESSION_ATTRS:
@@ -643,7 +678,11 @@ def _database(t: dict[str, Any], p: _Problems) -> DatabaseSpec | None:
         )
         ok = False
     ints: dict[str, int] = {}
-    for key, default, lo in (("min_connections", 1, 0), ("max_connections", 10, 1), ("max_batch", 500, 1)):
+    for key, default, lo in (
+        ("min_connections", 1, 0),
+        ("max_connections", 10, 1),
+        ("max_batch", 500, 1),
+    ):
         v = t.get(key, default)
         if isinstance(v, bool) or not isinstance(v, int) or v < lo:
             p.add("database", 0, key, f"[database]: {key} must be an integer >= {lo}")
@@ -651,7 +690,12 @@ def _database(t: dict[str, Any], p: _Problems) -> DatabaseSpec | None:
             v = default
         ints[key] = v
     if ints["min_connections"] > ints["max_connections"]:
-        p.add("database", 0, "min_connections", "[database]: min_connections is more than max_connections")
+        p.add(
+            "database",
+            0,
+            "min_connections",
+            "[database]: min_connections is more than max_connections",
+        )
         ok = False
     ms: dict[str, int] = {}
     for key, default in (
@@ -704,14 +748,18 @@ def _database(t: dict[str, Any], p: _Problems) -> DatabaseSpec | None:
     )
 
 
-def parse_dsn(dsn: str) -> tuple[tuple[tuple[str, int], ...], str | None, str | None, dict[str, str]]:
+def parse_dsn(
+    dsn: str,
+) -> tuple[tuple[tuple[str, int], ...], str | None, str | None, dict[str, str]]:
     """``postgresql://user@h1:5432,h2:5433/db?param=value``: hosts, user, database, params.
 
     A password in the DSN is refused: it belongs in password_file or
     password_env, so the DSN can be shown and logged."""
     m = re.fullmatch(r"(postgres(?:ql)?)://([^/?#]*)(?:/([^?#]*))?(?:\?([^#]*))?", dsn)
     if m is None:
-        raise ValueError("expected postgresql://[user@]host[:port][,host[:port]...][/dbname][?param=value...]")
+        raise ValueError(
+            "expected postgresql://[user@]host[:port][,host[:port]...][/dbname][?param=value...]"
+        )
     netloc = m.group(2)
     user: str | None = None
     if "@" in netloc:
@@ -745,7 +793,9 @@ def parse_dsn(dsn: str) -> tuple[tuple[tuple[str, int], ...], str | None, str | 
             if key == "password":
                 raise ValueError("no password in the dsn: use password_file or password_env")
             if key not in _DSN_PARAMS:
-                raise ValueError(f"unknown parameter {key!r} (known: {', '.join(sorted(_DSN_PARAMS))})")
+                raise ValueError(
+                    f"unknown parameter {key!r} (known: {', '.join(sorted(_DSN_PARAMS))})"
+                )
             params[key] = value
     return tuple(hosts), user, dbname, params
 
@@ -769,7 +819,9 @@ def _loader(t: Any, i: int, p: _Problems) -> LoaderSpec | None:
     if not ok:
         return None
     if not re.fullmatch(r"[A-Za-z0-9_.\-]+", name or ""):
-        p.add("loader", i, "name", f"{where}the name may hold letters, digits, '_', '-' and '.' only")
+        p.add(
+            "loader", i, "name", f"{where}the name may hold letters, digits, '_', '-' and '.' only"
+        )
         ok = False
     pattern: KeyPattern | None = None
     try:
@@ -802,7 +854,7 @@ def _loader(t: Any, i: int, p: _Problems) -> LoaderSpec | None:
         p.add("loader", i, "format", f"{where}format must be one of {', '.join(FORMATS)}")
         ok = False
     if "ttl" not in t:
-        p.add("loader", i, None, f"{where}ttl is required (e.g. ttl = \"1h\")")
+        p.add("loader", i, None, f'{where}ttl is required (e.g. ttl = "1h")')
         ok = False
     before = len(p.items)
     ttl = _duration(t, "ttl", 0, p, "loader", i, where)
@@ -817,14 +869,24 @@ def _loader(t: Any, i: int, p: _Problems) -> LoaderSpec | None:
                 if not 0 <= jitter_ratio <= 1 or math.isnan(jitter_ratio):
                     raise ValueError
             except ValueError:
-                p.add("loader", i, "jitter", f"{where}jitter: {j!r} is not a percentage from 0% to 100%")
+                p.add(
+                    "loader",
+                    i,
+                    "jitter",
+                    f"{where}jitter: {j!r} is not a percentage from 0% to 100%",
+                )
         else:
             jitter_ms = _duration(t, "jitter", 0, p, "loader", i, where)
     negative = _duration(t, "negative_ttl", 0, p, "loader", i, where)
     stale = _duration(t, "stale_for", 0, p, "loader", i, where)
     channel = t.get("invalidate_channel")
     if channel is not None and (not isinstance(channel, str) or not channel or len(channel) > 63):
-        p.add("loader", i, "invalidate_channel", f"{where}invalidate_channel must be a channel name (1 to 63 characters)")
+        p.add(
+            "loader",
+            i,
+            "invalidate_channel",
+            f"{where}invalidate_channel must be a channel name (1 to 63 characters)",
+        )
         ok = False
     db = t.get("db", 0)
     if isinstance(db, bool) or not isinstance(db, int) or db < 0:

@@ -285,7 +285,9 @@ class Waiting:
 
     __slots__ = ("future", "handler", "parts")
 
-    def __init__(self, future: asyncio.Future[list[Any]], handler: Callable[..., Any], parts: list[bytes]) -> None:
+    def __init__(
+        self, future: asyncio.Future[list[Any]], handler: Callable[..., Any], parts: list[bytes]
+    ) -> None:
         self.future = future
         self.handler = handler
         self.parts = parts

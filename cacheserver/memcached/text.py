@@ -45,6 +45,7 @@ STORED = b"STORED\r\n"
 STORE_REPLIES = (STORED, b"EXISTS\r\n", b"NOT_FOUND\r\n", b"NOT_STORED\r\n")
 INT_MAX = 2**31 - 1
 
+
 class DropBatch(bytes):
     """An error reply that also drops the replies not yet sent: a get with a
     too-long key releases every response memcached has queued since it last
@@ -176,9 +177,7 @@ def _retrieve(
     stats = c.stats
     find = ops.find
     # gets loads what it misses (cacheserver.loaders); gat and gats do not
-    missed: list[bytes] | None = (
-        [] if deadline is None and c.server.loaders is not None else None
-    )
+    missed: list[bytes] | None = [] if deadline is None and c.server.loaders is not None else None
     for i in range(first, len(parts)):
         key = parts[i]
         if len(key) > KEY_MAX:

@@ -202,7 +202,9 @@ class Evictor:
 
     # -- choosing keys -----------------------------------------------------------
 
-    def _choose_best(self, dbs: list[Database], n: int) -> list[tuple[Database, list[bytes], list[int]]]:
+    def _choose_best(
+        self, dbs: list[Database], n: int
+    ) -> list[tuple[Database, list[bytes], list[int]]]:
         """Up to ``n`` of the best candidates that still exist: ``maxmemory-samples``
         draws per key wanted from every database, with what the pool kept from
         the last round, taken from the best score up, each key once; the next
@@ -247,7 +249,9 @@ class Evictor:
                 break
         return [(all_dbs[dbid], ks_, ss_) for dbid, (ks_, ss_) in chosen.items()]
 
-    def _choose_best_one(self, db: Database, n: int) -> list[tuple[Database, list[bytes], list[int]]]:
+    def _choose_best_one(
+        self, db: Database, n: int
+    ) -> list[tuple[Database, list[bytes], list[int]]]:
         """``_choose_best`` for one database under an allkeys policy (the
         common case), with no Python loop over the draws: the draws are live
         and distinct, so the ``n`` lowest scores are the victims."""
@@ -344,7 +348,9 @@ class Evictor:
         live = list(map(is_not, marks, repeat(None)))
         return list(compress(keys, live)), list(compress(slots, live)), list(compress(marks, live))
 
-    def _choose_random(self, dbs: list[Database], n: int) -> list[tuple[Database, list[bytes], list[int]]]:
+    def _choose_random(
+        self, dbs: list[Database], n: int
+    ) -> list[tuple[Database, list[bytes], list[int]]]:
         """``n`` random keys of the next database that has some (redis: the
         random policies visit the databases in turn)."""
         if not dbs:

@@ -109,7 +109,9 @@ class FreeQueue:
         self._push(_Job(parts, value.mem, None, False))
         return True
 
-    def release_tables(self, tables: list[Any], data: dict[Any, Any], cost: int, counted: bool) -> None:
+    def release_tables(
+        self, tables: list[Any], data: dict[Any, Any], cost: int, counted: bool
+    ) -> None:
         """Queue a flushed database's tables (freed last first) and its key
         dict ``data``.  When ``counted`` its keys are still in
         ``Keyspace.used`` and leave it as they are freed; else ``cost``
