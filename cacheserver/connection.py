@@ -273,7 +273,6 @@ class Client(asyncio.Protocol):
                 t0 = t1
                 row.nsec += ns
                 row.hist[ns.bit_length()] += 1
-                row.calls += 1
                 if reply.__class__ is bytes:
                     append(reply)
                 elif reply.__class__ is Pending:
@@ -362,7 +361,6 @@ class Client(asyncio.Protocol):
         ns = time.perf_counter_ns() - t0
         row.nsec += ns
         row.hist[ns.bit_length()] += 1
-        row.calls += 1
         return reply
 
     def write(self, chunks: list[bytes]) -> None:

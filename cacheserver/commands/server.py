@@ -371,11 +371,12 @@ def _sec_modules(c: Client) -> list[str]:
 
 def _cmdstat_lines(rows: Sequence[Command], out: list[str]) -> None:
     for row in rows:
-        if row.calls or row.failed_calls or row.rejected_calls:
+        calls = row.calls
+        if calls or row.failed_calls or row.rejected_calls:
             usec = row.nsec // 1000
-            per_call = usec / row.calls if row.calls else 0.0
+            per_call = usec / calls if calls else 0.0
             out.append(
-                f"cmdstat_{row.fullname.decode('latin-1')}:calls={row.calls},usec={usec},"
+                f"cmdstat_{row.fullname.decode('latin-1')}:calls={calls},usec={usec},"
                 f"usec_per_call={per_call:.2f},rejected_calls={row.rejected_calls},"
                 f"failed_calls={row.failed_calls}"
             )
@@ -520,7 +521,6 @@ def reset_stats(srv: Server) -> None:
     srv.keyspace.stats.reset()
     srv.memory.reset_stats()
     for row in srv.table.all_rows():
-        row.calls = 0
         row.nsec = 0
         row.hist[:] = [0] * len(row.hist)
         row.rejected_calls = 0
