@@ -149,6 +149,7 @@ def _general(c: McConnection) -> bytes:
     now = time.time()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     curr_items, nbytes = _item_bytes(c)
+    ks_stats = c.server.keyspace.stats
     uptime = int(now - svc.started_ms / 1000) - 60
     pairs: list[tuple[str, object]] = [
         ("pid", os.getpid()),
@@ -230,10 +231,10 @@ def _general(c: McConnection) -> bytes:
         ("curr_items", curr_items),
         ("total_items", s.total_items),
         ("slab_global_page_pool", 0),
-        ("expired_unfetched", 0),
-        ("evicted_unfetched", 0),
+        ("expired_unfetched", ks_stats.expired_unfetched),
+        ("evicted_unfetched", ks_stats.evicted_unfetched),
         ("evicted_active", 0),
-        ("evictions", _evictions(c)),
+        ("evictions", ks_stats.evicted_keys),
         ("reclaimed", 0),
         ("crawler_reclaimed", 0),
         ("crawler_items_checked", 0),
@@ -245,11 +246,6 @@ def _general(c: McConnection) -> bytes:
         ("lru_bumps_dropped", 0),
     ]
     return _lines(pairs)
-
-
-def _evictions(c: McConnection) -> int:
-    v = getattr(c.server.keyspace.stats, "evicted_keys", 0)
-    return int(v) if isinstance(v, int) else 0
 
 
 def _settings(c: McConnection) -> bytes:

@@ -487,3 +487,6 @@ def test_maxmemory_refuses_or_evicts_memcached_stores() -> None:
         line.split(" ")[1:3] for line in h.feed(b"stats\r\n").decode().split("\r\n") if line.startswith("STAT ")
     )
     assert int(stats["evictions"]) > 0
+    # the items were written and never read (but k1, deleted): evicted unfetched
+    assert 0 < int(stats["evicted_unfetched"]) <= int(stats["evictions"])
+    assert int(stats["expired_unfetched"]) == 0
