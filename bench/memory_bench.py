@@ -82,7 +82,8 @@ def info(port: int, section: str) -> dict[str, str]:
 def start(kind: str, opts: argparse.Namespace, *extra: str) -> Server:
     (port,) = free_ports(1)
     if kind == "cacheserver":
-        argv = [opts.python, "-m", "cacheserver", "--port", str(port), "--loglevel", "warning"]
+        argv = [opts.python, "-m", "cacheserver", "--port", str(port), "--memcached-port", "0"]
+        argv += ["--loglevel", "warning"]
     else:
         argv = [opts.redis_server, "--port", str(port), "--save", "", "--appendonly", "no"]
     server = Server(kind, [*argv, *extra], port)
