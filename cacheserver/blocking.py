@@ -15,6 +15,7 @@ place in the per-key queues.  A client that disconnects is removed at once.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -148,12 +149,15 @@ class Blocking:
                 if w.client.closed:
                     self._remove(w)
                     continue
+                t0 = time.perf_counter_ns()
                 reply = w.serve(db, key)
                 if reply is None:
                     if key not in db.data:
                         break
                     i += 1
                     continue
+                # the slow log counts the serving in the command's time
+                w.client.unblock_ns = time.perf_counter_ns() - t0
                 self._finish(w, reply)  # removes w from this queue
 
 
