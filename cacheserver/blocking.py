@@ -92,6 +92,7 @@ class Blocking:
 
     def _timed_out(self, w: Waiter) -> None:
         w.timer = None
+        w.client.unblock_ns = -1  # not served: Redis 7.0 logs no slow log entry
         self._finish(w, w.timeout_reply)
 
     def _remove(self, w: Waiter) -> None:
@@ -127,6 +128,7 @@ class Blocking:
         w = self.by_client.get(c.id)
         if w is None:
             return False
+        c.unblock_ns = -1  # as a timeout
         self._finish(w, reply)
         return True
 

@@ -122,7 +122,8 @@ class Client(asyncio.Protocol):
         self.closed = False
         self.waiting = False  # a Pending reply is outstanding
         # the command whose reply is pending and its time so far, logged to
-        # the slow log when answered; the time serving it took (blocking.py)
+        # the slow log when answered; the time serving it took (blocking.py;
+        # -1 when it timed out or was unblocked: not logged)
         self.blocked_call: tuple[Command, list[bytes], int] | None = None
         self.unblock_ns = 0
         self.write_paused = False
@@ -395,6 +396,8 @@ class Client(asyncio.Protocol):
         being the first run's and the serving's, not the wait."""
         row, argv, ns = call
         serve_ns, self.unblock_ns = self.unblock_ns, 0
+        if serve_ns < 0:  # timed out or CLIENT UNBLOCK: Redis 7.0 logs nothing
+            return
         srv = self.server
         total = ns + serve_ns
         if total > srv.slow_ns:
