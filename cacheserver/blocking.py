@@ -15,6 +15,7 @@ place in the per-key queues.  A client that disconnects is removed at once.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -91,6 +92,7 @@ class Blocking:
 
     def _timed_out(self, w: Waiter) -> None:
         w.timer = None
+        w.client.unblock_ns = -1  # not served: Redis 7.0 logs no slow log entry
         self._finish(w, w.timeout_reply)
 
     def _remove(self, w: Waiter) -> None:
@@ -126,6 +128,7 @@ class Blocking:
         w = self.by_client.get(c.id)
         if w is None:
             return False
+        c.unblock_ns = -1  # as a timeout
         self._finish(w, reply)
         return True
 
@@ -148,12 +151,15 @@ class Blocking:
                 if w.client.closed:
                     self._remove(w)
                     continue
+                t0 = time.perf_counter_ns()
                 reply = w.serve(db, key)
                 if reply is None:
                     if key not in db.data:
                         break
                     i += 1
                     continue
+                # the slow log counts the serving in the command's time
+                w.client.unblock_ns = time.perf_counter_ns() - t0
                 self._finish(w, reply)  # removes w from this queue
 
 

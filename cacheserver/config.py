@@ -182,10 +182,64 @@ def render_obuf_limits(value: ObufLimits) -> str:
     return " ".join(f"{n} {h} {s} {t}" for n, (h, s, t) in zip(names, value, strict=True))
 
 
+_STRTOD = re.compile(
+    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+    r"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?"
+    r"|inf|infinity)\Z",
+    re.IGNORECASE,
+)
+
+
+def _string2d(text: str) -> float | None:
+    """A double as redis ``string2d``: all of ``text`` one strtod number, no
+    leading space, no NaN, no overflow or underflow to zero."""
+    if _STRTOD.match(text) is None:
+        return None
+    body = text.lstrip("+-")
+    try:
+        v = float.fromhex(text) if body[:2].lower() == "0x" else float(text)
+    except OverflowError:
+        return None
+    if v in (float("inf"), float("-inf")) and "inf" not in body.lower():
+        return None  # overflowed (ERANGE)
+    if v == 0.0 and re.search(r"[1-9a-fA-F]", body.split("e")[0].split("E")[0].split("p")[0]):
+        return None  # underflowed to zero (ERANGE)
+    return v
+
+
+def parse_percentiles(text: str) -> tuple[float, ...]:
+    """latency-tracking-info-percentiles: numbers 0..100, or "" for none (redis
+    ``setConfigLatencyTrackingInfoPercentilesOutputOption``)."""
+    args = split_inline(text.encode("utf-8", "surrogateescape"))
+    if args is None:
+        raise ConfigError("Unbalanced quotes in configuration line")
+    if args == [b""]:
+        return ()
+    out: list[float] = []
+    for a in args:
+        v = _string2d(a.decode("utf-8", "surrogateescape"))
+        if v is None:
+            raise ConfigError("Invalid latency-tracking-info-percentiles parameters")
+        if not 0.0 <= v <= 100.0:
+            raise ConfigError(
+                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+            )
+        out.append(v)
+    return tuple(out)
+
+
+def format_double(v: float) -> str:
+    """``%f`` without trailing zeros or point (redis ``trimDoubleString``)."""
+    text = f"{v:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
-    kind: str  # int | octal | memory | bool | enum | string | list | events | obuf
+    kind: str  # int | octal | memory | bool | enum | string | list | events | obuf | percentiles
     default: Any
     help: str
     mutable: bool = True
@@ -242,6 +296,8 @@ class Setting:
                 raise ConfigError(BAD_EVENTS)
         elif k == "obuf":
             value = parse_obuf_limits(text, self.default if current is None else current)
+        elif k == "percentiles":
+            value = parse_percentiles(text)
         else:
             value = text
         if self.fixed and value != self.default:
@@ -267,12 +323,16 @@ class Setting:
             return events_to_text(value)
         if self.kind == "obuf":
             return render_obuf_limits(value)
+        if self.kind == "percentiles":
+            return " ".join(map(format_double, value))
         return str(value)
 
     def file_text(self, value: Any) -> str:
         """The value as a config-file line writes it (CONFIG REWRITE)."""
         if self.kind == "memory":
             return _memory_text(value)
+        if self.kind == "percentiles":
+            return self.render(value) or '""'
         if self.kind == "list":
             return " ".join(_quote(v) for v in value) if value else '""'
         if self.kind == "obuf":
@@ -301,6 +361,9 @@ class Setting:
             return "letters: K keyspace, E keyevent, then the classes g $ l s h z x e t m n d, A = g$lshzxetd"
         if k == "obuf":
             return "one or more 'class hard soft seconds' groups; classes normal, replica, pubsub; sizes take units"
+        if k == "percentiles":
+            return 'numbers 0..100 separated by spaces; "" for none'
+
         return "text"
 
 
@@ -514,6 +577,35 @@ SETTINGS: tuple[Setting, ...] = (
         False,
         "FLUSHDB and FLUSHALL without SYNC or ASYNC free in the background",
     ),
+    # -- slow commands and latency (cacheserver/latency.py)
+    Setting(
+        "slowlog-log-slower-than",
+        "int",
+        10000,
+        "log commands that take at least this many microseconds in SLOWLOG; "
+        "0 logs every command, -1 none",
+        lo=-1,
+    ),
+    Setting("slowlog-max-len", "int", 128, "most entries SLOWLOG keeps (the oldest go)"),
+    Setting(
+        "latency-monitor-threshold",
+        "int",
+        0,
+        "record LATENCY events (commands, expiry and eviction cycles) of at least "
+        "this many milliseconds; 0 = off",
+    ),
+    Setting(
+        "latency-tracking",
+        "bool",
+        True,
+        "show per-command latency percentiles in INFO latencystats and LATENCY HISTOGRAM",
+    ),
+    Setting(
+        "latency-tracking-info-percentiles",
+        "percentiles",
+        (50.0, 99.0, 99.9),
+        "the percentiles INFO latencystats shows",
+    ),
     # -- process
     Setting(
         "loglevel",
@@ -709,7 +801,7 @@ class Config:
                 _fatal(path, lineno, raw, "Bad directive or wrong number of arguments")
                 continue
             values = [a.decode("utf-8", "surrogateescape") for a in args[1:]]
-            if s.kind in ("list", "obuf") or s.name == "save":
+            if s.kind in ("list", "obuf", "percentiles") or s.name == "save":
                 # bind takes several addresses; save takes pairs (only "" is accepted)
                 text_value = " ".join(values)
                 if s.kind == "list" and not values:
@@ -827,7 +919,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
             f"--{s.name}",
             dest=s.name,
             metavar="ADDR" if s.kind == "list" else "VALUE",
-            nargs="+" if s.kind in ("list", "obuf") else None,
+            nargs="+" if s.kind in ("list", "obuf", "percentiles") else None,
             help=f"{s.help}. Takes {s.value_help()}; default {default or chr(34) * 2}.{extra}",
         )
     ns = p.parse_args(argv)

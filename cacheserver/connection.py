@@ -19,8 +19,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from cacheserver.commands.table import Command
+from cacheserver.commands.table import FAST, Command
 from cacheserver.errors import CommandError, unknown_command, unknown_subcommand, wrong_arity
+from cacheserver.latency import record_slow
 from protocol.resp import NIL2, NIL3, ProtocolError, RespReader
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ class Client(asyncio.Protocol):
 
     __slots__ = (
         "addr",
+        "blocked_call",
         "close_after_reply",
         "closed",
         "created",
@@ -89,6 +91,7 @@ class Client(asyncio.Protocol):
         "track",
         "transport",
         "tx",
+        "unblock_ns",
         "waiting",
         "write_paused",
     )
@@ -118,6 +121,11 @@ class Client(asyncio.Protocol):
         self.close_after_reply = False
         self.closed = False
         self.waiting = False  # a Pending reply is outstanding
+        # the command whose reply is pending and its time so far, logged to
+        # the slow log when answered; the time serving it took (blocking.py;
+        # -1 when it timed out or was unblocked: not logged)
+        self.blocked_call: tuple[Command, list[bytes], int] | None = None
+        self.unblock_ns = 0
         self.write_paused = False
         self.local = True
         self.kind = kind
@@ -232,6 +240,7 @@ class Client(asyncio.Protocol):
         srv.current_client = self
         ks = srv.keyspace
         ready = ks.ready
+        slow_ns = srv.slow_ns  # SLOWLOG / LATENCY threshold: the one test per command
         t0 = perf()
         try:
             while True:
@@ -244,11 +253,13 @@ class Client(asyncio.Protocol):
                 n = len(argv)
                 if row is None or (row.arity != n and not 0 > row.arity >= -n):
                     append(self.reject(row, argv))
+                    t0 = perf()  # a refused command's time is nobody's
                     continue
                 if row.subcommands and n > 1:
                     sub = row.subcommands.get(argv[1].lower())
                     if sub is None or (sub.arity != n and not 0 > sub.arity >= -n):
                         append(self.reject_sub(row, sub, argv))
+                        t0 = perf()
                         continue
                     row = sub
                 self.last_cmd = row.fullname
@@ -256,12 +267,14 @@ class Client(asyncio.Protocol):
                     early = self.intercept(self, row, argv)
                     if early is not None:
                         append(early)
+                        t0 = perf()
                         continue
                 # over maxmemory: evict first, refuse a DENYOOM command if still over
                 if ks.limited and ks.used > ks.budget:
                     early = srv.memory.over_limit(self, row)
                     if early is not None:
                         append(early)
+                        t0 = perf()
                         continue
                 try:
                     reply = row.handler(self, argv)  # type: ignore[misc]
@@ -273,9 +286,12 @@ class Client(asyncio.Protocol):
                 t0 = t1
                 row.nsec += ns
                 row.hist[ns.bit_length()] += 1
+                if ns > slow_ns:
+                    self.slow(row, argv, ns, reply)
                 if reply.__class__ is bytes:
                     append(reply)
                 elif reply.__class__ is Pending:
+                    self.blocked_call = (row, argv, ns)
                     if out:
                         self.write(out)
                         out = self.out = []
@@ -361,7 +377,34 @@ class Client(asyncio.Protocol):
         ns = time.perf_counter_ns() - t0
         row.nsec += ns
         row.hist[ns.bit_length()] += 1
+        if ns > self.server.slow_ns:
+            self.slow(row, argv, ns, reply)
         return reply
+
+    def slow(self, row: Command, argv: list[bytes], ns: int, reply: Any) -> None:
+        """A command took longer than ``Server.slow_ns``: its latency sample
+        and slow log entry.  A command that blocked samples its latency now
+        and enters the slow log when answered (redis ``call``, then
+        ``updateStatsOnUnblock``)."""
+        if reply.__class__ is Pending:
+            self.server.latency.sample(
+                "fast-command" if row.flags & FAST else "command", ns // 1_000_000
+            )
+            return
+        record_slow(self, row, argv, ns)
+
+    def unblocked(self, call: tuple[Command, list[bytes], int]) -> None:
+        """The pending reply came: log the command that waited, its time
+        being the first run's and the serving's, not the wait."""
+        row, argv, ns = call
+        serve_ns, self.unblock_ns = self.unblock_ns, 0
+        if serve_ns < 0:  # timed out or CLIENT UNBLOCK: Redis 7.0 logs nothing
+            return
+        srv = self.server
+        total = ns + serve_ns
+        if total > srv.slow_ns:
+            srv.slowlog.push(self, row, argv, total // 1000)
+            srv.latency.sample("command-unblocking", serve_ns // 1_000_000)
 
     def write(self, chunks: list[bytes]) -> None:
         t = self.transport
@@ -403,6 +446,11 @@ class Client(asyncio.Protocol):
         fut.add_done_callback(self._finish)
 
     def _finish(self, fut: asyncio.Future[bytes]) -> None:
+        call = self.blocked_call
+        if call is not None:
+            self.blocked_call = None
+            if not fut.cancelled():  # (not when the client went away)
+                self.unblocked(call)
         if fut.cancelled():
             reply = None
         else:

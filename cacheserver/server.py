@@ -18,6 +18,7 @@ from cacheserver.commands.transactions import Watches
 from cacheserver.config import Config, ConfigError, parse_args
 from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
+from cacheserver.latency import LatencyMonitor, SlowLog, slow_threshold
 from cacheserver.memcached import Memcached
 from cacheserver.memcached.connection import McConnection
 from cacheserver.memory import Memory
@@ -134,6 +135,25 @@ class Server:
         self._set_notify(self.config["notify-keyspace-events"])
         self.config.on("notify-keyspace-events", self._set_notify)
         self.memcached = Memcached(self)
+        # SLOWLOG and LATENCY; the walk compares each command's time with
+        # slow_ns (the smaller of their thresholds, in ns) and nothing else
+        self.slowlog = SlowLog(
+            self.config["slowlog-log-slower-than"], self.config["slowlog-max-len"]
+        )
+        self.latency = LatencyMonitor(self.config["latency-monitor-threshold"])
+        self.slow_ns = slow_threshold(self)
+        for name in ("slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold"):
+            self.config.on(name, self._set_slow)
+
+    def _set_slow(self, _: object) -> None:
+        cfg = self.config
+        self.slowlog.slower_than = cfg["slowlog-log-slower-than"]
+        self.slowlog.max_len = cfg["slowlog-max-len"]
+        self.slowlog.trim()
+        self.latency.threshold = cfg["latency-monitor-threshold"]
+        self.slow_ns = slow_threshold(self)
+        # the eviction loop times itself only while the monitor is on
+        self.memory.evictor.latency = self.latency.timer()
 
     def _set_obuf_limits(self, value: tuple[tuple[int, int, int], ...]) -> None:
         self.obuf_limits = value
@@ -295,7 +315,12 @@ class Server:
             # redis: 25% of the period, plus 2% per effort step
             budget = period * (25 + 2 * (effort - 1)) / 100
             if self.active_expire:
-                ks.expire_cycle(self.clock(), budget)
+                if self.latency.threshold:
+                    t0 = time.perf_counter_ns()
+                    ks.expire_cycle(self.clock(), budget)
+                    self.latency.sample_ns("expire-cycle", time.perf_counter_ns() - t0)
+                else:
+                    ks.expire_cycle(self.clock(), budget)
             self.memory.cron()
             now = self.clock()
             if now - self._last_clients_check >= 1000:

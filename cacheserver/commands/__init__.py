@@ -6,6 +6,7 @@ from cacheserver.commands import (
     connection,
     hashes,
     keys,
+    latency,
     lists,
     memory,
     pubsub,
@@ -16,6 +17,7 @@ from cacheserver.commands import (
     zsets,
 )
 from cacheserver.commands.table import Table
+from cacheserver.latency import REDACTIONS
 from cacheserver.loaders import commands as loader
 
 FAMILIES = (
@@ -23,6 +25,7 @@ FAMILIES = (
     strings,
     keys,
     server,
+    latency,
     memory,
     sets,
     zsets,
@@ -39,4 +42,8 @@ def build_table() -> Table:
     rows = []
     for family in FAMILIES:
         rows.extend(family.make_commands())
-    return Table(rows)
+    table = Table(rows)
+    for row in table.all_rows():  # secrets the slow log hides, by command name
+        if row.redact is None:
+            row.redact = REDACTIONS.get(row.fullname)
+    return table

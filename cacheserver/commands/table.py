@@ -113,6 +113,7 @@ class Command:
         "name",
         "nsec",
         "parent",
+        "redact",
         "rejected_calls",
         "since",
         "step",
@@ -134,6 +135,7 @@ class Command:
         getkeys: GetKeys | None = None,
         since: str = "1.0.0",
         subcommands: tuple[Command, ...] = (),
+        redact: Callable[[list[bytes]], list[bytes]] | None = None,
     ) -> None:
         self.name = name.lower()
         self.handler = handler
@@ -146,6 +148,9 @@ class Command:
         self.categories = categories
         self.getkeys = getkeys
         self.since = since
+        # the argv as the slow log shows it, secrets replaced by "(redacted)"
+        # (redis redactClientCommandArgument); None: shown as sent
+        self.redact = redact
         self.subcommands: dict[bytes, Command] = {}
         self.parent: Command | None = None
         self.fullname = self.name

@@ -95,6 +95,7 @@ class Evictor:
         "exceeded_since",
         "kind",
         "ks",
+        "latency",
         "lazy",
         "limit_us",
         "maxmemory",
@@ -120,6 +121,9 @@ class Evictor:
         self.total_exceeded_ms = 0.0
         # set by the server: continue evicting from the event loop soon
         self.schedule: Callable[[], None] | None = None
+        # set by the server while the latency monitor is on: (event, ns) of
+        # each eviction loop and each batch deleted (eviction-cycle, eviction-del)
+        self.latency: Callable[[str, int], None] | None = None
 
     def set_policy(self, policy: str) -> None:
         """Switch policy (the pool's scores mean something else now: empty it)."""
@@ -142,6 +146,17 @@ class Evictor:
     # -- the loop --------------------------------------------------------------
 
     def perform(self, limit_us: float | None = None) -> int:
+        """As _perform(), timed for the latency monitor when it is on."""
+        lat = self.latency
+        if lat is None or self.ks.used <= self.ks.budget:
+            return self._perform(limit_us)
+        t0 = time.perf_counter_ns()
+        try:
+            return self._perform(limit_us)
+        finally:
+            lat("eviction-cycle", time.perf_counter_ns() - t0)
+
+    def _perform(self, limit_us: float | None = None) -> int:
         """Evict until ``Keyspace.used`` is within budget: EVICT_OK, EVICT_RUNNING
         (the time limit, maxmemory-eviction-tenacity's unless ``limit_us``,
         ran out; the rest continues in the background) or EVICT_FAIL (over
@@ -185,8 +200,14 @@ class Evictor:
         """Delete the chosen keys (distinct, present) of each database, and
         blank their slots in ``Database.keys``."""
         stats = self.ks.stats
+        lat = self.latency
         for db, keys, slots in victims:
-            stats.evicted_unfetched += db.evict(keys, self.lazy)
+            if lat is None:
+                stats.evicted_unfetched += db.evict(keys, self.lazy)
+            else:
+                t0 = time.perf_counter_ns()
+                stats.evicted_unfetched += db.evict(keys, self.lazy)
+                lat("eviction-del", time.perf_counter_ns() - t0)
             stats.evicted_keys += len(keys)
             arr = db.keys
             if arr is not None and slots and slots[0] >= 0:

@@ -1,0 +1,137 @@
+"""The slow log, the latency monitor and the histogram arithmetic, in process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import hiredis
+import pytest
+
+from cacheserver.commands.table import FAST, NO_AUTH, Command
+from cacheserver.config import Config
+from cacheserver.latency import REDACTIONS, LatencyMonitor, cdf, percentile
+from helpers import Harness
+
+
+def parse(raw: bytes) -> Any:
+    r = hiredis.Reader()
+    r.feed(raw)
+    return r.gets()
+
+
+def _auth(c: Any, argv: list[bytes]) -> bytes:
+    return b"+OK\r\n"
+
+
+def test_redaction_applies_to_a_row_registered_by_name() -> None:
+    """A row named AUTH (the ACL family's, here a stand-in) gets Redis's
+    redaction from the table: every argument, unless there are too many."""
+    h = Harness(Config(slowlog_log_slower_than=0))
+    row = Command(b"AUTH", _auth, -2, NO_AUTH | FAST, redact=REDACTIONS[b"auth"])
+    table = h.server.table
+    table.rows[b"auth"] = table.by_name[b"auth"] = table.by_name[b"AUTH"] = row
+    h.run("SLOWLOG", "RESET")
+    h.run("AUTH", "secret")
+    h.run("AUTH", "user", "secret")
+    h.run("AUTH", "a", "b", "c")
+    entries = parse(h.run("SLOWLOG", "GET", "3"))
+    assert [e[3] for e in entries] == [
+        [b"AUTH", b"a", b"b", b"c"],
+        [b"AUTH", b"(redacted)", b"(redacted)"],
+        [b"AUTH", b"(redacted)"],
+    ]
+
+
+def test_rows_take_redaction_by_name() -> None:
+    h = Harness()
+    table = h.server.table
+    assert table.rows[b"hello"].redact is REDACTIONS[b"hello"]
+    assert table.rows[b"config"].subcommands[b"set"].redact is REDACTIONS[b"config|set"]
+    assert table.rows[b"get"].redact is None
+
+
+def test_threshold_follows_the_settings() -> None:
+    h = Harness()
+    srv = h.server
+    assert srv.slow_ns == 10_000 * 1000 - 1
+    h.run("CONFIG", "SET", "latency-monitor-threshold", "5")
+    assert srv.slow_ns == 5_000_000 - 1  # the smaller one
+    h.run("CONFIG", "SET", "slowlog-log-slower-than", "-1", "latency-monitor-threshold", "0")
+    assert srv.slow_ns > 2**61  # both off: no command reaches it
+    assert srv.memory.evictor.latency is None
+    h.run("CONFIG", "SET", "slowlog-log-slower-than", "0")
+    assert srv.slow_ns == -1
+    h.run("SLOWLOG", "RESET")
+    h.run("GET", "x")
+    # SLOWLOG RESET and GET; the LEN is logged after it answers
+    assert parse(h.run("SLOWLOG", "LEN")) == 2
+
+
+def test_monitor_keeps_one_sample_per_second_and_the_max() -> None:
+    m = LatencyMonitor(threshold=10)
+    m.sample("command", 5)  # under the threshold
+    assert m.events == {}
+    m.add("command", 20, now=100)
+    m.add("command", 15, now=100)  # same second: the larger stays
+    m.add("command", 30, now=100)
+    m.add("command", 12, now=101)
+    ts = m.events["command"]
+    assert [list(s) for s in ts.samples] == [[100, 30], [101, 12]]
+    assert ts.max == 30
+    for t in range(200, 400):
+        m.add("command", 11, now=t)
+    assert len(ts.samples) == 160 and ts.samples[-1] == [399, 11]
+    assert ts.max == 30
+    m.add("expire-cycle", 10, now=1)
+    assert m.reset([b"COMMAND", b"nosuch"]) == 1
+    assert list(m.events) == ["expire-cycle"]
+    assert m.reset() == 1
+
+
+def _hist(**buckets: int) -> list[int]:
+    h = [0] * 65
+    for k, v in buckets.items():
+        h[int(k[1:])] = v
+    return h
+
+
+def test_cdf_levels_as_redis_labels_them() -> None:
+    # 3 calls under 512 ns, 1 in [1024, 2048), 2 in [65536, 131072) ns
+    h = _hist(b9=3, b11=1, b17=2)
+    assert cdf(h) == [(1, 3), (2, 4), (132, 6)]
+    assert cdf([0] * 65) == []
+    # beyond Redis's 1 s cap: counted at the last level
+    assert cdf(_hist(b40=1)) == [(1082130, 1)]
+
+
+def test_percentile_interpolates_within_the_bucket() -> None:
+    h = _hist(b11=4)  # four calls in [1024, 2048) ns
+    assert percentile(h, 50) == (1024 + 1024 * 2 / 4) / 1000
+    assert percentile(h, 100) == 2.048
+    assert percentile(h, 0) == 1.280  # the first rank: at least one call
+    h = _hist(b1=99, b21=1)  # one slow call in a hundred
+    assert percentile(h, 50) < 0.002
+    assert 1048.576 <= percentile(h, 99.9) <= 2097.152
+    assert percentile([0] * 65, 50) == 0.0
+
+
+def test_eviction_reports_its_cycle_and_deletions() -> None:
+    h = Harness(Config(maxmemory_policy="allkeys-random"))
+    seen: list[str] = []
+    for i in range(200):
+        h.run("SET", f"k{i}", "v" * 100)
+    h.run("CONFIG", "SET", "latency-monitor-threshold", "1")
+    ev = h.server.memory.evictor
+    assert ev.latency is not None
+    ev.latency = lambda event, ns: seen.append(event)
+    h.run("CONFIG", "SET", "maxmemory", "1")
+    h.run("SET", "x", "y")
+    assert "eviction-cycle" in seen and "eviction-del" in seen
+
+
+def test_expire_cycle_is_timed_when_the_monitor_is_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    h = Harness(Config(latency_monitor_threshold=1))
+    seen: list[str] = []
+    monkeypatch.setattr(LatencyMonitor, "sample_ns", lambda self, event, ns: seen.append(event))
+    h.server.cron()
+    assert seen == ["expire-cycle"]
