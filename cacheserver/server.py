@@ -31,11 +31,13 @@ from cacheserver.store.keyspace import (
     Database,
     Keyspace,
 )
+from cacheserver.store.prefixes import set_prefixes
 from cacheserver.tracking import Tracking
 from protocol.resp import error, string2ll
 
 if TYPE_CHECKING:
     from cacheserver.loaders.base import Loaders
+    from cacheserver.metrics import MetricsServer
 
 log = logging.getLogger("cacheserver")
 
@@ -134,6 +136,16 @@ class Server:
         self._set_notify(self.config["notify-keyspace-events"])
         self.config.on("notify-keyspace-events", self._set_notify)
         self.memcached = Memcached(self)
+        # /metrics, /healthz, /readyz over HTTP (metrics-port), and /readyz's
+        # state: started once start() is done, serving from then until a stop
+        self.metrics: MetricsServer | None = None
+        self.started = False
+        self.serving = False
+        self._set_key_prefixes(self.config["metrics-key-prefixes"])
+        self.config.on("metrics-key-prefixes", self._set_key_prefixes)
+
+    def _set_key_prefixes(self, value: list[str]) -> None:
+        set_prefixes(self.keyspace, [p.encode("utf-8", "surrogateescape") for p in value])
 
     def _set_obuf_limits(self, value: tuple[tuple[int, int, int], ...]) -> None:
         self.obuf_limits = value
@@ -240,6 +252,11 @@ class Server:
         loop = self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         cfg = self.config
+        if cfg["metrics-port"]:  # first: /healthz answers while the rest starts
+            from cacheserver.metrics import MetricsServer
+
+            self.metrics = MetricsServer(self)
+            await self.metrics.start()
         if cfg["loaders"]:
             from cacheserver.loaders.base import Loaders
 
@@ -272,6 +289,7 @@ class Server:
         await self.memcached.start()
         self._schedule_cron()
         self.defer_writes = True
+        self.started = self.serving = True
         log.info(
             "cacheserver %s ready: redis port %s, memcached port %s, pid %d, loop %s",
             __version__,
@@ -338,6 +356,7 @@ class Server:
             log.error("loaders not reloaded, keeping the current ones:\n%s", e)
 
     def request_stop(self) -> None:
+        self.serving = False
         if self._stop is not None:
             self._stop.set()
 
@@ -347,6 +366,7 @@ class Server:
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop accepting, let in-flight work finish, close every client."""
+        self.serving = False
         if self._stop is not None:
             self._stop.set()
         self.flush_writes()
@@ -367,6 +387,8 @@ class Server:
         await self.memcached.stop()
         if self.config["unixsocket"] and os.path.exists(self.config["unixsocket"]):
             os.unlink(self.config["unixsocket"])
+        if self.metrics is not None:  # last: /readyz says "shutting down" meanwhile
+            await self.metrics.stop()
 
 
 def _wall_ms() -> int:
