@@ -305,3 +305,16 @@ def test_metrics_off_by_default() -> None:
     assert srv.config["metrics-port"] == 0 and srv.metrics is None
     assert srv.keyspace.prefix_stats is None
     assert all(type(db).__name__ == "Database" for db in srv.keyspace.dbs)
+
+
+def test_readiness_before_start_and_after_stop() -> None:
+    from cacheserver.metrics import MetricsServer
+    from cacheserver.server import Server
+
+    srv = Server(Config())
+    m = MetricsServer(srv)
+    assert m.readiness() == "starting"
+    srv.started = srv.serving = True
+    assert m.readiness() is None
+    srv.request_stop()
+    assert m.readiness() == "shutting down"
