@@ -39,9 +39,14 @@ USER cacheserver
 WORKDIR /tmp
 # Redis protocol, memcached protocol
 EXPOSE 6379 11211
-# PING over the Redis protocol with the standard library (no redis-cli here);
-# it checks the default port, so a server started with --port needs its own check.
+# With the HTTP metrics on, name their port in METRICS_PORT and the check asks
+# /healthz there:
+#   docker run -e METRICS_PORT=9121 -p 9121:9121 cacheserver \
+#       cacheserver --bind 0.0.0.0 --memcached-bind 0.0.0.0 --metrics-port 9121 --metrics-bind 0.0.0.0
+# (orchestrators probe /healthz and /readyz themselves).  Otherwise it sends
+# PING over the Redis protocol with the standard library (no redis-cli here),
+# on the default port: a server started with --port needs its own check.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
-    CMD ["python3", "-c", "import socket, sys; s = socket.create_connection(('127.0.0.1', 6379), timeout=2); s.sendall(b'*1\\r\\n$4\\r\\nPING\\r\\n'); sys.exit(0 if s.recv(64).startswith(b'+PONG') else 1)"]
+    CMD ["python3", "-c", "import os, socket, sys, urllib.request\nport = os.environ.get('METRICS_PORT')\nif port:\n    sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=2).status == 200 else 1)\ns = socket.create_connection(('127.0.0.1', 6379), timeout=2)\ns.sendall(b'*1\\r\\n$4\\r\\nPING\\r\\n')\nsys.exit(0 if s.recv(64).startswith(b'+PONG') else 1)"]
 STOPSIGNAL SIGTERM
 CMD ["cacheserver", "--bind", "0.0.0.0", "--memcached-bind", "0.0.0.0"]

@@ -454,6 +454,29 @@ SETTINGS: tuple[Setting, ...] = (
         mutable=False,
         hi=I32,
     ),
+    # -- metrics and health (HTTP)
+    Setting(
+        "metrics-port",
+        "int",
+        0,
+        "HTTP port of /metrics (Prometheus), /healthz and /readyz; 0 turns it off",
+        mutable=False,
+        hi=65535,
+    ),
+    Setting(
+        "metrics-bind",
+        "list",
+        ["127.0.0.1"],
+        "addresses the metrics listener binds to",
+        mutable=False,
+    ),
+    Setting(
+        "metrics-key-prefixes",
+        "list",
+        [],
+        "key prefixes whose keyspace hits and misses /metrics counts apart "
+        '(e.g. "user: product:"); empty = none, at no cost',
+    ),
     # -- limits
     Setting(
         "proto-max-bulk-len",

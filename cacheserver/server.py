@@ -32,11 +32,13 @@ from cacheserver.store.keyspace import (
     Database,
     Keyspace,
 )
+from cacheserver.store.prefixes import set_prefixes
 from cacheserver.tracking import Tracking
 from protocol.resp import error, string2ll
 
 if TYPE_CHECKING:
     from cacheserver.loaders.base import Loaders
+    from cacheserver.metrics import MetricsServer
 
 log = logging.getLogger("cacheserver")
 
@@ -144,6 +146,13 @@ class Server:
         self.slow_ns = slow_threshold(self)
         for name in ("slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold"):
             self.config.on(name, self._set_slow)
+        # /metrics, /healthz, /readyz over HTTP (metrics-port), and /readyz's
+        # state: started once start() is done, serving from then until a stop
+        self.metrics: MetricsServer | None = None
+        self.started = False
+        self.serving = False
+        self._set_key_prefixes(self.config["metrics-key-prefixes"])
+        self.config.on("metrics-key-prefixes", self._set_key_prefixes)
 
     def _set_slow(self, _: object) -> None:
         cfg = self.config
@@ -154,6 +163,9 @@ class Server:
         self.slow_ns = slow_threshold(self)
         # the eviction loop times itself only while the monitor is on
         self.memory.evictor.latency = self.latency.timer()
+
+    def _set_key_prefixes(self, value: list[str]) -> None:
+        set_prefixes(self.keyspace, [p.encode("utf-8", "surrogateescape") for p in value])
 
     def _set_obuf_limits(self, value: tuple[tuple[int, int, int], ...]) -> None:
         self.obuf_limits = value
@@ -260,6 +272,11 @@ class Server:
         loop = self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         cfg = self.config
+        if cfg["metrics-port"]:  # first: /healthz answers while the rest starts
+            from cacheserver.metrics import MetricsServer
+
+            self.metrics = MetricsServer(self)
+            await self.metrics.start()
         if cfg["loaders"]:
             from cacheserver.loaders.base import Loaders
 
@@ -292,6 +309,7 @@ class Server:
         await self.memcached.start()
         self._schedule_cron()
         self.defer_writes = True
+        self.started = self.serving = True
         log.info(
             "cacheserver %s ready: redis port %s, memcached port %s, pid %d, loop %s",
             __version__,
@@ -363,6 +381,7 @@ class Server:
             log.error("loaders not reloaded, keeping the current ones:\n%s", e)
 
     def request_stop(self) -> None:
+        self.serving = False
         if self._stop is not None:
             self._stop.set()
 
@@ -372,6 +391,7 @@ class Server:
 
     async def stop(self, grace: float = 5.0) -> None:
         """Stop accepting, let in-flight work finish, close every client."""
+        self.serving = False
         if self._stop is not None:
             self._stop.set()
         self.flush_writes()
@@ -392,6 +412,8 @@ class Server:
         await self.memcached.stop()
         if self.config["unixsocket"] and os.path.exists(self.config["unixsocket"]):
             os.unlink(self.config["unixsocket"])
+        if self.metrics is not None:  # last: /readyz says "shutting down" meanwhile
+            await self.metrics.stop()
 
 
 def _wall_ms() -> int:

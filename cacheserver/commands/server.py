@@ -542,6 +542,8 @@ def reset_stats(srv: Server) -> None:
     """Zero INFO's counters (redis ``resetServerStats`` and ``resetCommandTableStats``)."""
     srv.stats.reset()
     srv.keyspace.stats.reset()
+    if srv.keyspace.prefix_stats is not None:
+        srv.keyspace.prefix_stats.reset()
     srv.memory.reset_stats()
     for row in srv.table.all_rows():
         row.nsec = 0

@@ -219,6 +219,10 @@ class Pool(TaskOwner):
         self.health_failures = 0
         self.recycled = 0
         self.last_error = ""
+        # time.monotonic() of the last sign the database works (a connect, a
+        # health check passed, a connection returned unbroken): /readyz
+        # trusts it instead of querying on every probe
+        self.last_ok = float("-inf")
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -320,7 +324,7 @@ class Pool(TaskOwner):
             self._discard(pc)
             self._grow()
             return
-        pc.last_used = now
+        pc.last_used = self.last_ok = now
         self._handoff(pc)
 
     def _handoff(self, pc: PooledConn) -> None:
@@ -398,6 +402,7 @@ class Pool(TaskOwner):
             if not self.available:
                 self.available = True
                 log.warning("loaders: database %s is reachable again", self.host_text(index))
+            self.last_ok = time.monotonic()
             return conn, index
         self.connect_errors += 1
         text = "; ".join(errors)
@@ -495,6 +500,17 @@ class Pool(TaskOwner):
             for fn in self.on_failover:
                 fn()
 
+    async def probe(self, timeout: float) -> None:
+        """Borrow a connection and run ``SELECT 1`` (/readyz, when nothing
+        has shown the database working lately); raises on failure."""
+        pc = await self.acquire(timeout)
+        try:
+            await pc.conn.fetchval("SELECT 1", timeout=self.spec.query_timeout)
+        except BaseException:
+            self.release(pc, discard=True)  # a timed-out or cancelled query may leave it unusable
+            raise
+        self.release(pc)
+
     # -- the health cycle ------------------------------------------------------------------
 
     async def _health(self) -> None:
@@ -531,6 +547,7 @@ class Pool(TaskOwner):
             except Exception as e:
                 ok, why = False, reason(e)
             if ok:
+                self.last_ok = time.monotonic()
                 self._handoff(pc)
                 continue
             self.health_failures += 1

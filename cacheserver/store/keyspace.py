@@ -33,12 +33,15 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Collection
 from itertools import islice, repeat
 from operator import and_, is_
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cacheserver.errors import WrongType
 from cacheserver.store.lazyfree import FreeQueue
 from cacheserver.store.lfu import Lfu, LfuAccess
 from cacheserver.store.memory import STR_OVERHEAD, collection_size, key_cost, value_cost
+
+if TYPE_CHECKING:
+    from cacheserver.store.prefixes import PrefixStats
 
 __all__ = ["Database", "Keyspace", "ScanCursors", "type_name"]
 
@@ -613,6 +616,7 @@ class Keyspace:
         "modified_hooks",
         "notify_flags",
         "on_event",
+        "prefix_stats",
         "read_mark",
         "ready",
         "stats",
@@ -647,6 +651,8 @@ class Keyspace:
         self.notify_flags = 0  # NOTIFY_* bits of notify-keyspace-events
         self.on_event: EventHook | None = None
         self.hooked = False
+        # hits and misses per metrics-key-prefixes (store/prefixes.py), None when off
+        self.prefix_stats: PrefixStats | None = None
         # (db, key) pairs signalled ready for blocked clients, in order
         # (a None database marks work for after the command that is not a key:
         # tracking's own messages; see Server.after_command)
