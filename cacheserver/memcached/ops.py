@@ -89,7 +89,7 @@ def find(c: McConnection, key: bytes, touch: bool = True) -> Any:
     cls = value.__class__
     if cls is bytes or cls is bytearray:
         if touch:
-            db.access[key] = db.ks.lru_clock
+            db.access[key] = db.ks.read_mark
         return value
     return None
 
@@ -183,7 +183,8 @@ def store(
             cas_ok = False
             stale = allow_stale and req_cas < old_cas
     if comm == ADD:
-        db.access[key] = db.ks.lru_clock  # add promotes the existing item
+        # add bumps the existing item (memcached do_item_update), fetched or not as it was
+        db.access[key] = db.ks.write_mark | (db.access.get(key, 0) & 1)
         return NOT_STORED
     if comm == CAS:
         if not req_cas or (not cas_ok and not stale):

@@ -88,7 +88,7 @@ def get(c: McConnection, parts: list[bytes]) -> bytes | None:
     data = db.data
     expires = db.expires
     access = db.access
-    lru = db.ks.lru_clock
+    mark = db.ks.read_mark  # the access mark of a read (keyspace module docstring)
     items = c.items
     iflags = items.flags
     out: list[bytes] = []
@@ -116,7 +116,7 @@ def get(c: McConnection, parts: list[bytes]) -> bytes | None:
         if cls is not bytes and cls is not bytearray:
             misses += 1
             continue
-        access[key] = lru
+        access[key] = mark
         hits += 1
         if items.track_fetch:
             items.mark_fetched(key)

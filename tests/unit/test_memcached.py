@@ -490,3 +490,32 @@ def test_maxmemory_refuses_or_evicts_memcached_stores() -> None:
     # the items were written and never read (but k1, deleted): evicted unfetched
     assert 0 < int(stats["evicted_unfetched"]) <= int(stats["evictions"])
     assert int(stats["expired_unfetched"]) == 0
+
+
+def test_memcached_reads_mark_access_as_redis_reads_do() -> None:
+    """A memcached read stores the keyspace's read mark: OBJECT IDLETIME stays
+    small, ``mg l`` counts seconds since the read, the key counts as fetched
+    (not evicted_unfetched), and LRU keeps the keys read over memcached."""
+    h = McHarness()
+    ks = h.server.keyspace
+    for i in range(40):
+        assert h.feed(b"set k%d 0 0 100\r\n%s\r\n" % (i, b"x" * 100)) == b"STORED\r\n"
+    ks.lru_clock += 100  # everything idle for 100 s
+    for i in range(20):  # half of them read again, over both kinds of get
+        cmd = b"get k%d\r\n" % i if i % 2 else b"mg k%d v\r\n" % i
+        assert h.feed(cmd).startswith((b"VALUE", b"VA"))
+    assert h.run("OBJECT", "IDLETIME", "k1") == b":0\r\n"
+    assert h.run("OBJECT", "IDLETIME", "k2") == b":0\r\n"
+    assert h.run("OBJECT", "IDLETIME", "k30") == b":100\r\n"
+    ks.lru_clock += 5
+    assert h.feed(b"mg k3 l\r\n") == b"HD l5\r\n"
+    assert h.feed(b"mg k33 l\r\n") == b"HD l105\r\n"
+    info = h.run("INFO", "memory").decode()
+    used = int(info.split("used_memory:")[1].split("\r\n")[0])
+    h.run("CONFIG", "SET", "maxmemory-policy", "allkeys-lru", "maxmemory-samples", "10")
+    h.run("CONFIG", "SET", "maxmemory", str(used - 1200))  # room for all but a few items
+    assert h.feed(b"set new 0 0 1\r\nx\r\n") == b"STORED\r\n"
+    data = h.server.keyspace.dbs[0].data
+    assert all(b"k%d" % i in data for i in range(20))  # the read ones stay
+    assert ks.stats.evicted_keys > 0
+    assert ks.stats.evicted_unfetched == ks.stats.evicted_keys  # only unread ones went
