@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cacheserver.commands import (
+    acl,
     connection,
     hashes,
     keys,
@@ -31,6 +32,7 @@ FAMILIES = (
     transactions,
     pubsub,
     loader,
+    acl,
 )
 
 
