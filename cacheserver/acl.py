@@ -148,6 +148,11 @@ _spec(_R, "copy", _W)
 _spec(_W, "sdiffstore sinterstore sunionstore zdiffstore zinterstore zrangestore zunionstore", _R)
 
 
+# shard channels sit where keys would (for cluster slots) but are no keys
+# (their key specs are NOT_KEY): channel rules cover them
+NOT_KEYS = frozenset((b"spublish", b"ssubscribe", b"sunsubscribe"))
+
+
 def _set_key_access(argv: list[bytes]) -> int:
     # SET reads its key only with GET (redis setGetKeys: OW update, or RW access update)
     for a in argv[3:]:
@@ -634,15 +639,16 @@ class Acl:
             if c.user is u or u is self.default:
                 self.set_gate(c)
 
-    def authenticate(self, c: Client, name: bytes, password: bytes) -> bool:
-        """AUTH / HELLO AUTH: switch ``c`` to the user, or log the failure."""
+    def authenticate(self, c: Client, name: bytes, password: bytes, command: bytes) -> bool:
+        """AUTH / HELLO AUTH (``command``, as the client wrote it): switch ``c``
+        to the user, or count and log the failure."""
         u = self.users.get(name)
         if u is not None and u.check_password(password):
             c.user = u
             c.authenticated = True
             self.set_gate(c)
             return True
-        self.denied(c, DENIED_AUTH, None, username=name)
+        self.denied(c, DENIED_AUTH, None, 0, [command], username=name)
         self.warn_auth(c, name)
         return False
 
@@ -730,8 +736,8 @@ class Acl:
             stats.acl_access_denied_channel += 1
         if reason == DENIED_CMD and row is not None:
             obj = row.fullname
-        elif reason == DENIED_AUTH:
-            obj = argv[0] if argv else (c.last_cmd.split(b"|", 1)[0])
+        elif reason == DENIED_AUTH and argv:
+            obj = argv[0]
         elif argv is not None:
             obj = argv[pos]
         else:
@@ -1010,6 +1016,8 @@ def _split_args(text: bytes) -> list[bytes]:
 
 def key_access(row: Command, argv: list[bytes]) -> list[tuple[int, int]]:
     """(position, access needed) of every key ``argv`` names."""
+    if row.fullname in NOT_KEYS:
+        return []
     positions = row.key_positions(argv)
     if not positions:
         return []
@@ -1067,6 +1075,7 @@ def exec_check(c: Client, row: Command, argv: list[bytes]) -> bytes | None:
         return None
     acl.denied(c, res, row, pos, argv, context=b"multi")
     return c.server.error_reply(
-        b"NOPERM ACLs rules changed between the moment the transaction was accumulated and its "
-        b"execution. The user can no longer execute this command: " + EXEC_DENIED[res]
+        b"NOPERM ACLs rules changed between the moment the transaction was accumulated and the "
+        b"EXEC call. This command is no longer allowed for the following reason: "
+        + EXEC_DENIED[res]
     )

@@ -278,9 +278,9 @@ class Server:
             raise CommandError(DB_INDEX)
         return self.keyspace.dbs[n]
 
-    def authenticate(self, c: Client, user: bytes, password: bytes) -> None:
+    def authenticate(self, c: Client, user: bytes, password: bytes, command: bytes) -> None:
         """AUTH / HELLO AUTH: ``c`` becomes ``user``, or -WRONGPASS."""
-        if not self.acl.authenticate(c, user, password):
+        if not self.acl.authenticate(c, user, password, command):
             raise CommandError(WRONGPASS)
 
     def error_reply(self, msg: bytes) -> bytes:

@@ -54,7 +54,7 @@ def auth(c: Client, argv: list[bytes]) -> bytes:
         user, password = b"default", argv[1]
     else:
         user, password = argv[1], argv[2]
-    if not acl.authenticate(c, user, password):
+    if not acl.authenticate(c, user, password, argv[0]):
         raise CommandError(users.WRONGPASS)
     return OK
 

@@ -115,7 +115,7 @@ def hello(c: Client, argv: list[bytes]) -> bytes:
                 raise CommandError(b"ERR Syntax error in HELLO option '%s'" % argv[i])
     # as redis 7.0: authenticate, then name the client, then insist on being authenticated
     if credentials is not None:
-        c.server.authenticate(c, *credentials)
+        c.server.authenticate(c, *credentials, argv[0])
     if name is not None:
         if not _valid_name(name):
             raise CommandError(
