@@ -175,12 +175,16 @@ CHANNEL_ARGS: dict[bytes, tuple[int, bool]] = {
 
 
 class KeyPattern:
-    __slots__ = ("flags", "match", "pattern")
+    __slots__ = ("flags", "match", "pattern", "prefix")
 
     def __init__(self, pattern: bytes, flags: int) -> None:
         self.pattern = pattern
         self.flags = flags
         self.match = compile_matcher(pattern)
+        # ``literal*``: a startswith test does the glob's work
+        head = pattern[:-1]
+        plain = pattern.endswith(b"*") and not any(ch in head for ch in b"*?[\\")
+        self.prefix: bytes | None = head if plain else None
 
     def text(self) -> bytes:
         if self.flags == ALL:
@@ -259,10 +263,12 @@ def _glob(pattern: bytes, subject: bytes) -> bool:
 class User:
     """One ACL user (redis ``user``)."""
 
-    __slots__ = ("flags", "name", "passwords", "selectors", "unrestricted")
+    __slots__ = ("compiled", "flags", "name", "passwords", "selectors", "unrestricted")
 
     def __init__(self, name: bytes, allchannels: bool = False) -> None:
         self.name = name
+        # per command, what the gate must test (see compile_check), built on first use
+        self.compiled: dict[Command, object] = {}
         self.flags: set[str] = {"off"}
         self.passwords: list[bytes] = []
         self.selectors: list[Selector] = [Selector(True, allchannels)]
@@ -288,6 +294,8 @@ class User:
         self.update()
 
     def update(self) -> None:
+        """The rules changed: recompute what the gate reads."""
+        self.compiled = {}
         self.unrestricted = any(
             s.allcommands and s.allkeys and s.allchannels for s in self.selectors
         )
@@ -319,6 +327,8 @@ class Acl:
         self.users: dict[bytes, User] = {}
         self.default = self.new_default()
         self.users[b"default"] = self.default
+        # new connections must AUTH first (redis authRequired, its user part)
+        self.need_auth = False
         self.log: deque[LogEntry] = deque()
         self.auth_log_window = 0
         self.auth_log_count = 0
@@ -614,7 +624,8 @@ class Acl:
     def auth_required(self) -> bool:
         """New connections must AUTH first (redis ``authRequired``, its user part)."""
         d = self.default
-        return not d.nopass or not d.enabled
+        self.need_auth = need = not d.nopass or not d.enabled
+        return need
 
     def new_client(self, c: Client) -> None:
         """A connection starts as the default user (redis ``clientSetDefaultAuth``)."""
@@ -635,6 +646,8 @@ class Acl:
         """Rules of ``u`` changed: the clients it concerns get or lose the gate
         (all of them when it is the default user, whose password decides
         whether AUTH is required)."""
+        if u is self.default:
+            self.auth_required()
         for c in self.server.clients.values():
             if c.user is u or u is self.default:
                 self.set_gate(c)
@@ -683,7 +696,11 @@ class Acl:
         keys: list[tuple[int, int]] | None = None
         for s in u.selectors:
             res, idx = OK, 0
-            if not s.allcommands and not row.flags & NO_AUTH and row.fullname not in s.allowed:
+            if (
+                not s.allcommands
+                and not int(row.flags) & _NO_AUTH
+                and row.fullname not in s.allowed
+            ):
                 allowed = s.firstargs.get(row.fullname)
                 pos = 2 if row.parent is not None else 1
                 if (
@@ -900,6 +917,7 @@ class Acl:
         for name, u in old.items():
             if name != b"default":
                 self.kill_clients_of(u)
+        self.auth_required()
         for c in self.server.clients.values():
             self.set_gate(c)
 
@@ -959,6 +977,7 @@ class Acl:
                         f"named '{name.decode(errors='replace')}': {e.reason}"
                     ) from None
             u.update()
+        self.auth_required()
 
 
 class LogEntry:
@@ -1027,9 +1046,9 @@ def key_access(row: Command, argv: list[bytes]) -> list[tuple[int, int]]:
         return [(p, need) for p in positions]
     if spec is None:
         f = int(row.flags)
-        if f & WRITE_FLAG:
+        if f & _WRITE:
             first = rest = ALL
-        elif f & READONLY:
+        elif f & _READONLY:
             first = rest = READ
         else:
             first = rest = 0
@@ -1039,28 +1058,92 @@ def key_access(row: Command, argv: list[bytes]) -> list[tuple[int, int]]:
     return [(p, first if i == 0 else rest) for i, p in enumerate(positions) if 0 <= p < n]
 
 
+# compile_check's verdicts besides a tuple of key prefixes or a function
+ALLOW = True  # nothing to test: the command runs
+SLOW = False  # the general check decides (denials, several selectors, channels...)
+
+
+def compile_check(u: User, row: Command) -> object:
+    """What the gate tests for ``u`` running ``row``, reduced once per command:
+    ALLOW, a tuple of prefixes the one key (argv[1]) must start with, a
+    function of argv that is true when allowed, or SLOW."""
+    if len(u.selectors) != 1:
+        return SLOW
+    s = u.selectors[0]
+    name = row.fullname
+    if not (s.allcommands or int(row.flags) & _NO_AUTH or name in s.allowed):
+        return SLOW
+    if name in CHANNEL_ARGS and not s.allchannels:
+        return SLOW
+    if s.allkeys or name in NOT_KEYS or (row.getkeys is None and row.first <= 0):
+        return ALLOW
+    if row.getkeys is not None or row.first != 1 or row.last != 1:
+        return lambda argv: all(s.check_key(argv[p], need) for p, need in key_access(row, argv))
+    if name == b"set":  # the access depends on GET
+        write, both = _one_key(s, WRITE), _one_key(s, ALL)
+
+        def check_set(argv: list[bytes]) -> bool:
+            v = both if len(argv) > 3 and _set_key_access(argv) == ALL else write
+            return argv[1].startswith(v) if v.__class__ is tuple else v(argv)  # type: ignore
+
+        return check_set
+    return _one_key(s, key_access(row, [b"", b""])[0][1])
+
+
+def _one_key(s: Selector, need: int) -> object:
+    """The test of a command's one key (argv[1]) needing ``need``: a tuple of
+    prefixes when every usable pattern is ``literal*``, else a function."""
+    usable = [p for p in s.patterns if p.flags & need == need]
+    if all(p.prefix is not None for p in usable):
+        return tuple(p.prefix for p in usable)
+    matchers = [p.match for p in usable]
+    return lambda argv: any(m(argv[1]) for m in matchers)
+
+
+_NO_AUTH = int(NO_AUTH)
+_WRITE = int(WRITE_FLAG)
+_READONLY = int(READONLY)
+
+
 def gate(c: Client, row: Command, argv: list[bytes]) -> bytes | None:
     """The ``acl`` intercept: NOAUTH until authenticated, NOPERM for what the
     user may not do (redis ``processCommand``), then the next mode's intercept."""
-    acl = c.server.acl
-    if not c.authenticated and acl.auth_required():
-        if not row.flags & NO_AUTH:
-            return c.rejected(row, NOAUTH)
-    else:
+    if c.authenticated or not c.server.acl.need_auth:
         u = c.user
         if not u.unrestricted:
-            res, pos = acl.check(u, row, argv)
-            if res != OK:
-                acl.denied(c, res, row, pos, argv)
-                if res == DENIED_CMD:
-                    msg = b"NOPERM this user has no permissions to run the '%s' command" % (
-                        row.fullname
-                    )
+            verdict = u.compiled.get(row)
+            if verdict is None:
+                verdict = u.compiled[row] = compile_check(u, row)
+            if verdict is not ALLOW:
+                if verdict.__class__ is tuple:
+                    ok = argv[1].startswith(verdict)
+                elif verdict is SLOW:
+                    ok = False
                 else:
-                    msg = DENIED_TEXT[res]
-                return c.rejected(row, msg)
+                    ok = verdict(argv)  # type: ignore[operator]
+                if not ok:
+                    refused = refuse(c, row, argv)
+                    if refused is not None:
+                        return refused
+    elif not int(row.flags) & _NO_AUTH:
+        return c.rejected(row, NOAUTH)
     nxt = c.after_gate
     return None if nxt is None else nxt(c, row, argv)
+
+
+def refuse(c: Client, row: Command, argv: list[bytes]) -> bytes | None:
+    """The full check (every selector, first args, channels): the NOPERM
+    reply, counted and logged, or None when the command may run."""
+    acl = c.server.acl
+    res, pos = acl.check(c.user, row, argv)
+    if res == OK:
+        return None
+    acl.denied(c, res, row, pos, argv)
+    if res == DENIED_CMD:
+        msg = b"NOPERM this user has no permissions to run the '%s' command" % row.fullname
+    else:
+        msg = DENIED_TEXT[res]
+    return c.rejected(row, msg)
 
 
 def exec_check(c: Client, row: Command, argv: list[bytes]) -> bytes | None:
