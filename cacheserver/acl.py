@@ -387,6 +387,7 @@ class Acl:
         u = User(b"default")
         for op in (b"+@all", b"~*", b"&*", b"on", b"nopass"):
             self.apply(u, op)
+        u.update()
         return u
 
     def apply(self, u: User, op: bytes) -> None:
