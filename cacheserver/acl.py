@@ -33,7 +33,7 @@ from cacheserver.errors import CommandError
 from cacheserver.glob import compile_matcher
 
 if TYPE_CHECKING:
-    from cacheserver.connection import Client
+    from cacheserver.connection import Client, Intercept
     from cacheserver.server import Server
 
 log = logging.getLogger("cacheserver")
@@ -299,6 +299,31 @@ class User:
         self.unrestricted = any(
             s.allcommands and s.allkeys and s.allchannels for s in self.selectors
         )
+
+    def gate(
+        self, c: Client, row: Command, argv: list[bytes], _tuple: type = tuple
+    ) -> bytes | None:
+        """The ``acl`` intercept of this user's clients: NOPERM for what it may
+        not do (redis ``processCommand``), else the next mode's intercept.
+        The check is reduced once per command (``compile_check``)."""
+        verdict = self.compiled.get(row)
+        if verdict is not True:
+            if verdict is None:
+                verdict = self.compiled[row] = compile_check(self, row)
+            if verdict.__class__ is _tuple:
+                ok = argv[1].startswith(verdict)  # type: ignore[arg-type]
+            elif verdict is False:
+                ok = False
+            elif verdict is True:
+                ok = True
+            else:
+                ok = verdict(argv)  # type: ignore[operator]
+            if not ok:
+                refused = refuse(c, row, argv)
+                if refused is not None:
+                    return refused
+        nxt = c.after_gate
+        return None if nxt is None else nxt(c, row, argv)
 
     def check_password(self, password: bytes) -> bool:
         """``password`` opens this user (redis ``ACLCheckUserCredentials``)."""
@@ -635,13 +660,17 @@ class Acl:
         self.set_gate(c)
 
     def set_gate(self, c: Client) -> None:
-        """Install the permission check on ``c`` when its user or state needs one."""
-        need = not c.user.unrestricted or (not c.authenticated and self.auth_required())
-        if need:
-            if "acl" not in c.modes:
-                c.set_mode("acl", gate)
-        elif "acl" in c.modes:
-            c.set_mode("acl", None)
+        """Install the check ``c`` needs: NOAUTH until it authenticates (when
+        the default user wants a password), its user's gate when the user is
+        restricted, none otherwise."""
+        if not c.authenticated and self.auth_required():
+            hook: Intercept | None = noauth_gate
+        elif not c.user.unrestricted:
+            hook = c.user.gate
+        else:
+            hook = None
+        if hook is not None or "acl" in c.modes:
+            c.set_mode("acl", hook)
 
     def refresh_clients(self, u: User) -> None:
         """Rules of ``u`` changed: the clients it concerns get or lose the gate
@@ -1062,6 +1091,7 @@ def key_access(row: Command, argv: list[bytes]) -> list[tuple[int, int]]:
 # compile_check's verdicts besides a tuple of key prefixes or a function
 ALLOW = True  # nothing to test: the command runs
 SLOW = False  # the general check decides (denials, several selectors, channels...)
+# (User.gate tests them as the literals True and False: no global lookups)
 
 
 def compile_check(u: User, row: Command) -> object:
@@ -1082,6 +1112,8 @@ def compile_check(u: User, row: Command) -> object:
         return lambda argv: all(s.check_key(argv[p], need) for p, need in key_access(row, argv))
     if name == b"set":  # the access depends on GET
         write, both = _one_key(s, WRITE), _one_key(s, ALL)
+        if write == both and write.__class__ is tuple:
+            return write  # the same patterns either way (~ patterns, no %W~)
 
         def check_set(argv: list[bytes]) -> bool:
             v = both if len(argv) > 3 and _set_key_access(argv) == ALL else write
@@ -1106,27 +1138,10 @@ _WRITE = int(WRITE_FLAG)
 _READONLY = int(READONLY)
 
 
-def gate(c: Client, row: Command, argv: list[bytes]) -> bytes | None:
-    """The ``acl`` intercept: NOAUTH until authenticated, NOPERM for what the
-    user may not do (redis ``processCommand``), then the next mode's intercept."""
-    if c.authenticated or not c.server.acl.need_auth:
-        u = c.user
-        if not u.unrestricted:
-            verdict = u.compiled.get(row)
-            if verdict is None:
-                verdict = u.compiled[row] = compile_check(u, row)
-            if verdict is not ALLOW:
-                if verdict.__class__ is tuple:
-                    ok = argv[1].startswith(verdict)
-                elif verdict is SLOW:
-                    ok = False
-                else:
-                    ok = verdict(argv)  # type: ignore[operator]
-                if not ok:
-                    refused = refuse(c, row, argv)
-                    if refused is not None:
-                        return refused
-    elif not int(row.flags) & _NO_AUTH:
+def noauth_gate(c: Client, row: Command, argv: list[bytes]) -> bytes | None:
+    """The ``acl`` intercept until the client authenticates: only the NO_AUTH
+    commands (AUTH, HELLO, QUIT, RESET) run, others get -NOAUTH."""
+    if not int(row.flags) & _NO_AUTH:
         return c.rejected(row, NOAUTH)
     nxt = c.after_gate
     return None if nxt is None else nxt(c, row, argv)
