@@ -629,6 +629,29 @@ SETTINGS: tuple[Setting, ...] = (
         (50.0, 99.0, 99.9),
         "the percentiles INFO latencystats shows",
     ),
+    # -- security (redis acl.c)
+    Setting(
+        "requirepass",
+        "string",
+        "",
+        "password of the default user (AUTH password); empty = none (the default user is nopass)",
+    ),
+    Setting(
+        "aclfile",
+        "string",
+        "",
+        "file of 'user name rules...' lines holding the users (ACL LOAD, ACL SAVE); "
+        "not together with user lines in the config file",
+        mutable=False,
+    ),
+    Setting("acllog-max-len", "int", 128, "most entries ACL LOG keeps", hi=LLONG_MAX),
+    Setting(
+        "acl-pubsub-default",
+        "enum",
+        "resetchannels",
+        "the channels a new user (or selector) may use: none, or all",
+        choices=("allchannels", "resetchannels"),
+    ),
     # -- process
     Setting(
         "loglevel",
@@ -701,6 +724,8 @@ class Config:
     def __init__(self, **values: Any) -> None:
         self.values: dict[str, Any] = {s.name: _copy(s.default) for s in SETTINGS}
         self.file: str = ""
+        # ``user name rules...`` lines of the config file (name first), for the ACL
+        self.users: list[list[bytes]] = []
         self._observers: dict[str, list[Callable[[Any], None]]] = {}
         for k, v in values.items():
             self.values[k.replace("_", "-")] = v
@@ -819,6 +844,17 @@ class Config:
             if not args:
                 continue
             name = args[0].decode("utf-8", "surrogateescape").lower()
+            if name == "user" and len(args) >= 2:
+                if any(u[0] == args[1] for u in self.users):
+                    _fatal(
+                        path,
+                        lineno,
+                        raw,
+                        f"Error in user declaration '{args[1].decode(errors='replace')}': "
+                        "Duplicate user found. A user can only be defined once in config files",
+                    )
+                self.users.append(args[1:])
+                continue
             s = BY_NAME.get(name)
             if s is None:
                 _fatal(path, lineno, raw, "Bad directive or wrong number of arguments")

@@ -25,6 +25,7 @@ from cacheserver.latency import record_slow
 from protocol.resp import NIL2, NIL3, ProtocolError, RespReader
 
 if TYPE_CHECKING:
+    from cacheserver.acl import User
     from cacheserver.commands.transactions import Transaction
     from cacheserver.pubsub import Subscriptions
     from cacheserver.server import Server
@@ -38,6 +39,9 @@ INTERNAL_ERROR = b"-ERR internal error\r\n"
 Intercept = Callable[["Client", Command, list[bytes]], "bytes | None"]
 # Modes with a command intercept, first wins (Client.set_mode).
 MODE_ORDER = ("multi", "pubsub", "tracking")
+# The mode that checks permissions (cacheserver.acl.gate): it runs before
+# the first of the others, and hands on to it (Client.after_gate).
+GATE = "acl"
 # Client.obuf_room of a client whose class has no output limit: never used up
 UNLIMITED = 1 << 62
 
@@ -57,6 +61,8 @@ class Client(asyncio.Protocol):
 
     __slots__ = (
         "addr",
+        "after_gate",
+        "authenticated",
         "blocked_call",
         "close_after_reply",
         "closed",
@@ -92,6 +98,7 @@ class Client(asyncio.Protocol):
         "transport",
         "tx",
         "unblock_ns",
+        "user",
         "waiting",
         "write_paused",
     )
@@ -135,6 +142,7 @@ class Client(asyncio.Protocol):
         # instead of running the handler, or None to run it as usual.
         self.intercept: Intercept | None = None
         self.modes: dict[str, Intercept] = {}  # see set_mode
+        self.after_gate: Intercept | None = None  # the intercept the acl gate hands on to
         self.track: TrackState | None = None  # CLIENT TRACKING options when on
         # MULTI: set from MULTI to the end of EXEC or DISCARD (redis
         # CLIENT_MULTI); blocking commands read it and do not wait
@@ -153,6 +161,11 @@ class Client(asyncio.Protocol):
         self.obuf_room = self.obuf_limit_at or UNLIMITED
         self.obuf_sent = 0
         self.obuf_soft_since = 0
+        # the ACL user and whether it authenticated (redis c->user,
+        # c->authenticated); a client that must be checked gets the acl gate
+        self.user: User = server.acl.default
+        self.authenticated = True
+        server.acl.new_client(self)
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -568,13 +581,14 @@ class Client(asyncio.Protocol):
         """Enter (``hook``) or leave (None) a mode that intercepts commands.
 
         One intercept runs per command, the first of ``MODE_ORDER`` that is
-        on: MULTI queues before subscriber mode restricts, and so on."""
+        on: MULTI queues before subscriber mode restricts, and so on.  The
+        acl gate, when on, runs first and calls that one (``after_gate``)."""
         modes = self.modes
         if hook is None:
             modes.pop(name, None)
         else:
             modes[name] = hook
-        self.intercept = None
+        self.intercept = self.after_gate = None
         if not modes:
             return
         for mode in MODE_ORDER:
@@ -582,6 +596,10 @@ class Client(asyncio.Protocol):
             if found is not None:
                 self.intercept = found
                 break
+        gate = modes.get(GATE)
+        if gate is not None:
+            self.after_gate = self.intercept
+            self.intercept = gate
 
     def client_type(self) -> bytes:
         """The class CLIENT LIST/KILL TYPE and the output limits use: pubsub
@@ -630,7 +648,8 @@ class Client(asyncio.Protocol):
             f"name={self.name.decode(errors='replace')} age={int(now - self.created)} idle={idle} "
             f"flags={self.flag_letters()} db={self.db.id} sub={nsub[0]} psub={nsub[1]} ssub={nsub[2]} multi={multi} qbuf={qbuf} qbuf-free=0 "
             f"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={omem} tot-mem=0 "
-            f"events=r cmd={self.last_cmd.decode(errors='replace')} user=default "
+            f"events=r cmd={self.last_cmd.decode(errors='replace')} "
+            f"user={self.user.name.decode(errors='replace')} "
             f"redir={-1 if self.track is None else self.track.redirect} "
             f"resp={3 if self.resp3 else 2} lib-name={self.lib_name.decode(errors='replace')} "
             f"lib-ver={self.lib_ver.decode(errors='replace')}"

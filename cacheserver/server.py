@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from cacheserver import __version__
+from cacheserver.acl import WRONGPASS, Acl
 from cacheserver.blocking import Blocking
 from cacheserver.commands import build_table
 from cacheserver.commands.transactions import Watches
@@ -55,6 +56,10 @@ class ServerStats:
     """Server-wide counters for INFO stats (names as Redis)."""
 
     __slots__ = (
+        "acl_access_denied_auth",
+        "acl_access_denied_channel",
+        "acl_access_denied_cmd",
+        "acl_access_denied_key",
         "client_output_buffer_limit_disconnections",
         "errorstats",
         "rejected_connections",
@@ -75,6 +80,12 @@ class ServerStats:
         self.total_error_replies = 0
         self.errorstats: dict[bytes, int] = {}
         self.client_output_buffer_limit_disconnections = 0
+        # ACL denials: failed AUTH, and commands refused for the command, a
+        # key or a channel (INFO stats, as Redis 7.2 names them)
+        self.acl_access_denied_auth = 0
+        self.acl_access_denied_cmd = 0
+        self.acl_access_denied_key = 0
+        self.acl_access_denied_channel = 0
 
     def count_error(self, prefix: bytes) -> None:
         self.total_error_replies += 1
@@ -91,6 +102,7 @@ class Server:
         self.active_expire = True  # DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off
         self.keyspace = Keyspace(self.config["databases"])
         self.table = build_table()
+        self.acl = Acl(self)  # users; before any client connects
         self.clients: dict[int, Client] = {}
         self.maxmemory = 0  # bytes, 0 for no limit (kept by self.memory)
         self.memory = Memory(self)
@@ -154,6 +166,9 @@ class Server:
         self._set_key_prefixes(self.config["metrics-key-prefixes"])
         self.config.on("metrics-key-prefixes", self._set_key_prefixes)
 
+        self._load_users()
+        self.config.on("requirepass", self._set_requirepass)
+
     def _set_slow(self, _: object) -> None:
         cfg = self.config
         self.slowlog.slower_than = cfg["slowlog-log-slower-than"]
@@ -166,6 +181,47 @@ class Server:
 
     def _set_key_prefixes(self, value: list[str]) -> None:
         set_prefixes(self.keyspace, [p.encode("utf-8", "surrogateescape") for p in value])
+
+    def _load_users(self) -> None:
+        """Users from the config file's ``user`` lines or the aclfile, and
+        requirepass (redis ``ACLLoadUsersAtStartup``); a bad setup stops the
+        start, as it stops redis-server."""
+        cfg = self.config
+        if cfg["requirepass"]:
+            self._set_requirepass(cfg["requirepass"])
+        if cfg["aclfile"] and cfg.users:
+            raise SystemExit(
+                "Configuring Redis with users defined in redis.conf and at the same setting an "
+                "ACL file path is invalid. This setup is very likely to lead to configuration "
+                "errors and security holes, please define either an ACL file or declare users "
+                "directly in your redis.conf, but not both."
+            )
+        try:
+            self.acl.load_config_users(cfg.users)
+        except ValueError as e:
+            raise SystemExit(f"{e}\nCritical error while loading ACLs. Exiting.") from None
+        if cfg["aclfile"]:
+            errors = self.acl.load_file(cfg["aclfile"])
+            if errors is not None:
+                raise SystemExit(f"Aborting Redis startup because of ACL errors: {errors}")
+
+    def _set_requirepass(self, password: str) -> None:
+        """requirepass sets the default user's only password, or nopass when
+        empty (redis ``ACLUpdateDefaultUserPassword``)."""
+        acl = self.acl
+        acl.apply(acl.default, b"resetpass")
+        if password:
+            acl.apply(acl.default, b">" + password.encode("utf-8", "surrogateescape"))
+        else:
+            acl.apply(acl.default, b"nopass")
+        acl.default.update()
+        acl.refresh_clients(acl.default)
+
+    def default_user_nopass(self) -> bool:
+        """The default user is on and needs no password: any client may run
+        commands without AUTH (protected mode looks at this)."""
+        d = self.acl.default
+        return d.enabled and d.nopass
 
     def _set_obuf_limits(self, value: tuple[tuple[int, int, int], ...]) -> None:
         self.obuf_limits = value
@@ -255,10 +311,10 @@ class Server:
             raise CommandError(DB_INDEX)
         return self.keyspace.dbs[n]
 
-    def authenticate(self, c: Client, user: bytes, password: bytes) -> None:
-        """AUTH / HELLO AUTH.  With no users configured, ``default`` takes any password."""
-        if user != b"default":
-            raise CommandError(b"WRONGPASS invalid username-password pair or user is disabled.")
+    def authenticate(self, c: Client, user: bytes, password: bytes, command: bytes) -> None:
+        """AUTH / HELLO AUTH: ``c`` becomes ``user``, or -WRONGPASS."""
+        if not self.acl.authenticate(c, user, password, command):
+            raise CommandError(WRONGPASS)
 
     def error_reply(self, msg: bytes) -> bytes:
         """Encode an error reply and count it in errorstats by its first word."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cacheserver.commands import (
+    acl,
     connection,
     hashes,
     keys,
@@ -34,6 +35,7 @@ FAMILIES = (
     transactions,
     pubsub,
     loader,
+    acl,
 )
 
 

@@ -73,6 +73,7 @@ def reset(c: Client, argv: list[bytes]) -> bytes:
     c.set_protocol(False)
     c.name = b""
     c.server.tracking.disable(c)
+    c.server.acl.new_client(c)  # back to the default user (redis clientSetDefaultAuth)
     return b"+RESET\r\n"
 
 
@@ -91,6 +92,7 @@ def hello(c: Client, argv: list[bytes]) -> bytes:
     """HELLO [protover [AUTH username password] [SETNAME clientname]] -> map"""
     resp3 = c.resp3
     name: bytes | None = None
+    credentials: tuple[bytes, bytes] | None = None
     if len(argv) >= 2:
         try:
             ver = parse_int(argv[1])
@@ -104,17 +106,29 @@ def hello(c: Client, argv: list[bytes]) -> bytes:
             opt = argv[i].lower()
             more = len(argv) - i - 1
             if opt == b"auth" and more >= 2:
-                c.server.authenticate(c, argv[i + 1], argv[i + 2])
+                credentials = (argv[i + 1], argv[i + 2])
                 i += 3
             elif opt == b"setname" and more >= 1:
                 name = argv[i + 1]
-                if not _valid_name(name):
-                    raise CommandError(
-                        b"ERR Client names cannot contain spaces, newlines or special characters."
-                    )
                 i += 2
             else:
                 raise CommandError(b"ERR Syntax error in HELLO option '%s'" % argv[i])
+    # as redis 7.0: authenticate, then name the client, then insist on being authenticated
+    if credentials is not None:
+        c.server.authenticate(c, *credentials, argv[0])
+    if name is not None:
+        if not _valid_name(name):
+            raise CommandError(
+                b"ERR Client names cannot contain spaces, newlines or special characters."
+            )
+        c.name = name
+        name = None
+    if not c.authenticated:
+        raise CommandError(
+            b"NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+            b"HELLO AUTH <user> <pass> option can be used to authenticate the client and select "
+            b"the RESP protocol version at the same time"
+        )
     c.set_protocol(resp3)
     if name is not None:
         c.name = name
@@ -256,7 +270,7 @@ def client_kill(c: Client, argv: list[bytes]) -> bytes:
             continue
         if laddr is not None and x.laddr != laddr:
             continue
-        if user is not None and user != b"default":
+        if user is not None and x.user.name != user:
             continue
         if kind is not None and x.client_type() != (b"replica" if kind == b"slave" else kind):
             continue

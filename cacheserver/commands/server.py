@@ -332,6 +332,11 @@ def _sec_stats(c: Client) -> list[str]:
         "dump_payload_sanitizations:0",
         # not in Redis 7.0 (later versions have it): clients closed by client-output-buffer-limit
         f"client_output_buffer_limit_disconnections:{s.client_output_buffer_limit_disconnections}",
+        # not in Redis 7.0 either (7.2 has them, last): ACL denials by kind
+        f"acl_access_denied_auth:{s.acl_access_denied_auth}",
+        f"acl_access_denied_cmd:{s.acl_access_denied_cmd}",
+        f"acl_access_denied_key:{s.acl_access_denied_key}",
+        f"acl_access_denied_channel:{s.acl_access_denied_channel}",
     ]
 
 

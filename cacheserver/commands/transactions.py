@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cacheserver import acl
 from cacheserver.commands.table import (
     ALLOW_BUSY,
     FAST,
@@ -284,8 +285,15 @@ def exec_(c: Client, argv: list[bytes]) -> bytes:
     # pushes the client sends itself meanwhile (RESP3 pub/sub) go between
     # the replies, where Redis's reply buffer puts them
     batch_out, c.out = c.out, out
+    # a restricted user's commands are checked again: its rules may have changed
+    recheck = not c.user.unrestricted
     try:
         for row, args in queue:
+            if recheck:
+                denied = acl.exec_check(c, row, args)
+                if denied is not None:
+                    out.append(denied)
+                    continue
             if remember is not None:
                 remember(c, row, args)
             reply = call(row, args)

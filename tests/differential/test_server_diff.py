@@ -391,6 +391,11 @@ EXTRA_FIELDS = {
     b"python_version",
     # clients closed by client-output-buffer-limit: a later Redis field, counted here too
     b"client_output_buffer_limit_disconnections",
+    # ACL denials by kind: Redis 7.2's fields
+    b"acl_access_denied_auth",
+    b"acl_access_denied_cmd",
+    b"acl_access_denied_key",
+    b"acl_access_denied_channel",
     b"memcached_port",
     b"memcached_connected_clients",
     b"memcached_maxconns",
