@@ -9,6 +9,7 @@ is the cost of one request, setup and interpreter start cancelled out.
 
     python3 bench/hotpath.py --tests set,get                 # 100,000 keys, -P 16
     python3 bench/hotpath.py --tests set --config maxmemory=50mb --config maxmemory-policy=allkeys-lru
+    python3 bench/hotpath.py --tests get --acl '~key:* +@all'  # as a restricted user
     python3 bench/hotpath.py --run set 20000                 # one run, no valgrind
 
 The keys are ``key:NNNNNNNNNNNN`` drawn uniformly from ``--keys`` (as
@@ -47,7 +48,14 @@ _COLLECTION_TESTS = {
 
 
 def run(
-    test: str, requests: int, total: int, keys: int, size: int, pipeline: int, config: list[str]
+    test: str,
+    requests: int,
+    total: int,
+    keys: int,
+    size: int,
+    pipeline: int,
+    config: list[str],
+    acl: str = "",
 ) -> float:
     """Fill, build ``total`` requests of ``test``, feed the first ``requests``
     of them in pipelined batches (building costs the same in both runs);
@@ -82,6 +90,9 @@ def run(
     fill = [_encode(b"SET", k, value) for k in names]
     for i in range(0, len(fill), 1000):
         c.data_received(b"".join(fill[i : i + 1000]))
+    if acl:  # the requests run as a user with these rules
+        c.data_received(_encode(b"ACL", b"SETUSER", b"bench", b"on", b"nopass", *acl.encode().split()))
+        c.data_received(_encode(b"AUTH", b"bench", b"any"))
     if test == "set":
         reqs = [_encode(b"SET", names[rnd.randrange(keys)], value) for _ in range(total)]
     elif test == "get":
@@ -144,6 +155,8 @@ def count(test: str, requests: int, total: int, args: argparse.Namespace) -> dic
     ]
     for item in args.config:
         cmd += ["--config", item]
+    if args.acl:
+        cmd += ["--acl", args.acl]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
     out: dict[str, int] = {}
     m = re.search(r"Collected : (\d+)", proc.stderr)
@@ -164,6 +177,8 @@ def wall(test: str, requests: int, args: argparse.Namespace) -> float:
     cmd += ["--keys", str(args.keys), "--size", str(args.size), "--pipeline", str(args.pipeline)]
     for item in args.config:
         cmd += ["--config", item]
+    if args.acl:
+        cmd += ["--acl", args.acl]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return float(out.split()[-1])
 
@@ -176,6 +191,7 @@ def main() -> None:
     p.add_argument("--pipeline", type=int, default=16)
     p.add_argument("--requests", default="10000,30000", help="the two request counts")
     p.add_argument("--config", action="append", default=[], help="name=value, repeatable")
+    p.add_argument("--acl", default="", help="run as a user with these ACL rules, e.g. '~key:* +@all'")
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--total", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--cache", action="store_true", help="cachegrind: also count cache misses")
@@ -189,7 +205,9 @@ def main() -> None:
     args = p.parse_args()
     if args.run:
         n = int(args.run[1])
-        ns = run(args.run[0], n, max(n, args.total), args.keys, args.size, args.pipeline, args.config)
+        ns = run(
+            args.run[0], n, max(n, args.total), args.keys, args.size, args.pipeline, args.config, args.acl
+        )
         print(f"{ns:.0f}")
         return
     lo, hi = (int(x) for x in args.requests.split(","))
