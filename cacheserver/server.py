@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cacheserver import __version__
 from cacheserver.blocking import Blocking
 from cacheserver.commands import build_table
+from cacheserver.commands.table import Table
 from cacheserver.commands.transactions import Watches
 from cacheserver.config import Config, ConfigError, parse_args
 from cacheserver.connection import Client
@@ -31,6 +32,7 @@ from cacheserver.store.keyspace import (
     Database,
     Keyspace,
 )
+from cacheserver.tls import Tls, TlsError
 from cacheserver.tracking import Tracking
 from protocol.resp import error, string2ll
 
@@ -54,6 +56,7 @@ class ServerStats:
     __slots__ = (
         "client_output_buffer_limit_disconnections",
         "errorstats",
+        "memcached_auth_failures",
         "rejected_connections",
         "total_connections_received",
         "total_error_replies",
@@ -72,6 +75,7 @@ class ServerStats:
         self.total_error_replies = 0
         self.errorstats: dict[bytes, int] = {}
         self.client_output_buffer_limit_disconnections = 0
+        self.memcached_auth_failures = 0  # memcached-auth-file: wrong credentials
 
     def count_error(self, prefix: bytes) -> None:
         self.total_error_replies += 1
@@ -88,6 +92,7 @@ class Server:
         self.active_expire = True  # DEBUG SET-ACTIVE-EXPIRE 0 turns the cycle off
         self.keyspace = Keyspace(self.config["databases"])
         self.table = build_table()
+        _restrict(self.table, self.config)
         self.clients: dict[int, Client] = {}
         self.maxmemory = 0  # bytes, 0 for no limit (kept by self.memory)
         self.memory = Memory(self)
@@ -134,6 +139,17 @@ class Server:
         self._set_notify(self.config["notify-keyspace-events"])
         self.config.on("notify-keyspace-events", self._set_notify)
         self.memcached = Memcached(self)
+        self.tls = Tls(self)
+        # read once per accepted connection
+        self.protected_mode: bool = self.config["protected-mode"]
+        self.config.on("protected-mode", self._set_protected_mode)
+
+    def _set_protected_mode(self, value: bool) -> None:
+        self.protected_mode = value
+
+    def default_user_nopass(self) -> bool:
+        """The default user needs no password (protected mode applies)."""
+        return True
 
     def _set_obuf_limits(self, value: tuple[tuple[int, int, int], ...]) -> None:
         self.obuf_limits = value
@@ -245,6 +261,11 @@ class Server:
 
             self.loaders = Loaders.open(self, cfg["loaders"])  # LoaderConfigError: not started
             await self.loaders.start()
+        if cfg["tls-port"] or cfg["tls-memcached-port"]:
+            try:
+                self.tls.load()
+            except TlsError as e:
+                raise ConfigError(f"Failed to configure TLS: {e}", "tls-port") from None
         port = cfg["port"]
         if port or self.ephemeral:
             for host in cfg["bind"]:
@@ -261,6 +282,10 @@ class Server:
                 if port == 0:  # an ephemeral port: share it across addresses
                     port = srv.sockets[0].getsockname()[1]
             self.ports["redis"] = port
+        tls_port = cfg["tls-port"]
+        if tls_port:
+            await self.tls.listen(cfg["bind"], tls_port, lambda: Client(self))
+            self.ports["tls"] = tls_port
         if cfg["unixsocket"]:
             path = cfg["unixsocket"]
             if os.path.exists(path):
@@ -273,10 +298,13 @@ class Server:
         self._schedule_cron()
         self.defer_writes = True
         log.info(
-            "cacheserver %s ready: redis port %s, memcached port %s, pid %d, loop %s",
+            "cacheserver %s ready: redis port %s, memcached port %s, TLS ports %s/%s, "
+            "pid %d, loop %s",
             __version__,
             self.ports.get("redis"),
             self.ports.get("memcached"),
+            self.ports.get("tls"),
+            self.ports.get("tls-memcached"),
             os.getpid(),
             self.loop_name,
         )
@@ -354,6 +382,7 @@ class Server:
             self._cron.cancel()
         for srv in self.listeners:
             srv.close()
+        tls_listeners = self.tls.close()
         self.memcached.close_listeners()
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=grace)
@@ -361,12 +390,26 @@ class Server:
             c.close()
         if self.loaders is not None:
             await self.loaders.close()
-        for srv in self.listeners:
+        for srv in [*self.listeners, *tls_listeners]:
             await srv.wait_closed()
         self.listeners.clear()
         await self.memcached.stop()
         if self.config["unixsocket"] and os.path.exists(self.config["unixsocket"]):
             os.unlink(self.config["unixsocket"])
+
+
+def _restrict(table: Table, config: Config) -> None:
+    """rename-command and disabled-commands, applied to a fresh table; a bad
+    name stops the server as redis's config-file errors do."""
+    try:
+        for old, new in config.renames:
+            table.rename(
+                old.encode("utf-8", "surrogateescape"), new.encode("utf-8", "surrogateescape")
+            )
+        for name in config["disabled-commands"]:
+            table.disable(name.encode("utf-8", "surrogateescape"))
+    except ValueError as e:
+        raise SystemExit(f"\n*** FATAL CONFIG FILE ERROR ***\n{e}") from None
 
 
 def _wall_ms() -> int:

@@ -95,6 +95,10 @@ class Memcached:
                     port = listener.sockets[0].getsockname()[1]
             self.port = port
             srv.ports["memcached"] = port
+        tls_port = cfg["tls-memcached-port"]
+        if tls_port:  # (Server.start loaded the context)
+            await srv.tls.listen(cfg["memcached-bind"], tls_port, lambda: McConnection(self))
+            srv.ports["tls-memcached"] = tls_port
         path = cfg["memcached-unixsocket"]
         if path:
             if os.path.exists(path):
