@@ -188,7 +188,6 @@ class Client(asyncio.Protocol):
                 path = transport.get_extra_info("sockname") or ""
                 self.addr = f"{path}:0"
                 self.laddr = self.addr
-        srv.stats.total_connections_received += 1
         if len(srv.clients) >= srv.config["maxclients"]:
             srv.stats.rejected_connections += 1
             self.transport.write(b"-ERR max number of clients reached\r\n")  # type: ignore[union-attr]
@@ -202,6 +201,8 @@ class Client(asyncio.Protocol):
             transport.close()
             self.closed = True
             return
+        # (a refused connection is counted in rejected_connections only, as redis)
+        srv.stats.total_connections_received += 1
         self.id = srv.new_client_id()
         srv.clients[self.id] = self
 
