@@ -392,6 +392,9 @@ EXTRA_FIELDS = {
     # clients closed by client-output-buffer-limit: a later Redis field, counted here too
     b"client_output_buffer_limit_disconnections",
     b"memcached_port",
+    # the TLS ports (redis 7.0 shows none; later versions show tls_port)
+    b"tls_port",
+    b"tls_memcached_port",
     b"memcached_connected_clients",
     b"memcached_maxconns",
     b"lazyfree_steps",
