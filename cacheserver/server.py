@@ -32,7 +32,7 @@ from cacheserver.store.keyspace import (
     Database,
     Keyspace,
 )
-from cacheserver.tls import Tls, TlsError
+from cacheserver.tls import Tls, TlsClient, TlsError
 from cacheserver.tracking import Tracking
 from protocol.resp import error, string2ll
 
@@ -284,7 +284,7 @@ class Server:
             self.ports["redis"] = port
         tls_port = cfg["tls-port"]
         if tls_port:
-            await self.tls.listen(cfg["bind"], tls_port, lambda: Client(self))
+            await self.tls.listen(cfg["bind"], tls_port, lambda: TlsClient(self))
             self.ports["tls"] = tls_port
         if cfg["unixsocket"]:
             path = cfg["unixsocket"]

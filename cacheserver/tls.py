@@ -28,6 +28,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.config import ConfigError
+from cacheserver.connection import Client
+from cacheserver.memcached.connection import McConnection
 
 if TYPE_CHECKING:
     from cacheserver.config import Config
@@ -315,3 +317,44 @@ def _listening_sockets(host: str, port: int, backlog: int) -> list[socket.socket
             sock.close()
         raise
     return out
+
+
+# -- connections on a TLS port ---------------------------------------------------
+#
+# The TLS transport encrypts each chunk it is given as a TLS record of its
+# own (one SSL_write per chunk), where a plain transport sends a batch's
+# chunks in one writev.  A batch of pipelined replies is joined first, so it
+# goes out as few full records, as redis writes its reply buffer.  Only the
+# connections of a TLS listener are these classes; the walk is unchanged.
+
+
+class TlsClient(Client):
+    """A Redis-protocol connection on a TLS port."""
+
+    __slots__ = ()
+
+    def write(self, chunks: list[bytes]) -> None:
+        deferred = self.deferred
+        if deferred is not None:
+            chunks = deferred + chunks
+            self.deferred = None
+        Client.write(self, [b"".join(chunks)] if len(chunks) > 1 else chunks)
+
+
+class TlsMcConnection(McConnection):
+    """A memcached-protocol connection on a TLS port."""
+
+    __slots__ = ()
+
+    def write(self, chunks: list[bytes]) -> None:
+        deferred = self.deferred
+        if deferred is not None:
+            chunks = deferred + chunks
+            self.deferred = None
+        McConnection.write(self, [b"".join(chunks)] if len(chunks) > 1 else chunks)
+
+    def flush(self) -> None:
+        chunks = self.deferred
+        if chunks is not None:
+            self.deferred = None
+            self.write(chunks)

@@ -102,7 +102,9 @@ class Memcached:
             srv.ports["memcached"] = port
         tls_port = cfg["tls-memcached-port"]
         if tls_port:  # (Server.start loaded the context)
-            await srv.tls.listen(cfg["memcached-bind"], tls_port, lambda: McConnection(self))
+            from cacheserver.tls import TlsMcConnection  # (it imports this package)
+
+            await srv.tls.listen(cfg["memcached-bind"], tls_port, lambda: TlsMcConnection(self))
             srv.ports["tls-memcached"] = tls_port
         path = cfg["memcached-unixsocket"]
         if path:
