@@ -392,6 +392,119 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tcp-keepalive", "int", 300, "seconds between TCP keepalive probes; 0 = off", hi=I32),
     Setting("timeout", "int", 0, "close a client idle this many seconds; 0 = never", hi=I32),
     Setting("maxclients", "int", 10000, "most clients connected at once", lo=1, hi=U32),
+    Setting(
+        "protected-mode",
+        "bool",
+        True,
+        "while the default user has no password, refuse clients that are not on the "
+        "loopback interface or a Unix socket, with Redis's -DENIED explanation",
+    ),
+    Setting(
+        "disabled-commands",
+        "list",
+        [],
+        "commands answered as unknown commands (e.g. flushall config debug shutdown; "
+        "'container|sub' disables one subcommand); see also the config-file directive "
+        "rename-command NAME NEWNAME",
+        mutable=False,
+    ),
+    # -- TLS (names and texts as redis 7.0's tls-* settings)
+    Setting(
+        "tls-port",
+        "int",
+        0,
+        "Redis protocol over TLS on this TCP port, on the bind addresses; 0 = off",
+        mutable=False,
+        hi=65535,
+    ),
+    Setting(
+        "tls-memcached-port",
+        "int",
+        0,
+        "memcached protocol over TLS on this TCP port, on the memcached-bind addresses; 0 = off",
+        mutable=False,
+        hi=65535,
+    ),
+    Setting("tls-cert-file", "string", "", "the server's certificate (PEM, chain allowed)"),
+    Setting("tls-key-file", "string", "", "the server's private key (PEM)"),
+    Setting("tls-key-file-pass", "string", "", "passphrase of an encrypted tls-key-file"),
+    Setting(
+        "tls-ca-cert-file",
+        "string",
+        "",
+        "CA certificates (PEM) client certificates are checked against",
+    ),
+    Setting(
+        "tls-ca-cert-dir",
+        "string",
+        "",
+        "a directory of CA certificates (hashed names, as c_rehash makes)",
+    ),
+    Setting(
+        "tls-auth-clients",
+        "enum",
+        "yes",
+        "client certificates: yes = required, optional = checked when sent, no = not asked",
+        choices=("no", "yes", "optional"),
+    ),
+    Setting(
+        "tls-protocols",
+        "string",
+        "",
+        "TLS versions accepted, of TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; empty = TLSv1.2 and "
+        "TLSv1.3.  Python's ssl takes a range: the versions between those named are "
+        "accepted too",
+    ),
+    Setting(
+        "tls-ciphers",
+        "string",
+        "",
+        "OpenSSL cipher list for TLSv1.2 and older; empty = OpenSSL's default",
+    ),
+    Setting(
+        "tls-ciphersuites",
+        "string",
+        "",
+        "TLSv1.3 cipher suites: names are checked, but Python's ssl cannot restrict "
+        "them, so OpenSSL's default suites stay in use",
+    ),
+    Setting(
+        "tls-prefer-server-ciphers",
+        "bool",
+        False,
+        "choose the cipher by the server's order instead of the client's",
+    ),
+    Setting(
+        "tls-session-caching",
+        "bool",
+        True,
+        "allow TLS session resumption; no turns session tickets off",
+    ),
+    Setting(
+        "tls-session-cache-size",
+        "int",
+        20480,
+        "sessions cached for resumption; shown for compatibility: Python's ssl keeps "
+        "OpenSSL's default (20480)",
+        hi=I32,
+    ),
+    Setting(
+        "tls-session-cache-timeout",
+        "int",
+        300,
+        "seconds a cached session stays resumable; shown for compatibility: Python's "
+        "ssl keeps OpenSSL's default (300)",
+        hi=I32,
+    ),
+    Setting("tls-dh-params-file", "string", "", "DH parameters (PEM) for DHE ciphers"),
+    Setting(
+        "tls-handshake-timeout",
+        "int",
+        10,
+        "seconds a TLS client has to complete its handshake before it is disconnected; 0 = "
+        "asyncio's default (60)",
+        hi=I32,
+    ),
     # -- memcached protocol (names as memcached's options, prefixed)
     Setting(
         "memcached-port",
@@ -445,6 +558,14 @@ SETTINGS: tuple[Setting, ...] = (
         "largest memcached item, key and overhead included (memcached -I)",
         lo=1024,
         hi=1024 * MB,
+    ),
+    Setting(
+        "memcached-auth-file",
+        "string",
+        "",
+        "memcached -Y: a file of user:password lines; a connection must first send "
+        "'set <key> <flags> <exptime> <bytes>' with 'user password' as the value",
+        mutable=False,
     ),
     Setting(
         "memcached-db",
@@ -726,6 +847,8 @@ class Config:
         self.file: str = ""
         # ``user name rules...`` lines of the config file (name first), for the ACL
         self.users: list[list[bytes]] = []
+        # rename-command directives, in file order: (name, new name or "")
+        self.renames: list[tuple[str, str]] = []
         self._observers: dict[str, list[Callable[[Any], None]]] = {}
         for k, v in values.items():
             self.values[k.replace("_", "-")] = v
@@ -855,6 +978,12 @@ class Config:
                     )
                 self.users.append(args[1:])
                 continue
+            if name == "rename-command" and len(args) == 3:
+                # not a setting (no CONFIG GET/SET): the server applies it to
+                # its command table (redis loadServerConfigFromString)
+                old, new = (a.decode("utf-8", "surrogateescape") for a in args[1:])
+                self.renames.append((old, new))
+                continue
             s = BY_NAME.get(name)
             if s is None:
                 _fatal(path, lineno, raw, "Bad directive or wrong number of arguments")
@@ -981,10 +1110,21 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
             nargs="+" if s.kind in ("list", "obuf", "percentiles") else None,
             help=f"{s.help}. Takes {s.value_help()}; default {default or chr(34) * 2}.{extra}",
         )
+    p.add_argument(
+        "--rename-command",
+        dest="rename_command",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "NEWNAME"),
+        help="give a command another name; an empty NEWNAME removes it (may be repeated; "
+        "also a config-file directive). Not a setting: CONFIG GET does not show it.",
+    )
     ns = p.parse_args(argv)
     cfg = Config()
     if ns.config_file:
         cfg.load_file(ns.config_file)
+    for old, new in ns.rename_command or ():
+        cfg.renames.append((old, new))
     for s in SETTINGS:
         v = getattr(ns, s.name, None)
         if v is None:

@@ -35,6 +35,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("cacheserver")
 
 INTERNAL_ERROR = b"-ERR internal error\r\n"
+# redis 7.0 networking.c, byte for byte (protected mode names redis's own remedies)
+PROTECTED_MODE_DENIED = (
+    b"-DENIED Redis is running in protected mode because protected mode is enabled and "
+    b"no password is set for the default user. In this mode connections are only accepted "
+    b"from the loopback interface. If you want to connect from external computers to Redis "
+    b"you may adopt one of the following solutions: 1) Just disable protected mode sending "
+    b"the command 'CONFIG SET protected-mode no' from the loopback interface by connecting "
+    b"to Redis from the same host the server is running, however MAKE SURE Redis is not "
+    b"publicly accessible from internet if you do so. Use CONFIG REWRITE to make this "
+    b"change permanent. 2) Alternatively you can just disable the protected mode by editing "
+    b"the Redis configuration file, and setting the protected mode option to 'no', and then "
+    b"restarting the server. 3) If you started the server manually just for testing, "
+    b"restart it with the '--protected-mode no' option. 4) Setup a an authentication "
+    b"password for the default user. NOTE: You only need to do one of the above things in "
+    b"order for the server to start accepting connections from the outside.\r\n"
+)
 
 Intercept = Callable[["Client", Command, list[bytes]], "bytes | None"]
 # Modes with a command intercept, first wins (Client.set_mode).
@@ -193,13 +209,21 @@ class Client(asyncio.Protocol):
                 path = transport.get_extra_info("sockname") or ""
                 self.addr = f"{path}:0"
                 self.laddr = self.addr
-        srv.stats.total_connections_received += 1
         if len(srv.clients) >= srv.config["maxclients"]:
             srv.stats.rejected_connections += 1
             self.transport.write(b"-ERR max number of clients reached\r\n")  # type: ignore[union-attr]
             transport.close()
             self.closed = True
             return
+        if srv.protected_mode and not self.local and srv.default_user_nopass():
+            # redis clientAcceptHandler: refused, with the explanation
+            srv.stats.rejected_connections += 1
+            self.transport.write(PROTECTED_MODE_DENIED)  # type: ignore[union-attr]
+            transport.close()
+            self.closed = True
+            return
+        # (a refused connection is counted in rejected_connections only, as redis)
+        srv.stats.total_connections_received += 1
         self.id = srv.new_client_id()
         srv.clients[self.id] = self
 

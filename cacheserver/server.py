@@ -15,6 +15,7 @@ from cacheserver import __version__
 from cacheserver.acl import WRONGPASS, Acl
 from cacheserver.blocking import Blocking
 from cacheserver.commands import build_table
+from cacheserver.commands.table import Table
 from cacheserver.commands.transactions import Watches
 from cacheserver.config import Config, ConfigError, parse_args
 from cacheserver.connection import Client
@@ -34,6 +35,7 @@ from cacheserver.store.keyspace import (
     Keyspace,
 )
 from cacheserver.store.prefixes import set_prefixes
+from cacheserver.tls import Tls, TlsClient, TlsError
 from cacheserver.tracking import Tracking
 from protocol.resp import error, string2ll
 
@@ -62,6 +64,7 @@ class ServerStats:
         "acl_access_denied_key",
         "client_output_buffer_limit_disconnections",
         "errorstats",
+        "memcached_auth_failures",
         "rejected_connections",
         "total_connections_received",
         "total_error_replies",
@@ -86,6 +89,7 @@ class ServerStats:
         self.acl_access_denied_cmd = 0
         self.acl_access_denied_key = 0
         self.acl_access_denied_channel = 0
+        self.memcached_auth_failures = 0  # memcached-auth-file: wrong credentials
 
     def count_error(self, prefix: bytes) -> None:
         self.total_error_replies += 1
@@ -103,6 +107,7 @@ class Server:
         self.keyspace = Keyspace(self.config["databases"])
         self.table = build_table()
         self.acl = Acl(self)  # users; before any client connects
+        _restrict(self.table, self.config)
         self.clients: dict[int, Client] = {}
         self.maxmemory = 0  # bytes, 0 for no limit (kept by self.memory)
         self.memory = Memory(self)
@@ -169,6 +174,11 @@ class Server:
         self._load_users()
         self.config.on("requirepass", self._set_requirepass)
 
+        self.tls = Tls(self)
+        # read once per accepted connection
+        self.protected_mode: bool = self.config["protected-mode"]
+        self.config.on("protected-mode", self._set_protected_mode)
+
     def _set_slow(self, _: object) -> None:
         cfg = self.config
         self.slowlog.slower_than = cfg["slowlog-log-slower-than"]
@@ -222,6 +232,9 @@ class Server:
         commands without AUTH (protected mode looks at this)."""
         d = self.acl.default
         return d.enabled and d.nopass
+
+    def _set_protected_mode(self, value: bool) -> None:
+        self.protected_mode = value
 
     def _set_obuf_limits(self, value: tuple[tuple[int, int, int], ...]) -> None:
         self.obuf_limits = value
@@ -338,6 +351,11 @@ class Server:
 
             self.loaders = Loaders.open(self, cfg["loaders"])  # LoaderConfigError: not started
             await self.loaders.start()
+        if cfg["tls-port"] or cfg["tls-memcached-port"]:
+            try:
+                self.tls.load()
+            except TlsError as e:
+                raise ConfigError(f"Failed to configure TLS: {e}", "tls-port") from None
         port = cfg["port"]
         if port or self.ephemeral:
             for host in cfg["bind"]:
@@ -354,6 +372,10 @@ class Server:
                 if port == 0:  # an ephemeral port: share it across addresses
                     port = srv.sockets[0].getsockname()[1]
             self.ports["redis"] = port
+        tls_port = cfg["tls-port"]
+        if tls_port:
+            await self.tls.listen(cfg["bind"], tls_port, lambda: TlsClient(self))
+            self.ports["tls"] = tls_port
         if cfg["unixsocket"]:
             path = cfg["unixsocket"]
             if os.path.exists(path):
@@ -367,10 +389,13 @@ class Server:
         self.defer_writes = True
         self.started = self.serving = True
         log.info(
-            "cacheserver %s ready: redis port %s, memcached port %s, pid %d, loop %s",
+            "cacheserver %s ready: redis port %s, memcached port %s, TLS ports %s/%s, "
+            "pid %d, loop %s",
             __version__,
             self.ports.get("redis"),
             self.ports.get("memcached"),
+            self.ports.get("tls"),
+            self.ports.get("tls-memcached"),
             os.getpid(),
             self.loop_name,
         )
@@ -455,6 +480,7 @@ class Server:
             self._cron.cancel()
         for srv in self.listeners:
             srv.close()
+        tls_listeners = self.tls.close()
         self.memcached.close_listeners()
         if self.tasks:
             await asyncio.wait(list(self.tasks), timeout=grace)
@@ -462,7 +488,7 @@ class Server:
             c.close()
         if self.loaders is not None:
             await self.loaders.close()
-        for srv in self.listeners:
+        for srv in [*self.listeners, *tls_listeners]:
             await srv.wait_closed()
         self.listeners.clear()
         await self.memcached.stop()
@@ -470,6 +496,20 @@ class Server:
             os.unlink(self.config["unixsocket"])
         if self.metrics is not None:  # last: /readyz says "shutting down" meanwhile
             await self.metrics.stop()
+
+
+def _restrict(table: Table, config: Config) -> None:
+    """rename-command and disabled-commands, applied to a fresh table; a bad
+    name stops the server as redis's config-file errors do."""
+    try:
+        for old, new in config.renames:
+            table.rename(
+                old.encode("utf-8", "surrogateescape"), new.encode("utf-8", "surrogateescape")
+            )
+        for name in config["disabled-commands"]:
+            table.disable(name.encode("utf-8", "surrogateescape"))
+    except ValueError as e:
+        raise SystemExit(f"\n*** FATAL CONFIG FILE ERROR ***\n{e}") from None
 
 
 def _wall_ms() -> int:

@@ -11,7 +11,15 @@ import redis
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from helpers import Clock, Harness, McHarness, MemcachedProcess, RedisServerProcess, ServerThread
+from helpers import (
+    Certs,
+    Clock,
+    Harness,
+    McHarness,
+    MemcachedProcess,
+    RedisServerProcess,
+    ServerThread,
+)
 
 
 @pytest.fixture
@@ -86,3 +94,9 @@ def real_memcached() -> Iterator[MemcachedProcess]:
     proc = MemcachedProcess()
     yield proc
     proc.stop()
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Certs:
+    """Test certificates (CA, server, client, another CA's client, expired)."""
+    return Certs(str(tmp_path_factory.mktemp("certs")))

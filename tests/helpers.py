@@ -7,6 +7,7 @@ import importlib.util
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -543,3 +544,75 @@ def info_field(c: RawClient, section: str, name: str) -> str:
         if line.startswith(name + ":"):
             return line.split(":", 1)[1]
     raise KeyError(name)
+
+
+# -- TLS -----------------------------------------------------------------------
+
+
+class Certs:
+    """Test certificates made with openssl in ``dir``: a CA and a server
+    certificate for 127.0.0.1/localhost, a client certificate from that CA,
+    one from another CA (``stranger``), an expired one, and a second server
+    certificate from the other CA (``server2``).  ``path("client", "crt")``."""
+
+    def __init__(self, dir: str) -> None:
+        self.dir = dir
+        openssl = need_binary("openssl")
+
+        def run(*args: str) -> None:
+            subprocess.run([openssl, *args], cwd=dir, check=True, capture_output=True)
+
+        def key(name: str) -> None:
+            run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                "-out", f"{name}.key")
+
+        def sign(name: str, ca: str, days: int, ext: str) -> None:
+            key(name)
+            run("req", "-new", "-key", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+            with open(os.path.join(dir, f"{name}.ext"), "w") as f:
+                f.write(ext)
+            run("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key",
+                "-CAcreateserial", "-out", f"{name}.crt", "-days", str(days),
+                "-extfile", f"{name}.ext")
+
+        for ca in ("ca", "other"):
+            key(ca)
+            run("req", "-x509", "-new", "-key", f"{ca}.key", "-out", f"{ca}.crt", "-days", "3650",
+                "-subj", f"/CN=cacheserver test {ca}")
+        server_ext = "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+        client_ext = "extendedKeyUsage=clientAuth\n"
+        sign("server", "ca", 3650, server_ext)
+        sign("server2", "other", 3650, server_ext)
+        sign("client", "ca", 3650, client_ext)
+        sign("stranger", "other", 3650, client_ext)
+        # not after a day ago (-days -1): expired from the start
+        sign("expired", "ca", -1, client_ext)
+
+    def path(self, name: str, ext: str) -> str:
+        return os.path.join(self.dir, f"{name}.{ext}")
+
+    def server_args(self) -> dict[str, str]:
+        """The tls-* settings of a server using these certificates."""
+        return {
+            "tls-cert-file": self.path("server", "crt"),
+            "tls-key-file": self.path("server", "key"),
+            "tls-ca-cert-file": self.path("ca", "crt"),
+        }
+
+    def client_context(self, cert: str | None = "client", ca: str = "ca") -> ssl.SSLContext:
+        """A client context trusting ``ca``, presenting ``cert`` (None: no certificate)."""
+        ctx = ssl.create_default_context(cafile=self.path(ca, "crt"))
+        if cert is not None:
+            ctx.load_cert_chain(self.path(cert, "crt"), self.path(cert, "key"))
+        return ctx
+
+
+class TlsRawClient(RawClient):
+    """A RawClient over TLS."""
+
+    def __init__(self, host: str, port: int, ctx: ssl.SSLContext, timeout: float = 10.0) -> None:
+        raw = socket.create_connection((host, port), timeout=timeout)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
+        self.timeout = timeout
+        self.buf = b""

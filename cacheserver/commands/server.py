@@ -216,6 +216,8 @@ def _sec_server(c: Client) -> list[str]:
         f"run_id:{srv.run_id}",
         f"tcp_port:{srv.ports.get('redis', srv.config['port'])}",
         f"memcached_port:{srv.ports.get('memcached', srv.config['memcached-port'])}",
+        f"tls_port:{srv.config['tls-port']}",
+        f"tls_memcached_port:{srv.config['tls-memcached-port']}",
         f"server_time_usec:{time.time_ns() // 1000}",
         f"uptime_in_seconds:{uptime}",
         f"uptime_in_days:{uptime // 86400}",

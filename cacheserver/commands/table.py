@@ -269,3 +269,40 @@ class Table:
             out.append(row)
             out.extend(row.subcommands.values())
         return out
+
+    def rename(self, old: bytes, new: bytes) -> None:
+        """``rename-command old new``: the command answers to ``new`` only (an
+        empty ``new`` removes it).  The row keeps its own name, counters and
+        COMMAND INFO entry, as redis moves the dict entry, not the command.
+        ValueError with redis's config-file text."""
+        row = self.lookup(old)
+        if row is None:
+            raise ValueError("No such command in rename-command")
+        self._drop(row)
+        if new:
+            key = new.lower()
+            if key in self.rows:
+                raise ValueError("Target command name already exists")
+            self.rows[key] = row
+            self.by_name[key] = row
+            self.by_name[key.upper()] = row
+
+    def disable(self, name: bytes) -> None:
+        """``disabled-commands``: ``name`` (or ``container|sub``) answers as an
+        unknown command (subcommand).  ValueError for a name not in the table."""
+        parent, _, sub = name.lower().partition(b"|")
+        row = self.lookup(parent)
+        if row is None or (sub and sub not in row.subcommands):
+            raise ValueError(
+                f"No such command in disabled-commands: {name.decode(errors='replace')}"
+            )
+        if sub:
+            del row.subcommands[sub]
+        else:
+            self._drop(row)
+
+    def _drop(self, row: Command) -> None:
+        for key in [k for k, r in self.rows.items() if r is row]:
+            del self.rows[key]
+        for key in [k for k, r in self.by_name.items() if r is row]:
+            del self.by_name[key]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from cacheserver.errors import OutOfMemory
 from cacheserver.memcached import meta, ops, stats, text
 from cacheserver.memcached.ops import Waiting
+from cacheserver.memcached.tokens import strtoul32
 from cacheserver.memory import make_room
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ log = logging.getLogger("cacheserver")
 LINE_MAX = 2048  # memcached: no newline in this many bytes and not a get: close
 INTERNAL_ERROR = b"SERVER_ERROR internal error\r\n"
 TOO_MANY_CONNS = b"ERROR Too many open connections\r\n"
+UNAUTHENTICATED = b"CLIENT_ERROR unauthenticated\r\n"
 
 # name -> handler(c, parts) -> reply bytes | data block length | None
 TABLE: dict[bytes, Any] = {
@@ -75,6 +77,7 @@ class McConnection(asyncio.Protocol):
 
     __slots__ = (
         "addr",
+        "auth_need",
         "buf",
         "chunks",
         "close_after",
@@ -99,6 +102,7 @@ class McConnection(asyncio.Protocol):
         "svc",
         "swallow",
         "transport",
+        "unauth",
         "waiting",
         "write_paused",
     )
@@ -131,6 +135,10 @@ class McConnection(asyncio.Protocol):
         self.local_ip = ""
         self.created = time.time()
         self.last_interaction = svc.server.clock()
+        # memcached-auth-file: until the credentials come, every read goes
+        # to auth_received (auth_need: bytes of the credentials block awaited)
+        self.unauth = False
+        self.auth_need = 0
 
     # -- asyncio.Protocol ----------------------------------------------------
 
@@ -164,6 +172,7 @@ class McConnection(asyncio.Protocol):
                 self.addr = self.laddr = f"unix:{path}"
         self.id = svc.new_id()
         svc.conns[self.id] = self
+        self.unauth = svc.auth is not None
 
     def connection_lost(self, exc: Exception | None) -> None:
         # a client gone mid-value leaves nothing stored
@@ -189,7 +198,9 @@ class McConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.stats.bytes_read += len(data)
-        if self.write_paused or self.waiting:
+        if self.unauth:
+            self.auth_received(data)
+        elif self.write_paused or self.waiting:
             self.held.append(data)
         elif self.swallow or self.pending is not None or self.buf:
             self.feed(data)
@@ -216,6 +227,73 @@ class McConnection(asyncio.Protocol):
             data = self.buf + data
             self.buf = b""
         self.process(data)
+
+    # -- memcached-auth-file (memcached try_read_command_asciiauth) ------------
+
+    def auth_received(self, data: bytes) -> None:
+        """Before authentication only ``set <key> <flags> <exptime> <bytes>``
+        carrying ``user password`` is read; anything else is answered
+        ``CLIENT_ERROR unauthenticated`` and the connection stays.
+
+        memcached answers only the last of the requests one read brings
+        before authentication (each reply overwrites the one before in its
+        response object); so does this."""
+        svc = self.svc
+        buf = self.buf + data
+        self.buf = b""
+        out: list[bytes] = []
+        while self.unauth:
+            need = self.auth_need
+            if not need:
+                if len(buf) < 2:  # memcached waits for two bytes at least
+                    break
+                nl = buf.find(b"\n")
+                if nl < 0:
+                    if len(buf) > LINE_MAX:  # junk: memcached closes without a word
+                        self.close_after = True
+                    break
+                # the \r stays in the last token, as memcached's tokenizer leaves it
+                tokens = _tokens(buf[:nl])
+                buf = buf[nl + 1 :]
+                size = _auth_size(tokens[4]) if len(tokens) >= 5 and tokens[0] == b"set" else None
+                if size is None:
+                    out = [UNAUTHENTICATED]
+                    continue
+                self.auth_need = need = size + 2
+            if len(buf) < need:
+                if len(buf) > svc.item_size_max + LINE_MAX:
+                    self.close_after = True
+                break
+            block, buf = buf[:need], buf[need:]
+            self.auth_need = 0
+            if block[-2:] != b"\r\n":
+                out = [b"CLIENT_ERROR bad command line termination\r\n"]
+                continue
+            creds = _tokens(block[:-2])
+            if len(creds) < 2:
+                out = [b"CLIENT_ERROR bad authentication token format\r\n"]
+                continue
+            self.stats.auth_cmds += 1
+            if svc.check_auth(creds[0], creds[1]):
+                self.unauth = False
+                out = [text.STORED]
+            else:
+                self.stats.auth_errors += 1
+                self.server.stats.memcached_auth_failures += 1
+                log.info(
+                    "memcached authentication failure for user %r from %s",
+                    creds[0].decode("utf-8", "replace"),
+                    self.addr,
+                )
+                out = [b"CLIENT_ERROR authentication failure\r\n"]
+        if out:
+            self.write(out)
+        if self.close_after:
+            self.close()
+        elif self.unauth:
+            self.buf = buf
+        elif buf:  # requests right behind the credentials
+            self.feed(buf)
 
     # -- the walk --------------------------------------------------------------
 
@@ -416,6 +494,15 @@ def _tokens(line: bytes) -> list[bytes]:
     if nul >= 0:
         line = line[:nul]
     return [p for p in line.split(b" ") if p]
+
+
+def _auth_size(tok: bytes) -> int | None:
+    """The credentials' length as memcached's ``safe_strtoul`` reads it: a
+    token of only whitespace (the line's \\r) reads as 0."""
+    size = strtoul32(tok)
+    if size is None and tok[:1] in (b"\r", b"\t", b"\v", b"\f"):
+        return 0 if tok.strip() == b"" else None
+    return size
 
 
 def _long_get(rest: bytes, limit: int) -> bool:

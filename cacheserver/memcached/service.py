@@ -4,6 +4,7 @@ item side state and the delayed ``flush_all``."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import os
 import time
@@ -47,6 +48,8 @@ class Memcached:
         self.sizes = SizeClasses(self.item_size_max)
         self.maxconns: int = cfg["memcached-maxconns"]
         self.idle_timeout: int = cfg["memcached-idle-timeout"]
+        # memcached-auth-file: user -> password, None when auth is off (start() loads it)
+        self.auth: dict[bytes, bytes] | None = None
         cfg.on("memcached-max-item-size", self._set_item_size)
         cfg.on("memcached-maxconns", self._set_maxconns)
         cfg.on("memcached-idle-timeout", self._set_idle_timeout)
@@ -77,6 +80,8 @@ class Memcached:
                 f"{len(srv.keyspace.dbs)}",
                 "memcached-db",
             )
+        if cfg["memcached-auth-file"]:
+            self.auth = load_auth_file(cfg["memcached-auth-file"])
         loop = asyncio.get_running_loop()
         port = cfg["memcached-port"]
         if port or srv.ephemeral:
@@ -95,6 +100,12 @@ class Memcached:
                     port = listener.sockets[0].getsockname()[1]
             self.port = port
             srv.ports["memcached"] = port
+        tls_port = cfg["tls-memcached-port"]
+        if tls_port:  # (Server.start loaded the context)
+            from cacheserver.tls import TlsMcConnection  # (it imports this package)
+
+            await srv.tls.listen(cfg["memcached-bind"], tls_port, lambda: TlsMcConnection(self))
+            srv.ports["tls-memcached"] = tls_port
         path = cfg["memcached-unixsocket"]
         if path:
             if os.path.exists(path):
@@ -103,6 +114,15 @@ class Memcached:
             if cfg["memcached-unixsocketperm"]:
                 os.chmod(path, cfg["memcached-unixsocketperm"])
             self.listeners.append(listener)
+
+    def check_auth(self, user: bytes, password: bytes) -> bool:
+        """memcached ``authfile_check``: the pair is one of the file's."""
+        auth = self.auth
+        if auth is None:
+            return False
+        expected = auth.get(user)
+        # compare in constant time, as memcached's safe_memcmp
+        return expected is not None and hmac.compare_digest(expected, password)
 
     def close_listeners(self) -> None:
         for listener in self.listeners:
@@ -161,3 +181,29 @@ class Memcached:
         db = self.db
         db.flushed()
         db.flush()
+
+
+def load_auth_file(path: str) -> dict[bytes, bytes]:
+    """memcached -Y: ``user:password`` lines (the password ends at the line's
+    end; a blank line is skipped).  ConfigError for an unreadable file or a
+    line without ``:``, as memcached refuses to start on a malformed file."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise ConfigError(
+            f"Could not load authfile {path}: {e.strerror}", "memcached-auth-file"
+        ) from None
+    users: dict[bytes, bytes] = {}
+    for n, line in enumerate(data.split(b"\n"), 1):
+        line = line.split(b"\0", 1)[0].rstrip(b"\r")
+        if not line:
+            continue
+        user, sep, password = line.partition(b":")
+        if not sep:
+            raise ConfigError(
+                f"authfile {path} line {n} is malformed: want user:password",
+                "memcached-auth-file",
+            )
+        users.setdefault(user, password)
+    return users

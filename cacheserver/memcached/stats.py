@@ -26,6 +26,8 @@ class McStats:
     """memcached's per-command counters (``struct thread_stats``)."""
 
     __slots__ = (
+        "auth_cmds",
+        "auth_errors",
         "bytes_read",
         "bytes_written",
         "cas_badval",
@@ -55,6 +57,8 @@ class McStats:
         "touch_misses",
     )
 
+    auth_cmds: int
+    auth_errors: int
     bytes_read: int
     bytes_written: int
     cas_badval: int
@@ -195,8 +199,8 @@ def _general(c: McConnection) -> bytes:
         ("touch_misses", s.touch_misses),
         ("store_too_large", s.store_too_large),
         ("store_no_memory", s.store_no_memory),
-        ("auth_cmds", 0),
-        ("auth_errors", 0),
+        ("auth_cmds", s.auth_cmds),
+        ("auth_errors", s.auth_errors),
         ("bytes_read", s.bytes_read),
         ("bytes_written", s.bytes_written),
         ("limit_maxbytes", int(svc.server.config.values.get("maxmemory", 0) or 0)),
@@ -275,7 +279,7 @@ def _settings(c: McConnection) -> bytes:
         ("tcp_backlog", cfg["tcp-backlog"]),
         ("binding_protocol", "ascii"),
         ("auth_enabled_sasl", "no"),
-        ("auth_enabled_ascii", "no"),
+        ("auth_enabled_ascii", cfg["memcached-auth-file"] or "no"),
         ("item_size_max", svc.item_size_max),
         ("maxconns_fast", "yes"),
         ("hashpower_init", 0),

@@ -397,6 +397,9 @@ EXTRA_FIELDS = {
     b"acl_access_denied_key",
     b"acl_access_denied_channel",
     b"memcached_port",
+    # the TLS ports (redis 7.0 shows none; later versions show tls_port)
+    b"tls_port",
+    b"tls_memcached_port",
     b"memcached_connected_clients",
     b"memcached_maxconns",
     b"lazyfree_steps",
