@@ -663,10 +663,12 @@ class Acl:
         """Install the check ``c`` needs: NOAUTH until it authenticates (when
         the default user wants a password), its user's gate when the user is
         restricted, none otherwise."""
+        c.acl_user = None
         if not c.authenticated and self.auth_required():
             hook: Intercept | None = noauth_gate
         elif not c.user.unrestricted:
             hook = c.user.gate
+            c.acl_user = c.user  # the walk's own test of what needs no check
         else:
             hook = None
         if hook is not None or "acl" in c.modes:

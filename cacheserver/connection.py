@@ -76,6 +76,7 @@ class Client(asyncio.Protocol):
     """One connection speaking RESP2 or RESP3 (switched by HELLO)."""
 
     __slots__ = (
+        "acl_user",
         "addr",
         "after_gate",
         "authenticated",
@@ -159,6 +160,9 @@ class Client(asyncio.Protocol):
         self.intercept: Intercept | None = None
         self.modes: dict[str, Intercept] = {}  # see set_mode
         self.after_gate: Intercept | None = None  # the intercept the acl gate hands on to
+        # the restricted user whose gate is on, for the walk's inline test of
+        # the commands and keys it may use (User.compiled); None otherwise
+        self.acl_user: User | None = None
         self.track: TrackState | None = None  # CLIENT TRACKING options when on
         # MULTI: set from MULTI to the end of EXEC or DISCARD (redis
         # CLIENT_MULTI); blocking commands read it and do not wait
@@ -300,7 +304,17 @@ class Client(asyncio.Protocol):
                         continue
                     row = sub
                 self.last_cmd = row.fullname
-                if self.intercept is not None:
+                u = self.acl_user
+                if (
+                    u is not None
+                    and self.after_gate is None
+                    and (
+                        (v := u.compiled.get(row)) is True
+                        or (v.__class__ is tuple and argv[1].startswith(v))
+                    )
+                ):
+                    pass  # allowed, as the gate would say (User.gate), without the call
+                elif self.intercept is not None:
                     early = self.intercept(self, row, argv)
                     if early is not None:
                         append(early)

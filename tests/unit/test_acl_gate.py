@@ -126,3 +126,38 @@ def test_stats_and_client_list(h: Harness) -> None:
         assert field in info
     assert b" user=u " in h.run("CLIENT", "LIST")
     assert b"errorstat_NOPERM:count=2" in h.run("INFO", "errorstats")
+
+
+def _pipeline(*cmds: tuple[str, ...]) -> bytes:
+    out = []
+    for cmd in cmds:
+        out.append(b"*%d\r\n" % len(cmd))
+        for a in cmd:
+            out.append(b"$%d\r\n%s\r\n" % (len(a), a.encode()))
+    return b"".join(out)
+
+
+def test_inline_check_follows_changes_within_one_batch(h: Harness) -> None:
+    """The walk's inline test reads the client's user and its rules for every
+    command: AUTH as another user, or rules changed by a command earlier in
+    the same pipeline, apply to the very next command."""
+    h.run("ACL", "SETUSER", "b", "on", ">pw", "~b:*", "+@all")
+    as_user(h, "~a:*", "+@all")
+    h.run("GET", "a:1")  # compiled: the inline test takes it from here
+    assert h.client.acl_user is h.server.acl.users[b"u"]
+    replies = h.feed(
+        _pipeline(
+            ("GET", "a:1"),
+            ("AUTH", "b", "pw"),
+            ("GET", "a:1"),
+            ("GET", "b:1"),
+            ("ACL", "SETUSER", "b", "resetkeys", "~c:*"),
+            ("GET", "b:1"),
+            ("AUTH", "default", "x"),
+            ("GET", "a:1"),
+        )
+    )
+    assert replies == (
+        b"$-1\r\n+OK\r\n" + NOPERM_KEY + b"$-1\r\n+OK\r\n" + NOPERM_KEY + b"+OK\r\n$-1\r\n"
+    )
+    assert h.client.acl_user is None  # the default user: no test at all
