@@ -42,11 +42,17 @@ EXPOSE 6379 11211
 # With the HTTP metrics on, name their port in METRICS_PORT and the check asks
 # /healthz there:
 #   docker run -e METRICS_PORT=9121 -p 9121:9121 cacheserver \
-#       cacheserver --bind 0.0.0.0 --memcached-bind 0.0.0.0 --metrics-port 9121 --metrics-bind 0.0.0.0
+#       cacheserver --bind 0.0.0.0 --memcached-bind 0.0.0.0 --protected-mode no \
+#       --metrics-port 9121 --metrics-bind 0.0.0.0
 # (orchestrators probe /healthz and /readyz themselves).  Otherwise it sends
 # PING over the Redis protocol with the standard library (no redis-cli here),
 # on the default port: a server started with --port needs its own check.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
     CMD ["python3", "-c", "import os, socket, sys, urllib.request\nport = os.environ.get('METRICS_PORT')\nif port:\n    sys.exit(0 if urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=2).status == 200 else 1)\ns = socket.create_connection(('127.0.0.1', 6379), timeout=2)\ns.sendall(b'*1\\r\\n$4\\r\\nPING\\r\\n')\nsys.exit(0 if s.recv(64).startswith(b'+PONG') else 1)"]
 STOPSIGNAL SIGTERM
-CMD ["cacheserver", "--bind", "0.0.0.0", "--memcached-bind", "0.0.0.0"]
+# Clients reach a container through its network interface, never its loopback:
+# protected mode (on by default, as in Redis) would refuse them all while the
+# default user has no password, so the image turns it off, as the official
+# Redis image does. Set a password (--requirepass or ACL users) for anything
+# beyond a private network.
+CMD ["cacheserver", "--bind", "0.0.0.0", "--memcached-bind", "0.0.0.0", "--protected-mode", "no"]
