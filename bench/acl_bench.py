@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import free_ports, info_lines, machine, table
+from common import free_ports, info_lines, machine, stop_all, table
 from redis_bench import Conn, Server, cacheserver, redis_server, run_redis_benchmark
 
 USER, PASSWORD = b"bench", b"bench"
@@ -111,10 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 file=sys.stderr,
                             )
     finally:
-        for server in servers:
-            err = server.stop()
-            if err.strip():
-                print(f"{server.label} stderr:\n{err}", file=sys.stderr)
+        stop_all(servers)
 
     def med(test: str, pipeline: int, label: str, mode: str, i: int) -> float:
         return statistics.median(s[i] for s in samples[(test, pipeline, label, mode)])

@@ -36,7 +36,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common
 from common import REPO as REPO  # other scripts import these from here
-from common import cpu_seconds, fmt, free_ports, median_of, ratio, run_text, wait_until
+from common import (
+    cpu_seconds,
+    fmt,
+    free_ports,
+    median_of,
+    ratio,
+    run_text,
+    stop_all,
+    wait_until,
+)
 
 # -- what is benchmarked --------------------------------------------------------
 
@@ -651,10 +660,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         file=sys.stderr,
                     )
     finally:
-        for server in servers:
-            err = server.stop()
-            if err.strip():
-                print(f"{server.label} stderr:\n{err}", file=sys.stderr)
+        stop_all(servers)
     results = [r for b, r in runs if b.name not in skipped]
     print(render(info, results, skipped, opts.markdown))
     if opts.json:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common
-from common import fmt, free_ports, ratio
+from common import fmt, free_ports, ratio, stop_all
 from redis_bench import (
     Result,
     Sample,
@@ -197,10 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             file=sys.stderr,
                         )
         finally:
-            for server, _ in servers:
-                err = server.stop()
-                if err.strip():
-                    print(f"{server.label} stderr:\n{err}", file=sys.stderr)
+            stop_all(s for s, _ in servers)
     print(render(info, results, opts.markdown))
     return 1 if any(r.errors(s) for r in results for s in ("ours", "redis")) else 0
 
