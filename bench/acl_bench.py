@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import statistics
-import subprocess
 import sys
 from collections.abc import Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import cpu_seconds, free_ports, info_lines, machine, table
-from redis_bench import Conn, Server, cacheserver, error_count, parse_csv, redis_server
+from common import free_ports, info_lines, machine, stop_all, table
+from redis_bench import Conn, Server, cacheserver, redis_server, run_redis_benchmark
 
 USER, PASSWORD = b"bench", b"bench"
 MODES = ("default", "acl")
@@ -60,31 +58,11 @@ def run(
 ) -> tuple[float, float]:
     """One redis-benchmark run: (requests/s, server CPU us per request)."""
     requests = opts.requests * (4 if pipeline > 1 else 1)
-    cmd = [
-        opts.redis_benchmark,
-        "-h", "127.0.0.1",
-        "-p", str(server.port),
-        "-c", str(opts.clients),
-        "-n", str(requests),
-        "-d", str(opts.datasize),
-        "-r", str(opts.keyspace),
-        "-P", str(pipeline),
-        "-t", test,
-        "--csv",
-    ]  # fmt: skip
-    if mode == "acl":
-        cmd += ["--user", USER.decode(), "-a", PASSWORD.decode()]
-    errors0 = error_count(server.port)
-    cpu0 = cpu_seconds(server.pid)
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    cpu = cpu_seconds(server.pid) - cpu0
-    errors = (error_count(server.port) or 0) - (errors0 or 0)
-    rows = parse_csv(done.stdout)
-    if done.returncode != 0 or len(rows) != 1:
-        raise RuntimeError(f"{shlex.join(cmd)} failed: {done.stderr.strip() or done.stdout}")
-    if errors > server.baseline_errors:
-        raise RuntimeError(f"{server.label} {test} {mode}: {errors} error replies")
-    return rows[0].rps, cpu / requests * 1e6
+    auth = ["--user", USER.decode(), "-a", PASSWORD.decode()] if mode == "acl" else []
+    sample = run_redis_benchmark(opts, server, pipeline, requests, "-t", test, *auth)
+    if sample.errors:
+        raise RuntimeError(f"{server.label} {test} {mode}: {sample.errors} error replies")
+    return sample.rps, sample.cpu_us
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -133,10 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 file=sys.stderr,
                             )
     finally:
-        for server in servers:
-            err = server.stop()
-            if err.strip():
-                print(f"{server.label} stderr:\n{err}", file=sys.stderr)
+        stop_all(servers)
 
     def med(test: str, pipeline: int, label: str, mode: str, i: int) -> float:
         return statistics.median(s[i] for s in samples[(test, pipeline, label, mode)])

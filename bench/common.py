@@ -15,6 +15,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -113,6 +114,14 @@ class Server:
             proc.stderr.close()
         self.proc = None
         return err
+
+
+def stop_all(servers: Iterable[Server]) -> None:
+    """Stop each server; print the stderr of those that wrote any."""
+    for server in servers:
+        err = server.stop()
+        if err.strip():
+            print(f"{server.label} stderr:\n{err}", file=sys.stderr)
 
 
 # -- the report -----------------------------------------------------------------

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import cpu_seconds, free_ports, table
+from common import cpu_seconds, free_ports, stop_all, table
 from redis_bench import cacheserver, encode, redis_server
 
 EXEC_REPLY = b"*2\r\n"  # EXEC's reply header; no other reply here contains it
@@ -124,10 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         file=sys.stderr,
                     )
     finally:
-        for server in servers:
-            err = server.stop()
-            if err.strip():
-                print(f"{server.label} stderr:\n{err}", file=sys.stderr)
+        stop_all(servers)
     print(f"MULTI/SET/INCR/EXEC, -c {opts.clients} -d {opts.datasize}, median of {opts.rounds}")
     print(f"python {shlex.quote(opts.python)}, event loop {opts.event_loop}, {os.cpu_count()} CPUs")
     rows = []

@@ -36,7 +36,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common
 from common import REPO as REPO  # other scripts import these from here
-from common import cpu_seconds, fmt, free_ports, median_of, ratio, run_text, wait_until
+from common import (
+    cpu_seconds,
+    fmt,
+    free_ports,
+    median_of,
+    ratio,
+    run_text,
+    stop_all,
+    wait_until,
+)
 
 # -- what is benchmarked --------------------------------------------------------
 
@@ -354,19 +363,28 @@ class Result:
 
 
 def run_redis_benchmark(
-    opts: argparse.Namespace, bench: Bench, server: Server, pipeline: int, requests: int
+    opts: argparse.Namespace,
+    server: Server,
+    pipeline: int,
+    requests: int,
+    *args: str,
+    port: int | None = None,
 ) -> Sample:
+    """One redis-benchmark run of ``args`` against ``server`` (at ``port``, by
+    default its own) with the run options of ``opts``: its Sample, the server's
+    CPU time and error replies read around it.  Raises RuntimeError when
+    redis-benchmark fails or prints other than one result row."""
     cmd = [
         opts.redis_benchmark,
         "-h", "127.0.0.1",
-        "-p", str(server.port),
+        "-p", str(server.port if port is None else port),
         "-c", str(opts.clients),
         "-n", str(requests),
         "-d", str(opts.datasize),
         "-r", str(opts.keyspace),
         "-P", str(pipeline),
         "--csv",
-        *bench.args,
+        *args,
     ]  # fmt: skip
     errors_before = error_count(server.port)
     cpu_before = cpu_seconds(server.pid)
@@ -628,7 +646,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         break
                     try:
                         sample = run_redis_benchmark(
-                            opts, bench, server, result.pipeline, result.requests
+                            opts, server, result.pipeline, result.requests, *bench.args
                         )
                     except RuntimeError as e:
                         # redis-benchmark exits on some error replies to custom commands
@@ -642,10 +660,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         file=sys.stderr,
                     )
     finally:
-        for server in servers:
-            err = server.stop()
-            if err.strip():
-                print(f"{server.label} stderr:\n{err}", file=sys.stderr)
+        stop_all(servers)
     results = [r for b, r in runs if b.name not in skipped]
     print(render(info, results, skipped, opts.markdown))
     if opts.json:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import socket
 import ssl
 import subprocess
@@ -35,16 +34,15 @@ from dataclasses import dataclass
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import common
-from common import cpu_seconds, fmt, free_ports, ratio
+from common import fmt, free_ports, ratio, stop_all
 from redis_bench import (
     Result,
     Sample,
     Server,
     cacheserver,
-    error_count,
     machine_info,
-    parse_csv,
     redis_server,
+    run_redis_benchmark,
 )
 
 
@@ -108,35 +106,14 @@ def tls_pongs(port: int, certs: dict[str, str]) -> bool:
 def run_one(
     opts: argparse.Namespace, case: Case, server: Server, tls_port: int, certs: dict[str, str]
 ) -> Sample:
-    cmd = [
-        opts.redis_benchmark,
-        "-h", "127.0.0.1", "-p", str(tls_port),
+    return run_redis_benchmark(
+        opts, server, case.pipeline, case.requests,
         "--tls", "--cacert", certs["ca.crt"], "--cert", certs["client.crt"],
         "--key", certs["client.key"],
-        "-c", str(opts.clients), "-n", str(case.requests), "-d", str(opts.datasize),
-        "-r", str(opts.keyspace), "-P", str(case.pipeline),
         "-k", "1" if case.keepalive else "0",
-        "--csv", *case.args,
-    ]  # fmt: skip
-    errors_before = error_count(server.port)
-    cpu_before = cpu_seconds(server.pid)
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    cpu_after = cpu_seconds(server.pid)
-    errors_after = error_count(server.port)
-    rows = parse_csv(done.stdout)
-    if done.returncode != 0 or len(rows) != 1:
-        out = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()
-        raise RuntimeError(f"{shlex.join(cmd)} exited {done.returncode}: {out[-1]}")
-    errors = None
-    if errors_before is not None and errors_after is not None:
-        errors = errors_after - errors_before - server.baseline_errors
-    return Sample(
-        rps=rows[0].rps,
-        p50_ms=rows[0].p50_ms,
-        p99_ms=rows[0].p99_ms,
-        cpu_us=(cpu_after - cpu_before) / case.requests * 1e6,
-        errors=errors,
-    )
+        *case.args,
+        port=tls_port,
+    )  # fmt: skip
 
 
 HEADER = (
@@ -220,10 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             file=sys.stderr,
                         )
         finally:
-            for server, _ in servers:
-                err = server.stop()
-                if err.strip():
-                    print(f"{server.label} stderr:\n{err}", file=sys.stderr)
+            stop_all(s for s, _ in servers)
     print(render(info, results, opts.markdown))
     return 1 if any(r.errors(s) for r in results for s in ("ours", "redis")) else 0
 

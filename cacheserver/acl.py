@@ -71,6 +71,13 @@ REASONS = {
 
 # user flags, in the order ACL LIST and GETUSER show them
 USER_FLAGS = ("on", "off", "nopass", "skip-sanitize-payload", "sanitize-payload")
+# rules that set one of two exclusive flags: rule -> (flag set, flag cleared)
+EXCLUSIVE_FLAGS: dict[bytes, tuple[str, str]] = {
+    b"on": ("on", "off"),
+    b"off": ("off", "on"),
+    b"sanitize-payload": ("sanitize-payload", "skip-sanitize-payload"),
+    b"skip-sanitize-payload": ("skip-sanitize-payload", "sanitize-payload"),
+}
 
 ACL_LOG_GROUPING_MS = 60000  # similar denials within a minute share one entry
 # failed AUTH: at most this many warnings per window, then a summary
@@ -111,6 +118,17 @@ def hash_password(password: bytes) -> bytes:
 
 def _valid_hash(h: bytes) -> bool:
     return len(h) == 64 and all(48 <= ch <= 57 or 97 <= ch <= 102 for ch in h)
+
+
+def _rule_hash(op: bytes) -> bytes:
+    """The hash a password rule names: ``>pass``/``<pass`` hashed, ``#hash``/``!hash``
+    as given (SetUserError when malformed)."""
+    if op[:1] in (b">", b"<"):
+        return hash_password(op[1:])
+    h = op[1:]
+    if not _valid_hash(h):
+        raise SetUserError(E_BAD_HASH)
+    return h
 
 
 def has_spaces(s: bytes) -> bool:
@@ -421,18 +439,10 @@ class Acl:
             return
         low = op.lower()
         flags = u.flags
-        if low == b"on":
-            flags.discard("off")
-            flags.add("on")
-        elif low == b"off":
-            flags.discard("on")
-            flags.add("off")
-        elif low == b"skip-sanitize-payload":
-            flags.discard("sanitize-payload")
-            flags.add("skip-sanitize-payload")
-        elif low == b"sanitize-payload":
-            flags.discard("skip-sanitize-payload")
-            flags.add("sanitize-payload")
+        exclusive = EXCLUSIVE_FLAGS.get(low)
+        if exclusive is not None:
+            flags.discard(exclusive[1])
+            flags.add(exclusive[0])
         elif low == b"nopass":
             flags.add("nopass")
             u.passwords.clear()
@@ -440,22 +450,12 @@ class Acl:
             flags.discard("nopass")
             u.passwords.clear()
         elif op[:1] in (b">", b"#"):
-            if op[:1] == b">":
-                h = hash_password(op[1:])
-            else:
-                h = op[1:]
-                if not _valid_hash(h):
-                    raise SetUserError(E_BAD_HASH)
+            h = _rule_hash(op)
             if h not in u.passwords:
                 u.passwords.append(h)
             flags.discard("nopass")
         elif op[:1] in (b"<", b"!"):
-            if op[:1] == b"<":
-                h = hash_password(op[1:])
-            else:
-                h = op[1:]
-                if not _valid_hash(h):
-                    raise SetUserError(E_BAD_HASH)
+            h = _rule_hash(op)
             if h not in u.passwords:
                 raise SetUserError(E_NO_PASSWORD)
             u.passwords.remove(h)

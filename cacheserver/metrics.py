@@ -67,6 +67,20 @@ BUCKET_BITS = range(10, 34)
 BUCKET_LE = [repr(2**i / 1e9) for i in BUCKET_BITS]  # 1.024e-06 ... 8.589934592
 
 
+def _per_protocol(
+    family: type[CounterMetricFamily | GaugeMetricFamily],
+    name: str,
+    doc: str,
+    redis: float,
+    memcached: float,
+) -> Metric:
+    """A family with one sample per listener, labelled ``protocol``."""
+    m = family(name, doc, labels=["protocol"])
+    m.add_metric(["redis"], redis)
+    m.add_metric(["memcached"], memcached)
+    return m
+
+
 class ServerCollector(Collector):
     """Every cacheserver_* family, read from the live server at scrape time."""
 
@@ -228,36 +242,34 @@ class ServerCollector(Collector):
         s = srv.stats
         mc = srv.memcached
         ms = mc.stats
-        connected = GaugeMetricFamily(
-            "cacheserver_connected_clients", "Open client connections.", labels=["protocol"]
+        yield _per_protocol(
+            GaugeMetricFamily,
+            "cacheserver_connected_clients",
+            "Open client connections.",
+            len(srv.clients),
+            len(mc.conns),
         )
-        connected.add_metric(["redis"], len(srv.clients))
-        connected.add_metric(["memcached"], len(mc.conns))
-        yield connected
-        limit = GaugeMetricFamily(
+        yield _per_protocol(
+            GaugeMetricFamily,
             "cacheserver_max_clients",
             "Most connections accepted at once (maxclients, memcached-maxconns).",
-            labels=["protocol"],
+            srv.config["maxclients"],
+            mc.maxconns,
         )
-        limit.add_metric(["redis"], srv.config["maxclients"])
-        limit.add_metric(["memcached"], mc.maxconns)
-        yield limit
-        received = CounterMetricFamily(
+        yield _per_protocol(
+            CounterMetricFamily,
             "cacheserver_connections_received",
             "Connections accepted, refused ones included.",
-            labels=["protocol"],
+            s.total_connections_received,
+            ms.total_connections,
         )
-        received.add_metric(["redis"], s.total_connections_received)
-        received.add_metric(["memcached"], ms.total_connections)
-        yield received
-        rejected = CounterMetricFamily(
+        yield _per_protocol(
+            CounterMetricFamily,
             "cacheserver_rejected_connections",
             "Connections refused at the client limit.",
-            labels=["protocol"],
+            s.rejected_connections,
+            ms.rejected_connections,
         )
-        rejected.add_metric(["redis"], s.rejected_connections)
-        rejected.add_metric(["memcached"], ms.rejected_connections)
-        yield rejected
         yield GaugeMetricFamily(
             "cacheserver_blocked_clients",
             "Clients waiting: blocking commands and read-through loads.",
@@ -278,18 +290,20 @@ class ServerCollector(Collector):
             "Clients closed by client-output-buffer-limit.",
             value=s.client_output_buffer_limit_disconnections,
         )
-        rx = CounterMetricFamily(
-            "cacheserver_net_input_bytes", "Bytes read from clients.", labels=["protocol"]
+        yield _per_protocol(
+            CounterMetricFamily,
+            "cacheserver_net_input_bytes",
+            "Bytes read from clients.",
+            s.total_net_input_bytes,
+            ms.bytes_read,
         )
-        rx.add_metric(["redis"], s.total_net_input_bytes)
-        rx.add_metric(["memcached"], ms.bytes_read)
-        yield rx
-        tx = CounterMetricFamily(
-            "cacheserver_net_output_bytes", "Bytes written to clients.", labels=["protocol"]
+        yield _per_protocol(
+            CounterMetricFamily,
+            "cacheserver_net_output_bytes",
+            "Bytes written to clients.",
+            s.total_net_output_bytes,
+            ms.bytes_written,
         )
-        tx.add_metric(["redis"], s.total_net_output_bytes)
-        tx.add_metric(["memcached"], ms.bytes_written)
-        yield tx
         ps = srv.pubsub
         channels = GaugeMetricFamily(
             "cacheserver_pubsub_channels",

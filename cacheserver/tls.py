@@ -328,17 +328,22 @@ def _listening_sockets(host: str, port: int, backlog: int) -> list[socket.socket
 # connections of a TLS listener are these classes; the walk is unchanged.
 
 
+def _joined(conn: Client | McConnection, chunks: list[bytes]) -> list[bytes]:
+    """``chunks`` behind the connection's deferred replies, as one chunk."""
+    deferred = conn.deferred
+    if deferred is not None:
+        chunks = deferred + chunks
+        conn.deferred = None
+    return [b"".join(chunks)] if len(chunks) > 1 else chunks
+
+
 class TlsClient(Client):
     """A Redis-protocol connection on a TLS port."""
 
     __slots__ = ()
 
     def write(self, chunks: list[bytes]) -> None:
-        deferred = self.deferred
-        if deferred is not None:
-            chunks = deferred + chunks
-            self.deferred = None
-        Client.write(self, [b"".join(chunks)] if len(chunks) > 1 else chunks)
+        Client.write(self, _joined(self, chunks))
 
 
 class TlsMcConnection(McConnection):
@@ -347,11 +352,7 @@ class TlsMcConnection(McConnection):
     __slots__ = ()
 
     def write(self, chunks: list[bytes]) -> None:
-        deferred = self.deferred
-        if deferred is not None:
-            chunks = deferred + chunks
-            self.deferred = None
-        McConnection.write(self, [b"".join(chunks)] if len(chunks) > 1 else chunks)
+        McConnection.write(self, _joined(self, chunks))
 
     def flush(self) -> None:
         chunks = self.deferred

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from typing import Any
 
+import hiredis
 import pytest
 
 from helpers import (
@@ -22,6 +24,18 @@ LLMAX = "9223372036854775807"
 LLMIN = "-9223372036854775808"
 
 
+def parse(raw: bytes) -> Any:
+    """One raw RESP reply, decoded by hiredis."""
+    r = hiredis.Reader()
+    r.feed(raw)
+    return r.gets()
+
+
+def pairs(flat: list[Any]) -> dict[Any, Any]:
+    """A flat RESP2 map (key, value, key, value ...) as a dict."""
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
 class Pair:
     """Two raw connections, ours and the real redis-server's."""
 
@@ -32,6 +46,11 @@ class Pair:
     def both(self, *args: bytes | str | int) -> tuple[bytes, bytes]:
         """Send one command to both; return (ours, real) raw replies."""
         return self.ours.call(*args), self.real.call(*args)
+
+    def parsed(self, *args: bytes | str | int) -> tuple[Any, Any]:
+        """Send one command to both; return (ours, real) replies decoded."""
+        ours, real = self.both(*args)
+        return parse(ours), parse(real)
 
     def raw(self, data: bytes, replies: int = 1) -> tuple[bytes, bytes]:
         """Send raw bytes to both; read ``replies`` replies from each."""

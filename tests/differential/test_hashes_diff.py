@@ -16,21 +16,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-import hiredis
 import pytest
 
-from conftest import BIN, LLMAX, LLMIN, Pair
-
-
-def parse(raw: bytes) -> Any:
-    r = hiredis.Reader()
-    r.feed(raw)
-    return r.gets()
-
-
-def both(d: Pair, *args: bytes | str | int) -> tuple[Any, Any]:
-    ours, real = d.both(*args)
-    return parse(ours), parse(real)
+from conftest import BIN, LLMAX, LLMIN, Pair, parse
 
 
 def pairs_of(flat: list[Any]) -> list[tuple[Any, Any]]:
@@ -295,7 +283,7 @@ def test_hincrbyfloat(d: Pair) -> None:
         ("HLEN", "k"),
         ("OBJECT", "ENCODING", "k"),
     )
-    ours, real = both(d, "HGETALL", "k")  # long values made it a hashtable: any order
+    ours, real = d.parsed("HGETALL", "k")  # long values made it a hashtable: any order
     assert pairs_of(ours) == pairs_of(real)
 
 
@@ -313,7 +301,7 @@ def test_hincrbyfloat_random_sums(d: Pair) -> None:
         )
         cmds.append(("HINCRBYFLOAT", "k", f"f{i % 7}", x))
     d.batch(*cmds)
-    ours, real = both(d, "HGETALL", "k")
+    ours, real = d.parsed("HGETALL", "k")
     assert pairs_of(ours) == pairs_of(real)
 
 
@@ -376,13 +364,13 @@ def test_big_hash(d: Pair) -> None:
         ("HINCRBY", "k", "counter", "10"),
     )
     for cmd in ("HGETALL", "HKEYS", "HVALS"):
-        ours, real = both(d, cmd, "k")
+        ours, real = d.parsed(cmd, "k")
         if cmd == "HGETALL":
             assert pairs_of(ours) == pairs_of(real)
         else:
             assert sorted(ours) == sorted(real)
     d.resp3()
-    ours, real = both(d, "HGETALL", "k")
+    ours, real = d.parsed("HGETALL", "k")
     assert ours == real  # hiredis makes both maps: dict equality ignores order
 
 
@@ -508,7 +496,7 @@ def test_hrandfield_draws(d: Pair, size: int, proto: str) -> None:
             args: list[str] = ["HRANDFIELD", "k", str(count)]
             if with_values:
                 args.append("WITHVALUES")
-            ours, real = both(d, *args)
+            ours, real = d.parsed(*args)
             k = abs(count)
             for reply in (ours, real):
                 if with_values and proto == "2":
@@ -523,7 +511,7 @@ def test_hrandfield_draws(d: Pair, size: int, proto: str) -> None:
                     assert len({f for f, _ in got}) == k, args  # distinct
     # a single draw without count
     for _ in range(5):
-        ours, real = both(d, "HRANDFIELD", "k")
+        ours, real = d.parsed("HRANDFIELD", "k")
         assert ours in members and real in members
 
 
@@ -560,7 +548,7 @@ def test_hashes_through_key_commands(d: Pair) -> None:
         ("DEL", "big", "big2"),
         ("HLEN", "big"),
     )
-    ours, real = both(d, "SCAN", "0", "TYPE", "hash", "COUNT", "1000")
+    ours, real = d.parsed("SCAN", "0", "TYPE", "hash", "COUNT", "1000")
     assert sorted(ours[1]) == sorted(real[1])
 
 
@@ -570,10 +558,10 @@ def test_command_info_metadata(d: Pair) -> None:
         "hkeys", "hvals", "hincrby", "hincrbyfloat", "hstrlen", "hrandfield", "hscan",
     ]  # fmt: skip
     for name in names:
-        ours, real = both(d, "COMMAND", "INFO", name)
+        ours, real = d.parsed("COMMAND", "INFO", name)
         # name, arity, flags, first, last, step, ACL categories
         assert ours[0][:7] == real[0][:7], name
-        ours_docs, real_docs = both(d, "COMMAND", "DOCS", name)
+        ours_docs, real_docs = d.parsed("COMMAND", "DOCS", name)
         o = dict(zip(ours_docs[1][::2], ours_docs[1][1::2], strict=True))
         r = dict(zip(real_docs[1][::2], real_docs[1][1::2], strict=True))
         assert (o[b"since"], o[b"group"]) == (r[b"since"], r[b"group"]), name

@@ -8,11 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import hiredis
 import pytest
 
 from cacheserver.config import Config
-from conftest import Pair, wait_blocked
+from conftest import Pair, pairs, parse, wait_blocked
 from helpers import ServerThread
 
 
@@ -21,12 +20,6 @@ def server() -> Iterator[ServerThread]:
     st = ServerThread(Config(enable_debug_command="yes")).start()
     yield st
     st.stop()
-
-
-def parse(raw: bytes) -> Any:
-    r = hiredis.Reader()
-    r.feed(raw)
-    return r.gets()
 
 
 @pytest.fixture
@@ -113,10 +106,8 @@ def test_config_get(quiet: Pair) -> None:
     for name in SETTINGS:
         d.check("CONFIG", "GET", name)
     for pattern in ("latency-tracking*", "slowlog-*"):  # (Redis's order is its dict's)
-        ours, real = (parse(raw) for raw in d.both("CONFIG", "GET", pattern))
-        assert dict(zip(ours[::2], ours[1::2], strict=True)) == dict(
-            zip(real[::2], real[1::2], strict=True)
-        )
+        ours, real = d.parsed("CONFIG", "GET", pattern)
+        assert pairs(ours) == pairs(real)
 
 
 CONFIG_SETS = [
@@ -147,7 +138,7 @@ def test_config_set(quiet: Pair, pair: tuple[str, str]) -> None:
 
 def _entries(d: Pair) -> tuple[list[Any], list[Any]]:
     """Each server's slow log as (argv, client name) pairs, newest first."""
-    ours, real = (parse(raw) for raw in d.both("SLOWLOG", "GET", "-1"))
+    ours, real = d.parsed("SLOWLOG", "GET", "-1")
     for entries in (ours, real):
         for e in entries:
             assert len(e) == 6 and all(isinstance(x, int) for x in e[:3])
@@ -215,20 +206,20 @@ def test_latency_histogram_shape(quiet: Pair, resp: int) -> None:
     for _ in range(3):
         d.both("SET", "a", "1")
     d.both("CONFIG", "GET", "maxmemory")
-    ours, real = (parse(raw) for raw in d.both("LATENCY", "HISTOGRAM", "set", "config", "get"))
+    ours, real = d.parsed("LATENCY", "HISTOGRAM", "set", "config", "get")
     if resp == 2:
-        ours = dict(zip(ours[::2], ours[1::2], strict=True))
-        real = dict(zip(real[::2], real[1::2], strict=True))
+        ours = pairs(ours)
+        real = pairs(real)
     assert sorted(ours) == sorted(real) == [b"config|get", b"config|resetstat", b"set"]
     labels = {(2**n + 2 ** (n - 7) - 1) // 1000 for n in range(10, 31)}
     for name, calls in ((b"set", 3), (b"config|get", 1)):
         for reply in (ours[name], real[name]):
             if resp == 2:
-                reply = dict(zip(reply[::2], reply[1::2], strict=True))
+                reply = pairs(reply)
             assert reply[b"calls"] == calls
             hist = reply[b"histogram_usec"]
             if resp == 2:
-                hist = dict(zip(hist[::2], hist[1::2], strict=True))
+                hist = pairs(hist)
             assert set(hist) <= labels
             counts = [hist[k] for k in sorted(hist)]
             assert counts == sorted(counts) and counts[-1] == calls

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import closing
 
 import pytest
 
@@ -13,6 +14,8 @@ from cacheserver.config import Config
 from helpers import McRawClient, MemcachedProcess, ServerThread
 
 AUTH = b"alice:secret\nbob:pw2\n"
+LOGIN = b"set k 0 0 12\r\nalice secret\r\n"
+BAD_LOGIN = b"set k 0 0 9\r\nalice bad\r\n"
 
 
 class AuthMemcached(MemcachedProcess):
@@ -44,19 +47,21 @@ def ports(auth_file: str) -> Iterator[tuple[int, int]]:
     ours.stop()
 
 
-def exchange(port: int, steps: list[tuple[bytes, int]]) -> list[bytes]:
-    """On a new connection, send each chunk and read the reply lines it is
-    said to bring (waiting for them keeps the next chunk a read of its own)."""
-    c = McRawClient("127.0.0.1", port)
+def run_steps(c: McRawClient, steps: list[tuple[bytes, int]]) -> list[bytes]:
+    """Send each chunk and read the reply lines it is said to bring (waiting
+    for them keeps the next chunk a read of its own)."""
     out = []
-    try:
-        for chunk, lines in steps:
-            c.send(chunk)
-            if lines:
-                out.append(c.read_until(b"\r\n", lines))
-        return out
-    finally:
-        c.close()
+    for chunk, lines in steps:
+        c.send(chunk)
+        if lines:
+            out.append(c.read_until(b"\r\n", lines))
+    return out
+
+
+def exchange(port: int, steps: list[tuple[bytes, int]]) -> list[bytes]:
+    """``run_steps`` on a new connection."""
+    with closing(McRawClient("127.0.0.1", port)) as c:
+        return run_steps(c, steps)
 
 
 # (chunk, reply lines it brings) per step
@@ -88,43 +93,28 @@ def test_same_replies(ports: tuple[int, int], steps: list[tuple[bytes, int]]) ->
 
 def test_auth_counters(ports: tuple[int, int]) -> None:
     def counters(port: int) -> list[bytes]:
-        c = McRawClient("127.0.0.1", port)
-        try:
-            c.send(b"set k 0 0 9\r\nalice bad\r\n")
-            c.read_until(b"\r\n")
-            c.send(b"set k 0 0 12\r\nalice secret\r\nstats reset\r\n")
-            c.read_until(b"RESET\r\n")
-            c.send(b"set k 0 0 9\r\nalice bad\r\n")  # authenticated: a real set now
-            c.read_until(b"\r\n")
+        with closing(McRawClient("127.0.0.1", port)) as c:
+            # the last BAD_LOGIN comes authenticated: a real set
+            run_steps(c, [(BAD_LOGIN, 1), (LOGIN + b"stats reset\r\n", 2), (BAD_LOGIN, 1)])
             stats = c.call(b"stats\r\n")
-            return [line for line in stats.split(b"\r\n") if b"auth_" in line]
-        finally:
-            c.close()
+        return [line for line in stats.split(b"\r\n") if b"auth_" in line]
 
     ours, real = (counters(p) for p in ports)
     assert ours == real == [b"STAT auth_cmds 0", b"STAT auth_errors 0"]
 
 
 def test_auth_counters_count_failures(ports: tuple[int, int]) -> None:
+    def auth_stats(port: int, steps: list[tuple[bytes, int]]) -> tuple[int, int]:
+        """(auth_cmds, auth_errors) after ``steps`` on a new connection."""
+        with closing(McRawClient("127.0.0.1", port)) as c:
+            run_steps(c, steps)
+            return _auth(c.call(b"stats\r\n"))
+
     def delta(port: int) -> tuple[int, int]:
-        c = McRawClient("127.0.0.1", port)
-        try:
-            c.send(b"set k 0 0 9\r\nalice bad\r\n")
-            c.read_until(b"\r\n")
-            c.send(b"set k 0 0 12\r\nalice secret\r\n")
-            c.read_until(b"\r\n")
-            before = _auth(c.call(b"stats\r\n"))
-        finally:
-            c.close()
-        c = McRawClient("127.0.0.1", port)
-        try:
-            c.send(b"set k 0 0 7\r\nbob bad\r\n")
-            c.read_until(b"\r\n")
-            c.send(b"set k 0 0 7\r\nbob pw2\r\n")
-            c.read_until(b"\r\n")
-            after = _auth(c.call(b"stats\r\n"))
-        finally:
-            c.close()
+        before = auth_stats(port, [(BAD_LOGIN, 1), (LOGIN, 1)])
+        after = auth_stats(
+            port, [(b"set k 0 0 7\r\nbob bad\r\n", 1), (b"set k 0 0 7\r\nbob pw2\r\n", 1)]
+        )
         return after[0] - before[0], after[1] - before[1]
 
     ours, real = (delta(p) for p in ports)
@@ -151,9 +141,7 @@ def test_junk_without_newline_closes_both(ports: tuple[int, int]) -> None:
 
 def test_settings_show_the_file(ports: tuple[int, int], auth_file: str) -> None:
     for port in ports:
-        c = McRawClient("127.0.0.1", port)
-        c.send(b"set k 0 0 12\r\nalice secret\r\n")
-        c.read_until(b"\r\n")
-        settings = c.call(b"stats settings\r\n")
+        with closing(McRawClient("127.0.0.1", port)) as c:
+            run_steps(c, [(LOGIN, 1)])
+            settings = c.call(b"stats settings\r\n")
         assert f"STAT auth_enabled_ascii {auth_file}\r\n".encode() in settings
-        c.close()

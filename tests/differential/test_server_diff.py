@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import hiredis
 import pytest
 
 import cacheserver
 from cacheserver.config import Config
-from conftest import Pair
+from conftest import Pair, pairs
 from helpers import ServerThread
 
 
@@ -23,21 +22,6 @@ def server() -> Iterator[ServerThread]:
     st = ServerThread(Config(enable_debug_command="yes")).start()
     yield st
     st.stop()
-
-
-def parse(raw: bytes) -> Any:
-    r = hiredis.Reader()
-    r.feed(raw)
-    return r.gets()
-
-
-def pairs(flat: list[Any]) -> dict[Any, Any]:
-    return dict(zip(flat[::2], flat[1::2], strict=True))
-
-
-def both(d: Pair, *args: str) -> tuple[Any, Any]:
-    ours, real = d.both(*args)
-    return parse(ours), parse(real)
 
 
 # -- CONFIG --------------------------------------------------------------------
@@ -115,12 +99,12 @@ def test_config_get_shared_settings(d: Pair) -> None:
     d.check("CONFIG", "GET", "MAXCLIENTS")
     d.check("CONFIG", "GET", "nope")
     d.check("CONFIG", "GET", "hz", "h?", "nope")
-    ours, real = both(d, "CONFIG", "GET", *SHARED)
+    ours, real = d.parsed("CONFIG", "GET", *SHARED)
     pairs = sorted(zip(ours[::2], ours[1::2], strict=True))
     assert pairs == sorted(zip(real[::2], real[1::2], strict=True))
     assert len(pairs) == len(SHARED)
     # a glob answers each setting once, whatever else matches
-    ours, real = both(d, "CONFIG", "GET", "maxclients", "maxc*", "*xclients")
+    ours, real = d.parsed("CONFIG", "GET", "maxclients", "maxc*", "*xclients")
     assert ours == real == [b"maxclients", b"10000"]
     d.raw(b"HELLO 3\r\n")
     try:
@@ -233,7 +217,7 @@ def test_command_info(d: Pair) -> None:
         d.check("COMMAND", "INFO", name)
     d.check("COMMAND", "INFO", "nope", "GET", "Config|Get", "config|nope", "get|x", "config|get|x")
     for name in SAME_METADATA:
-        ours, real = both(d, "COMMAND", "INFO", name)
+        ours, real = d.parsed("COMMAND", "INFO", name)
         assert ours[0][:7] == real[0][:7], name
         # key positions agree with Redis's key specs
         if real[0][8]:
@@ -284,9 +268,9 @@ def test_command_getkeysandflags(d: Pair) -> None:
 
 def test_command_list_and_misc(d: Pair) -> None:
     for pattern in ("config*", "CONF*", "config|*", "get", "c?nfig|[gs]et", "nope*"):
-        ours, real = both(d, "COMMAND", "LIST", "FILTERBY", "PATTERN", pattern)
+        ours, real = d.parsed("COMMAND", "LIST", "FILTERBY", "PATTERN", pattern)
         assert sorted(ours) == sorted(real), pattern
-    ours, real = both(d, "COMMAND", "LIST")
+    ours, real = d.parsed("COMMAND", "LIST")
     for name in (b"info", b"config", b"config|get", b"command|docs", b"time", b"debug"):
         assert name in ours and name in real
     d.check_all(
@@ -302,14 +286,14 @@ def test_command_list_and_misc(d: Pair) -> None:
         ("COMMAND", "DOCS", "nope"),
         ("COMMAND", "INFO", "nope"),
     )
-    ours, real = both(d, "COMMAND", "COUNT")
+    ours, real = d.parsed("COMMAND", "COUNT")
     assert isinstance(ours, int) and ours > 0 and isinstance(real, int)
 
 
 def test_command_docs_shape(d: Pair) -> None:
     d.raw(b"HELLO 3\r\n")
     try:
-        ours, real = both(d, "COMMAND", "DOCS", "get", "config", "nope")
+        ours, real = d.parsed("COMMAND", "DOCS", "get", "config", "nope")
     finally:
         d.raw(b"HELLO 2\r\n")
     assert list(ours) == list(real) == [b"get", b"config"]
@@ -355,7 +339,7 @@ def fields(text: bytes) -> dict[bytes, list[bytes]]:
     ids=repr,
 )
 def test_info_headers(d: Pair, args: tuple[str, ...]) -> None:
-    ours, real = both(d, "INFO", *args)
+    ours, real = d.parsed("INFO", *args)
     assert headers(ours) == headers(real)
 
 
@@ -417,7 +401,7 @@ FIXED_SECTIONS = [
 
 
 def test_info_field_names(d: Pair) -> None:
-    ours, real = both(d, "INFO", "everything")
+    ours, real = d.parsed("INFO", "everything")
     mine, theirs = fields(ours), fields(real)
     assert list(mine) == list(theirs)
     for section in FIXED_SECTIONS:
@@ -437,7 +421,7 @@ def test_info_field_names(d: Pair) -> None:
 
 def test_info_commandstats_names(d: Pair) -> None:
     d.check_all(("CONFIG", "RESETSTAT"), ("GET", "k"), ("CONFIG", "GET", "hz"), ("GET",))
-    ours, real = both(d, "INFO", "commandstats")
+    ours, real = d.parsed("INFO", "commandstats")
 
     def counts(text: bytes) -> dict[bytes, list[tuple[bytes, bytes]]]:
         # field names in order, and every value but the timings
@@ -457,7 +441,7 @@ def test_info_commandstats_names(d: Pair) -> None:
 
 
 def test_time(d: Pair) -> None:
-    ours, real = both(d, "TIME")
+    ours, real = d.parsed("TIME")
     assert len(ours) == len(real) == 2
     assert all(x.isdigit() for x in ours) and int(ours[1]) < 1_000_000
     assert abs(int(ours[0]) - int(real[0])) <= 2
@@ -492,7 +476,7 @@ def test_debug(d: Pair) -> None:
         ("DEBUG", "PROTOCOL", "nope"),
         ("DEBUG", "LOG", "from the differential tests"),
     )
-    ours, real = both(d, "DEBUG", "HELP")
+    ours, real = d.parsed("DEBUG", "HELP")
     assert ours[0] == real[0]
     assert set(ours) <= set(real)
 
