@@ -441,8 +441,14 @@ def client_no_evict(c: Client, argv: list[bytes]) -> bytes:
     return OK
 
 
+# Redis 7.0's text for the subcommands served here (PAUSE, UNPAUSE and REPLY
+# are not), and SETINFO's from Redis 7.2
 CLIENT_HELP = [
     b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    b"CACHING (YES|NO)",
+    b"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    b"GETREDIR",
+    b"    Return the client ID we are redirecting to when tracking is enabled.",
     b"GETNAME",
     b"    Return the name of the current connection.",
     b"ID",
@@ -463,14 +469,10 @@ CLIENT_HELP = [
     b"      Kill connections authenticated by <username>.",
     b"    * SKIPME (YES|NO)",
     b"      Skip killing current connection (default: yes).",
-    b"    * ID <client-id>",
-    b"      Kill connections by client id.",
     b"LIST [options ...]",
     b"    Return information about client connections. Options:",
     b"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
     b"      Return clients of specified type.",
-    b"    * ID <client-id> [<client-id> ...]",
-    b"      Return clients of specified IDs only.",
     b"SETNAME <name>",
     b"    Assign the name <name> to the current connection.",
     b"SETINFO <option> <value>",
@@ -479,10 +481,15 @@ CLIENT_HELP = [
     b"    * LIB-VER: the client lib version.",
     b"UNBLOCK <clientid> [TIMEOUT|ERROR]",
     b"    Unblock the specified blocked client.",
+    b"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    b"         [OPTIN] [OPTOUT] [NOLOOP]",
+    b"    Control server assisted client side caching.",
+    b"TRACKINGINFO",
+    b"    Report tracking status for the current connection.",
     b"NO-EVICT (ON|OFF)",
     b"    Protect current client connection from eviction.",
     b"HELP",
-    b"    Print this help.",
+    b"    Prints this help.",
 ]
 
 
