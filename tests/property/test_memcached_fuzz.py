@@ -4,7 +4,9 @@ depend on where the reads were cut."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import re
+
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from helpers import McHarness
@@ -16,7 +18,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 
-# (no stats: its counters and clocks move between two runs)
+# (no stats: its counters and clocks move between two runs; random bytes
+# may still spell it, so STAT values are masked before comparing)
 WORDS = [
     b"get", b"gets", b"gat", b"gats", b"set", b"add", b"replace", b"append",
     b"prepend", b"cas", b"incr", b"decr", b"touch", b"delete", b"flush_all",
@@ -37,6 +40,9 @@ chunk = st.one_of(
 stream = st.lists(chunk, min_size=1, max_size=12).map(b"".join)
 
 
+_STAT_VALUE = re.compile(rb"^(STAT \S+) [^\r\n]*", re.M)
+
+
 def run(data: bytes, cuts: list[int]) -> tuple[bytes, bool]:
     h = McHarness()
     out = b""
@@ -46,11 +52,12 @@ def run(data: bytes, cuts: list[int]) -> tuple[bytes, bool]:
             break
         out += h.feed(data[last:cut])
         last = cut
-    return out, h.client.closed
+    return _STAT_VALUE.sub(rb"\1 *", out), h.client.closed
 
 
 @FUZZ
 @given(stream, st.lists(st.integers(min_value=0, max_value=200), max_size=4))
+@example(b"get\r\nstats\r\n", [])  # stats spelled by chance: its clocks move between runs
 def test_any_bytes_any_cuts(data: bytes, cuts: list[int]) -> None:
     whole, closed = run(data, [])
     assert b"SERVER_ERROR internal error" not in whole
