@@ -175,6 +175,8 @@ def read_reply(buf: bytes, pos: int = 0) -> int | None:
             if r is None:
                 return None
             end = r
+        if t == b"|":  # an attribute describes the reply that follows: one reply
+            return read_reply(buf, end)
         return end
     raise ValueError(f"bad reply type {t!r} at {pos}: {buf[pos:pos + 40]!r}")
 

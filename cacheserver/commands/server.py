@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cacheserver import REDIS_VERSION, __version__
+from cacheserver.commands import keyspecs
 from cacheserver.commands.table import (
     ACL_CATEGORIES,
     ADMIN,
@@ -649,9 +650,13 @@ def acl_categories(row: Command) -> list[str]:
 
 
 def key_spec_flags(row: Command) -> list[bytes]:
-    """Key-spec flags derived from the row's flags: read-only commands read
-    (``RO access``), writers may read and modify (``RW update``), and the
-    keys of a command that does neither are ``RO`` (WATCH)."""
+    """Key-spec flags: Redis 7.0's (``keyspecs``), or for a command Redis 7.0
+    lacks, derived from the row's flags: read-only commands read (``RO
+    access``), writers may read and modify (``RW update``), and the keys of a
+    command that does neither are ``RO``."""
+    declared = keyspecs.declared(row.fullname)
+    if declared is not None:
+        return list(declared)
     if row.flags & WRITE:
         return [b"RW", b"update"]
     if row.flags & READONLY:
@@ -1107,7 +1112,7 @@ def _keys_of(c: Client, argv: list[bytes]) -> tuple[Command, list[bytes]]:
         row = row.subcommands.get(args[1].lower())
     if row is None:
         raise CommandError(b"ERR Invalid command specified")
-    if not _has_keys(row):
+    if not _has_keys(row) or keyspecs.not_key(row.fullname):
         raise CommandError(b"ERR The command has no key arguments")
     n = len(args)
     if (row.arity > 0 and row.arity != n) or n < -row.arity:
@@ -1137,8 +1142,12 @@ def command_getkeysandflags(c: Client, argv: list[bytes]) -> bytes:
     Complexity: O(N) where N is the number of arguments to the command
     """
     row, keys = _keys_of(c, argv)
-    flags = set_reply([simple(f) for f in key_spec_flags(row)], c.resp3)
-    return array([array([bulk(k), flags]) for k in keys])
+    args = argv[2:]
+    out = []
+    for i, k in enumerate(keys):
+        flags = keyspecs.of_key(row.fullname, i, args) or key_spec_flags(row)
+        out.append(array([bulk(k), set_reply([simple(f) for f in flags], c.resp3)]))
+    return array(out)
 
 
 COMMAND_HELP = (

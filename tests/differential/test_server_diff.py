@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import cacheserver
+from cacheserver.commands.keyspecs import KEY_SPEC_FLAGS
 from cacheserver.config import Config
 from conftest import Pair, pairs
 from helpers import ServerThread
@@ -512,3 +513,60 @@ def test_debug_protocol(d: Pair) -> None:
                 d.check("DEBUG", "PROTOCOL", kind.upper())
     finally:
         d.raw(b"HELLO 2\r\n")
+
+
+GETKEYSANDFLAGS_CASES = [
+    ("GET", "k"),
+    ("EXISTS", "a", "b"),
+    ("LPOP", "k"),
+    ("INCR", "k"),
+    ("HSET", "h", "f", "v"),
+    ("LPUSH", "l", "v"),
+    ("SREM", "s", "m"),
+    ("ZUNIONSTORE", "d", "2", "a", "b"),
+    ("SINTERSTORE", "d", "a", "b"),
+    ("ZRANGESTORE", "d", "src", "0", "-1"),
+    ("LMOVE", "a", "b", "LEFT", "RIGHT"),
+    ("SMOVE", "a", "b", "m"),
+    ("MSET", "a", "1", "b", "2"),
+    ("MSETNX", "a", "1", "b", "2"),
+    ("DEL", "a", "b"),
+    ("COPY", "a", "b"),
+    ("RENAME", "a", "b"),
+    ("RENAMENX", "a", "b"),
+    ("SET", "k", "v"),
+    ("SET", "k", "v", "EX", "10", "GET"),
+    ("BLMPOP", "0", "2", "a", "b", "LEFT"),
+    ("OBJECT", "ENCODING", "k"),
+    ("MEMORY", "USAGE", "k"),
+    ("WATCH", "a", "b"),
+    ("SPUBLISH", "ch", "msg"),
+    ("SSUBSCRIBE", "a", "b"),
+]
+
+
+def test_getkeysandflags_as_redis_key_specs(d: Pair) -> None:
+    """COMMAND GETKEYSANDFLAGS: each key with the flags of the key spec that
+    names it (first key the first spec's, later keys the last spec's; SET's
+    depend on GET), RESP2 and RESP3; shard channels are no keys."""
+    for case in GETKEYSANDFLAGS_CASES:
+        d.check("COMMAND", "GETKEYSANDFLAGS", *case)
+        d.check("COMMAND", "GETKEYS", *case)
+    d.resp3()
+    for case in GETKEYSANDFLAGS_CASES:
+        d.check("COMMAND", "GETKEYSANDFLAGS", *case)
+
+
+def test_command_info_key_spec_flags(d: Pair) -> None:
+    """The first key spec's flags in COMMAND INFO are Redis's for every
+    command both servers have."""
+    for name in sorted(KEY_SPEC_FLAGS):
+        parts = name.split(b"|")
+        (o,), (r,) = d.parsed("COMMAND", "INFO", parts[0])
+        if len(parts) > 1:
+            o = next(s for s in o[9] if s[0] == name)
+            r = next(s for s in r[9] if s[0] == name)
+        o_spec, r_spec = o[8][0], r[8][0]
+        o_flags = dict(zip(o_spec[::2], o_spec[1::2], strict=True))[b"flags"]
+        r_flags = dict(zip(r_spec[::2], r_spec[1::2], strict=True))[b"flags"]
+        assert o_flags == r_flags, name
