@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from cacheserver.commands.keyspecs import KEY_SPEC_FLAGS
 from cacheserver.commands.table import ACL_CATEGORIES, NO_AUTH, READONLY, Command
 from cacheserver.commands.table import WRITE as WRITE_FLAG
 from cacheserver.errors import CommandError
@@ -139,36 +140,34 @@ def has_spaces(s: bytes) -> bool:
 # -- key and channel access of the commands ----------------------------------
 
 # Per command (full name): the access its first key needs, and the access of
-# the others, from Redis 7.0's key specs (RW/RO/OW/RM with access = read,
-# insert/delete/update = write; a key neither read nor written, as EXISTS's,
-# needs neither).  Commands not listed need read for READONLY commands, read
-# and write for WRITE commands.
-_R, _W, _RW, _NONE = READ, WRITE, ALL, 0
-KEY_ACCESS: dict[bytes, tuple[int, int]] = {}
+# the others, from Redis 7.0's key specs (``keyspecs``: access = read,
+# insert/delete/update = write, as redis ``ACLSelectorCheckKey``; a key
+# neither read nor written, as EXISTS's, needs neither).  Commands without
+# specs need read for READONLY commands, read and write for WRITE commands.
+_R, _W, _RW = READ, WRITE, ALL
 
 
-def _spec(access: int, names: str, rest: int | None = None) -> None:
-    for name in names.split():
-        KEY_ACCESS[name.encode()] = (access, access if rest is None else rest)
+def _access(flags: tuple[bytes, ...]) -> int:
+    need = READ if b"access" in flags else 0
+    if b"insert" in flags or b"delete" in flags or b"update" in flags:
+        need |= WRITE
+    return need
 
 
-_spec(_W, "append del expire expireat hdel hmset hset hsetnx linsert lpush lpushx lrem lset ltrim")
-_spec(_W, "mset msetnx persist pexpire pexpireat psetex rpush rpushx sadd setex setnx setrange")
-_spec(_W, "srem unlink zadd zrem zremrangebylex zremrangebyrank zremrangebyscore")
-_spec(_W, "hexpire hpexpire hexpireat hpexpireat hpersist hsetex")
-_spec(_RW, "blmpop blpop brpop bzmpop bzpopmax bzpopmin decr decrby getdel getex getset")
-_spec(_RW, "hincrby hincrbyfloat incr incrby incrbyfloat lmpop lpop move rpop spop zincrby")
-_spec(_RW, "zmpop zpopmax zpopmin hgetex hgetdel")
-_spec(_NONE, "exists hexists hlen hstrlen llen memory|usage object|encoding object|freq")
-_spec(_NONE, "object|idletime object|refcount scard sismember strlen touch type watch zcard")
-_spec(_RW, "blmove brpoplpush lmove rename renamenx rpoplpush smove", _W)
-_spec(_R, "copy", _W)
-_spec(_W, "sdiffstore sinterstore sunionstore zdiffstore zinterstore zrangestore zunionstore", _R)
-
+KEY_ACCESS: dict[bytes, tuple[int, int]] = {
+    name: (_access(specs[0]), _access(specs[-1]))
+    for name, specs in KEY_SPEC_FLAGS.items()
+    if specs[0] != (b"not_key",)
+}
+# the hash-field TTL family came after Redis 7.0: its specs, as 7.4 declares them
+for _name in (b"hexpire", b"hpexpire", b"hexpireat", b"hpexpireat", b"hpersist", b"hsetex"):
+    KEY_ACCESS[_name] = (_W, _W)
+for _name in (b"hgetex", b"hgetdel"):
+    KEY_ACCESS[_name] = (_RW, _RW)
 
 # shard channels sit where keys would (for cluster slots) but are no keys
 # (their key specs are NOT_KEY): channel rules cover them
-NOT_KEYS = frozenset((b"spublish", b"ssubscribe", b"sunsubscribe"))
+NOT_KEYS = frozenset(name for name, specs in KEY_SPEC_FLAGS.items() if specs[0] == (b"not_key",))
 
 
 def _set_key_access(argv: list[bytes]) -> int:
