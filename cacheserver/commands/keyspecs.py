@@ -65,6 +65,12 @@ _spec("renamenx", "RW access delete", "OW insert")
 _spec("set", "RW access update variable_flags")
 _spec("spublish ssubscribe sunsubscribe", "not_key")
 
+# the notes Redis 7.0 gives a key spec (COMMAND INFO and DOCS show them first)
+KEY_SPEC_NOTES: dict[bytes, bytes] = {
+    b"set": b"RW and ACCESS due to the optional `GET` argument",
+    b"getex": b"RW and UPDATE because it changes the TTL",
+}
+
 _SET_PLAIN: Flags = (b"OW", b"update")
 _SET_GET: Flags = (b"RW", b"access", b"update")
 

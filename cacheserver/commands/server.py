@@ -665,21 +665,36 @@ def key_spec_flags(row: Command) -> list[bytes]:
 
 
 def _key_specs(row: Command, resp3: bool) -> list[bytes]:
+    """The row's key specs: Redis's "unknown" one when the positions depend on
+    the arguments; otherwise one range per declared spec (``keyspecs``), each
+    spec but the last naming one key (LMOVE's source, then its destination;
+    SINTERSTORE's destination, then the rest)."""
     if row.getkeys is not None:
-        # positions depend on the arguments: Redis's "unknown" spec
         unknown = map_reply(
             [(bulk(b"type"), bulk(b"unknown")), (bulk(b"spec"), map_reply([], resp3))], resp3
         )
-        begin = find = unknown
-    elif row.first > 0:
+        flags = set_reply([simple(f) for f in key_spec_flags(row)], resp3)
+        return [_key_spec(row, flags, unknown, unknown, resp3)]
+    if row.first <= 0:
+        return []
+    declared = keyspecs.KEY_SPEC_FLAGS.get(row.fullname) or (tuple(key_spec_flags(row)),)
+    count = len(declared)
+    if row.last >= 0 and row.last - row.first + 1 < count:
+        declared, count = declared[:1], 1  # (a spec for every key the range holds)
+    out = []
+    for i, spec_flags in enumerate(declared):
+        first = row.first + i
+        if i < count - 1:
+            lastkey = 0
+        else:
+            lastkey = row.last - first if row.last >= 0 else row.last
         begin = map_reply(
             [
                 (bulk(b"type"), bulk(b"index")),
-                (bulk(b"spec"), map_reply([(bulk(b"index"), integer(row.first))], resp3)),
+                (bulk(b"spec"), map_reply([(bulk(b"index"), integer(first))], resp3)),
             ],
             resp3,
         )
-        lastkey = row.last - row.first if row.last >= 0 else row.last
         find = map_reply(
             [
                 (bulk(b"type"), bulk(b"range")),
@@ -697,15 +712,17 @@ def _key_specs(row: Command, resp3: bool) -> list[bytes]:
             ],
             resp3,
         )
-    else:
-        return []
-    flags = set_reply([simple(f) for f in key_spec_flags(row)], resp3)
-    return [
-        map_reply(
-            [(bulk(b"flags"), flags), (bulk(b"begin_search"), begin), (bulk(b"find_keys"), find)],
-            resp3,
-        )
-    ]
+        flags = set_reply([simple(f) for f in spec_flags], resp3)
+        out.append(_key_spec(row, flags, begin, find, resp3))
+    return out
+
+
+def _key_spec(row: Command, flags: bytes, begin: bytes, find: bytes, resp3: bool) -> bytes:
+    fields = [(bulk(b"flags"), flags), (bulk(b"begin_search"), begin), (bulk(b"find_keys"), find)]
+    notes = keyspecs.KEY_SPEC_NOTES.get(row.fullname)
+    if notes is not None:
+        fields.insert(0, (bulk(b"notes"), bulk(notes)))
+    return map_reply(fields, resp3)
 
 
 def command_info_reply(row: Command, resp3: bool) -> bytes:

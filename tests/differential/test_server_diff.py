@@ -557,6 +557,22 @@ def test_getkeysandflags_as_redis_key_specs(d: Pair) -> None:
         d.check("COMMAND", "GETKEYSANDFLAGS", *case)
 
 
+def test_command_info_key_specs(d: Pair, server: ServerThread) -> None:
+    """Whole key specs, as Redis's, of every command whose key positions do
+    not depend on its arguments (those answer Redis's "unknown" spec)."""
+    assert server.server is not None
+    rows = {r.fullname: r for r in server.server.table.all_rows()}
+    differ = []
+    for name in sorted(KEY_SPEC_FLAGS):
+        row = rows.get(name)
+        if row is None or row.getkeys is not None or row.parent is not None:
+            continue
+        (o,), (r,) = d.parsed("COMMAND", "INFO", name)
+        if o[8] != r[8]:
+            differ.append(name)
+    assert differ == []
+
+
 def test_command_info_key_spec_flags(d: Pair) -> None:
     """The first key spec's flags in COMMAND INFO are Redis's for every
     command both servers have."""
