@@ -38,6 +38,7 @@ from cacheserver.commands.table import (
     WRITE,
     Command,
 )
+from cacheserver.commands.tips import TIPS
 from cacheserver.config import ConfigError, UnknownSetting, format_double
 from cacheserver.errors import SYNTAX, CommandError, unknown_subcommand
 from cacheserver.glob import compile_glob
@@ -748,7 +749,7 @@ def command_info_reply(row: Command, resp3: bool) -> bytes:
             integer(row.last),
             integer(row.step),
             set_reply(cats, resp3),
-            set_reply([], resp3),  # tips
+            set_reply([bulk(t) for t in TIPS.get(row.fullname, ())], resp3),
             set_reply(_key_specs(row, resp3), resp3),
             subs,
         ]

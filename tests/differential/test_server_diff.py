@@ -13,7 +13,7 @@ import pytest
 import cacheserver
 from cacheserver.commands.keyspecs import KEY_SPEC_FLAGS
 from cacheserver.config import Config
-from conftest import Pair, pairs
+from conftest import Pair, pairs, parse
 from helpers import ServerThread
 
 
@@ -571,6 +571,25 @@ def test_command_info_key_specs(d: Pair, server: ServerThread) -> None:
         if o[8] != r[8]:
             differ.append(name)
     assert differ == []
+
+
+def test_command_info_tips(d: Pair) -> None:
+    """COMMAND INFO's tips (routing and output hints for cluster clients) are
+    Redis's, for every command and subcommand both servers have."""
+    names = [n for n in parse(d.ours.call("COMMAND", "LIST")) if b"|" not in n]
+    for name in sorted(names):
+        (o,), (r,) = d.parsed("COMMAND", "INFO", name)
+        if r is None:
+            continue  # not in Redis 7.0
+        assert o[7] == r[7], name
+        real_subs = {s[0]: s[7] for s in r[9]}
+        for sub in o[9]:
+            if sub[0] in real_subs:
+                assert sub[7] == real_subs[sub[0]], sub[0]
+    for name in ("mget", "del", "keys", "ping", "dbsize"):
+        d.check("COMMAND", "INFO", name)
+    d.resp3()
+    d.check("COMMAND", "INFO", "mget", "keys")
 
 
 def test_command_info_key_spec_flags(d: Pair) -> None:
