@@ -21,6 +21,7 @@ from cacheserver.config import Config, ConfigError, parse_args
 from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
 from cacheserver.latency import LatencyMonitor, SlowLog, slow_threshold
+from cacheserver.listen import listen_tcp
 from cacheserver.memcached import Memcached
 from cacheserver.memcached.connection import McConnection
 from cacheserver.memory import Memory
@@ -358,19 +359,10 @@ class Server:
                 raise ConfigError(f"Failed to configure TLS: {e}", "tls-port") from None
         port = cfg["port"]
         if port or self.ephemeral:
-            for host in cfg["bind"]:
-                host = host.lstrip("-")  # redis's "-::*" means optional
-                host = "0.0.0.0" if host == "*" else ("::" if host == "::*" else host)
-                srv = await loop.create_server(
-                    lambda: Client(self),
-                    host,
-                    port,
-                    backlog=cfg["tcp-backlog"],
-                    reuse_address=True,
-                )
-                self.listeners.append(srv)
-                if port == 0:  # an ephemeral port: share it across addresses
-                    port = srv.sockets[0].getsockname()[1]
+            listeners, port = await listen_tcp(
+                cfg["bind"], port, lambda: Client(self), cfg["tcp-backlog"]
+            )
+            self.listeners += listeners
             self.ports["redis"] = port
         tls_port = cfg["tls-port"]
         if tls_port:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from cacheserver.config import ConfigError
 from cacheserver.connection import Client
+from cacheserver.listen import bind_host
 from cacheserver.memcached.connection import McConnection
 
 if TYPE_CHECKING:
@@ -232,10 +233,8 @@ class Tls:
     ) -> None:
         """TLS listeners on ``port`` of each of ``hosts`` (bind syntax)."""
         cfg = self.server.config
-        for host in hosts:
-            host = host.lstrip("-")  # redis's "-::*" means optional
-            host = "0.0.0.0" if host == "*" else ("::" if host == "::*" else host)
-            for sock in _listening_sockets(host, port, cfg["tcp-backlog"]):
+        for spec in hosts:
+            for sock in _listening_sockets(bind_host(spec), port, cfg["tcp-backlog"]):
                 server = await self._serve(sock, factory)
                 self.listeners.append(_Listener(sock, factory, server))
 

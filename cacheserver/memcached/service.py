@@ -11,6 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from cacheserver.config import ConfigError
+from cacheserver.listen import listen_tcp
 from cacheserver.memcached.connection import McConnection
 from cacheserver.memcached.items import REALTIME_MAXDELTA, Items, SizeClasses
 from cacheserver.memcached.stats import McStats
@@ -85,19 +86,10 @@ class Memcached:
         loop = asyncio.get_running_loop()
         port = cfg["memcached-port"]
         if port or srv.ephemeral:
-            for host in cfg["memcached-bind"]:
-                host = host.lstrip("-")
-                host = "0.0.0.0" if host == "*" else ("::" if host == "::*" else host)
-                listener = await loop.create_server(
-                    lambda: McConnection(self),
-                    host,
-                    port,
-                    backlog=cfg["tcp-backlog"],
-                    reuse_address=True,
-                )
-                self.listeners.append(listener)
-                if port == 0:  # an ephemeral port: share it across addresses
-                    port = listener.sockets[0].getsockname()[1]
+            listeners, port = await listen_tcp(
+                cfg["memcached-bind"], port, lambda: McConnection(self), cfg["tcp-backlog"]
+            )
+            self.listeners += listeners
             self.port = port
             srv.ports["memcached"] = port
         tls_port = cfg["tls-memcached-port"]
