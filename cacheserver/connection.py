@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from cacheserver.commands.table import FAST, Command
 from cacheserver.errors import CommandError, unknown_command, unknown_subcommand, wrong_arity
 from cacheserver.latency import record_slow
+from cacheserver.net import send
 from protocol.resp import NIL2, NIL3, ProtocolError, RespReader
 
 if TYPE_CHECKING:
@@ -458,17 +459,10 @@ class Client(asyncio.Protocol):
             srv.latency.sample("command-unblocking", serve_ns // 1_000_000)
 
     def write(self, chunks: list[bytes]) -> None:
-        t = self.transport
-        if t is None or self.closed:
+        n = send(self, chunks)
+        if n is None:
             return
-        if self.deferred is not None:  # keep order behind replies not yet sent
-            chunks = self.deferred + chunks
-            self.deferred = None
-        self.stats.total_net_output_bytes += sum(map(len, chunks))
-        if len(chunks) == 1:
-            t.write(chunks[0])
-        else:
-            t.writelines(chunks)
+        self.stats.total_net_output_bytes += n
         if self.obuf_limit_at:
             # what the transport could not send yet is this client's output buffer
             self.obuf_sent = size = self.output_buffer_size()

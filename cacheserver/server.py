@@ -21,10 +21,10 @@ from cacheserver.config import Config, ConfigError, parse_args
 from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
 from cacheserver.latency import LatencyMonitor, SlowLog, slow_threshold
-from cacheserver.listen import listen_tcp
 from cacheserver.memcached import Memcached
 from cacheserver.memcached.connection import McConnection
 from cacheserver.memory import Memory
+from cacheserver.net import listen_tcp
 from cacheserver.notify import NOTIFY_ALL, Notifier
 from cacheserver.pubsub import PubSub
 from cacheserver.store.keyspace import (

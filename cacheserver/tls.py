@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from cacheserver.config import ConfigError
 from cacheserver.connection import Client
-from cacheserver.listen import bind_host
 from cacheserver.memcached.connection import McConnection
+from cacheserver.net import bind_host
 
 if TYPE_CHECKING:
     from cacheserver.config import Config
@@ -352,9 +352,3 @@ class TlsMcConnection(McConnection):
 
     def write(self, chunks: list[bytes]) -> None:
         McConnection.write(self, _joined(self, chunks))
-
-    def flush(self) -> None:
-        chunks = self.deferred
-        if chunks is not None:
-            self.deferred = None
-            self.write(chunks)

@@ -28,6 +28,7 @@ from cacheserver.memcached import meta, ops, stats, text
 from cacheserver.memcached.ops import Waiting
 from cacheserver.memcached.tokens import strtoul32
 from cacheserver.memory import make_room
+from cacheserver.net import send
 
 if TYPE_CHECKING:
     from cacheserver.memcached.service import Memcached
@@ -441,32 +442,16 @@ class McConnection(asyncio.Protocol):
         return end
 
     def write(self, chunks: list[bytes]) -> None:
-        t = self.transport
-        if t is None or self.closed:
-            return
-        if self.deferred is not None:  # keep order behind replies not yet sent
-            chunks = self.deferred + chunks
-            self.deferred = None
-        self.stats.bytes_written += sum(map(len, chunks))
-        if len(chunks) == 1:
-            t.write(chunks[0])
-        else:
-            t.writelines(chunks)
+        n = send(self, chunks)
+        if n is not None:
+            self.stats.bytes_written += n
 
     def flush(self) -> None:
         """Send the replies deferred to the end of this loop iteration."""
         chunks = self.deferred
         if chunks is not None:
             self.deferred = None
-            t = self.transport
-            if t is None or self.closed:
-                return
-            if len(chunks) == 1:
-                self.stats.bytes_written += len(chunks[0])
-                t.write(chunks[0])
-            else:
-                self.stats.bytes_written += sum(map(len, chunks))
-                t.writelines(chunks)
+            self.write(chunks)
 
     def close(self) -> None:
         """Close after the replies already written are sent."""

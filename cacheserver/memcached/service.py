@@ -11,10 +11,10 @@ import time
 from typing import TYPE_CHECKING
 
 from cacheserver.config import ConfigError
-from cacheserver.listen import listen_tcp
 from cacheserver.memcached.connection import McConnection
 from cacheserver.memcached.items import REALTIME_MAXDELTA, Items, SizeClasses
 from cacheserver.memcached.stats import McStats
+from cacheserver.net import listen_tcp
 
 if TYPE_CHECKING:
     from cacheserver.server import Server

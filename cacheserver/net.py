@@ -1,10 +1,20 @@
-"""TCP listeners on the addresses of a ``bind`` setting (Redis's syntax), for
-the Redis, memcached and TLS ports."""
+"""What the Redis and memcached sides share about the network: TCP listeners
+on the addresses of a ``bind`` setting (Redis's syntax), and writing a
+batch of replies behind those deferred to the end of the loop iteration."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Protocol
+
+
+class Writer(Protocol):
+    """A connection of either protocol, as ``send`` sees it."""
+
+    transport: asyncio.Transport | None
+    closed: bool
+    deferred: list[bytes] | None
 
 
 def bind_host(spec: str) -> str:
@@ -29,3 +39,19 @@ async def listen_tcp(
         if port == 0:
             port = listener.sockets[0].getsockname()[1]
     return listeners, port
+
+
+def send(conn: Writer, chunks: list[bytes]) -> int | None:
+    """Write ``chunks`` behind ``conn``'s deferred replies, in one transport
+    call; the bytes written, or None when the connection is gone."""
+    t = conn.transport
+    if t is None or conn.closed:
+        return None
+    if conn.deferred is not None:  # keep order behind replies not yet sent
+        chunks = conn.deferred + chunks
+        conn.deferred = None
+    if len(chunks) == 1:
+        t.write(chunks[0])
+        return len(chunks[0])
+    t.writelines(chunks)
+    return sum(map(len, chunks))
