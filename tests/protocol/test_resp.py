@@ -148,6 +148,15 @@ VALID = {
         b"PING\r\n" + encode("ECHO", "a") + b"ECHO b\r\n" + encode("ECHO", "c") + b"PING\n",
         [[b"PING"], [b"ECHO", b"a"], [b"ECHO", b"b"], [b"ECHO", b"c"], [b"PING"]],
     ),
+    # Inside a bulk, bytes that would be a type byte or a huge count elsewhere are data.
+    "type bytes after line ends inside bulks": (
+        encode("SET", "\r\n+a\r\n=b\r\n(c\r\n~d", "\r\n>e\r\n|f\r\n") + encode("PING"),
+        [[b"SET", b"\r\n+a\r\n=b\r\n(c\r\n~d", b"\r\n>e\r\n|f\r\n"], [b"PING"]],
+    ),
+    "huge counts inside bulks": (
+        encode("ECHO", "*1234567\r\n*2147483648") + encode("ECHO", "x*9999999"),
+        [[b"ECHO", b"*1234567\r\n*2147483648"], [b"ECHO", b"x*9999999"]],
+    ),
     # Redis skips the byte after each '\r' and the two after a payload unchecked.
     "unchecked line ends": (b"*1\rX$4\r\nPINGxy*1\r\n$4\r\nPING\r\n", [[b"PING"], [b"PING"]]),
 }
