@@ -187,8 +187,8 @@ class Server:
         self.slowlog.trim()
         self.latency.threshold = cfg["latency-monitor-threshold"]
         self.slow_ns = slow_threshold(self)
-        # the eviction loop times itself only while the monitor is on
-        self.memory.evictor.latency = self.latency.timer()
+        # eviction and expiry time themselves only while the monitor is on
+        self.memory.evictor.latency = self.keyspace.latency = self.latency.timer()
 
     def _set_key_prefixes(self, value: list[str]) -> None:
         set_prefixes(self.keyspace, [p.encode("utf-8", "surrogateescape") for p in value])

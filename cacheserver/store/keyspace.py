@@ -183,7 +183,13 @@ class Database:
         if not self.access.get(key, 1) & 1:
             stats.expired_unfetched += 1
         ks = self.ks
-        self.drop(key, ks.lazy_expire)
+        lat = ks.latency
+        if lat is None:
+            self.drop(key, ks.lazy_expire)
+        else:  # redis deleteExpiredKeyAndPropagate
+            t0 = time.perf_counter_ns()
+            self.drop(key, ks.lazy_expire)
+            lat("expire-del", time.perf_counter_ns() - t0)
         if ks.hooked:
             self.changed(key, NOTIFY_EXPIRED, b"expired")
 
@@ -574,13 +580,19 @@ class Database:
         pop, drop, clock = heapq.heappop, self.drop, time.perf_counter
         ks = self.ks
         lazy = ks.lazy_expire
+        lat = ks.latency
         done = 0
         while heap and heap[0][0] <= now:
             when, key = pop(heap)
             if expires.get(key) == when:
                 if not access.get(key, 1) & 1:
                     ks.stats.expired_unfetched += 1
-                drop(key, lazy)
+                if lat is None:
+                    drop(key, lazy)
+                else:
+                    t0 = time.perf_counter_ns()
+                    drop(key, lazy)
+                    lat("expire-del", time.perf_counter_ns() - t0)
                 if ks.hooked:
                     self.changed(key, NOTIFY_EXPIRED, b"expired")
                 done += 1
@@ -608,6 +620,7 @@ class Keyspace:
         "dirty",
         "flush_hooks",
         "hooked",
+        "latency",
         "lazy_expire",
         "lazy_server_del",
         "lazyfree",
@@ -643,6 +656,9 @@ class Keyspace:
         # lazyfree-lazy-expire and lazyfree-lazy-server-del
         self.lazy_expire = False
         self.lazy_server_del = False
+        # (event, ns) of each expired key's deletion ("expire-del") while the
+        # latency monitor is on, else None (set by the server)
+        self.latency: Callable[[str, int], None] | None = None
         # Listeners for Database.changed/notify/flushed.  ``hooked`` is true
         # while any listens, so a write nobody hears costs one attribute test;
         # change the lists and flags through the methods below.

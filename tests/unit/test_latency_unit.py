@@ -135,3 +135,24 @@ def test_expire_cycle_is_timed_when_the_monitor_is_on(monkeypatch: pytest.Monkey
     monkeypatch.setattr(LatencyMonitor, "sample_ns", lambda self, event, ns: seen.append(event))
     h.server.cron()
     assert seen == ["expire-cycle"]
+
+
+def test_each_expired_key_deletion_is_timed_when_the_monitor_is_on() -> None:
+    # redis deleteExpiredKeyAndPropagate samples "expire-del", lazily and actively
+    h = Harness()
+    ks = h.server.keyspace
+    assert ks.latency is None  # off: no clock readings
+    h.run("CONFIG", "SET", "latency-monitor-threshold", "1")
+    assert ks.latency is not None
+    seen: list[str] = []
+    ks.latency = lambda event, ns: seen.append(event)
+    h.run("SET", "lazy", "v", "PX", "1")
+    h.run("SET", "active", "v", "PX", "1")
+    db = ks.dbs[0]
+    later = h.server.clock() + 10
+    assert db.get(b"lazy", later) is None  # lazy expiry on access
+    assert seen == ["expire-del"]
+    assert db.expire_due(later, float("inf")) == 1  # the active cycle
+    assert seen == ["expire-del", "expire-del"]
+    h.run("CONFIG", "SET", "latency-monitor-threshold", "0")
+    assert ks.latency is None
