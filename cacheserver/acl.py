@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from cacheserver.commands.keyspecs import KEY_SPEC_FLAGS
+from cacheserver.commands.keyspecs import KEY_SPEC_FLAGS, NUMKEYS, numkeys_keys_and_flags
 from cacheserver.commands.table import ACL_CATEGORIES, NO_AUTH, READONLY, Command
 from cacheserver.commands.table import WRITE as WRITE_FLAG
 from cacheserver.errors import CommandError
@@ -1068,6 +1068,10 @@ def key_access(row: Command, argv: list[bytes]) -> list[tuple[int, int]]:
     """(position, access needed) of every key ``argv`` names."""
     if row.fullname in NOT_KEYS:
         return []
+    if row.fullname in NUMKEYS:
+        # each key with its spec's access; none for the keys Redis's fallback
+        # finder names when a numkeys reads only with atoi ("2abc")
+        return [(p, _access(f)) for p, f in numkeys_keys_and_flags(row.fullname, argv)]
     positions = row.key_positions(argv)
     if not positions:
         return []

@@ -1,16 +1,30 @@
-"""Key-spec flags as Redis 7.0 declares them (``src/commands/*.json``), per
-command: what a command does to each key it names, as COMMAND INFO, COMMAND
-DOCS and COMMAND GETKEYSANDFLAGS report it.
+"""Key specs as Redis 7.0 declares them (``src/commands/*.json``), per
+command: where its keys are and what it does to each, as COMMAND INFO,
+COMMAND DOCS, COMMAND GETKEYS and GETKEYSANDFLAGS report them.
 
-A command with two specs (the STORE commands, LMOVE, COPY, RENAME...) names
-its keys in spec order: the first key is the first spec's, every later key
-the last spec's.  Commands Redis 7.0 does not have (the hash-field TTL
-family) are absent: their flags are derived from the command's read/write
-flags.  ``not_key`` marks the shard channels, which sit where keys would but
-are no keys.
+A key spec is a begin_search (the index of the first key) and a find_keys:
+a ``range`` (a last key relative to the first or, negative, to the end,
+with a step) or a ``keynum`` (a numkeys argument, then that many keys).
+The specs of a command with fixed key positions come from its row (first,
+last, step): with two spec flags declared (the STORE commands, LMOVE, COPY,
+RENAME...) the first key is the first spec's, every later key the last
+spec's.  The commands whose keys follow a numkeys argument (ZUNIONSTORE,
+LMPOP...) declare their numkeys index here (``NUMKEYS``).
+
+Commands Redis 7.0 does not have (the hash-field TTL family) are absent:
+their flags are derived from the command's read/write flags.  ``not_key``
+marks the shard channels, which sit where keys would but are no keys.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cacheserver.commands.table import READONLY, WRITE
+from protocol.resp import string2ll
+
+if TYPE_CHECKING:
+    from cacheserver.commands.table import Command, GetKeys
 
 Flags = tuple[bytes, ...]
 
@@ -75,12 +89,6 @@ _SET_PLAIN: Flags = (b"OW", b"update")
 _SET_GET: Flags = (b"RW", b"access", b"update")
 
 
-def declared(name: bytes) -> Flags | None:
-    """The first spec's flags of ``name`` (COMMAND INFO's one spec), if declared."""
-    specs = KEY_SPEC_FLAGS.get(name)
-    return None if specs is None else specs[0]
-
-
 def of_key(name: bytes, index: int, args: list[bytes]) -> Flags | None:
     """The flags of the ``index``-th key that ``args`` (the command and its
     arguments) name, as GETKEYSANDFLAGS reports them; None if not declared."""
@@ -96,3 +104,205 @@ def not_key(name: bytes) -> bool:
     """The command's "keys" are shard channels (GETKEYS: no key arguments)."""
     specs = KEY_SPEC_FLAGS.get(name)
     return specs is not None and specs[0] == (b"not_key",)
+
+
+def flags_of(row: Command) -> Flags:
+    """The first spec's flags of ``row``: Redis 7.0's, or for a command Redis
+    7.0 lacks, derived from the row's flags: read-only commands read (``RO
+    access``), writers may read and modify (``RW update``), and the keys of a
+    command that does neither are ``RO``."""
+    specs = KEY_SPEC_FLAGS.get(row.fullname)
+    if specs is not None:
+        return specs[0]
+    if row.flags & WRITE:
+        return (b"RW", b"update")
+    if row.flags & READONLY:
+        return (b"RO", b"access")
+    return (b"RO",)  # keys neither read nor written: WATCH's
+
+
+# -- the specs -------------------------------------------------------------------
+
+
+class KeySpec:
+    """One key spec (redis ``keySpec``): ``flags``; begin_search at ``index``
+    (``unknown``: only the command's own finder knows its keys); find_keys a
+    ``range`` up to ``lastkey`` (>= 0: relative to the first key, < 0: to the
+    end) every ``keystep``, or with ``keynum`` the number of keys at
+    ``index + keynumidx`` and the keys from ``index + firstkey`` on."""
+
+    __slots__ = (
+        "firstkey",
+        "flags",
+        "index",
+        "keynum",
+        "keynumidx",
+        "keystep",
+        "lastkey",
+        "unknown",
+    )
+
+    def __init__(
+        self,
+        flags: Flags,
+        index: int,
+        *,
+        lastkey: int = 0,
+        keystep: int = 1,
+        keynum: bool = False,
+        unknown: bool = False,
+    ) -> None:
+        self.flags = flags
+        self.index = index
+        self.lastkey = lastkey
+        self.keystep = keystep
+        self.keynum = keynum
+        self.keynumidx = 0
+        self.firstkey = 1
+        self.unknown = unknown
+
+
+# The index of the numkeys argument of each command whose keys follow one:
+# one keynum spec there (keynumidx 0, firstkey 1, keystep 1), after a range
+# spec of its own for a STORE command's destination (argv[1]).
+NUMKEYS: dict[bytes, int] = {
+    b"lmpop": 1,
+    b"sintercard": 1,
+    b"zdiff": 1,
+    b"zinter": 1,
+    b"zintercard": 1,
+    b"zmpop": 1,
+    b"zunion": 1,
+    b"blmpop": 2,
+    b"bzmpop": 2,
+    b"zdiffstore": 2,
+    b"zinterstore": 2,
+    b"zunionstore": 2,
+}
+
+
+def _numkeys_specs(name: bytes, at: int) -> tuple[KeySpec, ...]:
+    flags = KEY_SPEC_FLAGS[name]
+    keys = KeySpec(flags[-1], at, keynum=True)
+    return (keys,) if len(flags) == 1 else (KeySpec(flags[0], 1), keys)
+
+
+_NUMKEYS_SPECS = {name: _numkeys_specs(name, at) for name, at in NUMKEYS.items()}
+
+
+def specs_of(row: Command) -> tuple[KeySpec, ...]:
+    """The key specs of ``row``, as COMMAND INFO lists them."""
+    name = row.fullname
+    declared = _NUMKEYS_SPECS.get(name)
+    if declared is not None:
+        return declared
+    if row.getkeys is not None:
+        return (KeySpec(flags_of(row), 0, unknown=True),)
+    if row.first <= 0:
+        return ()
+    flags = KEY_SPEC_FLAGS.get(name) or (flags_of(row),)
+    if row.last >= 0 and row.last - row.first + 1 < len(flags):
+        flags = flags[:1]  # (a spec for every key the range holds)
+    # each spec but the last names one key (LMOVE's source, then its
+    # destination; SINTERSTORE's destination, then the rest)
+    out = []
+    for i, spec_flags in enumerate(flags):
+        first = row.first + i
+        if i < len(flags) - 1:
+            lastkey = 0
+        else:
+            lastkey = row.last - first if row.last >= 0 else row.last
+        out.append(KeySpec(spec_flags, first, lastkey=lastkey, keystep=row.step))
+    return tuple(out)
+
+
+# -- the keys a call names -------------------------------------------------------
+
+
+def _int32(n: int) -> int:
+    """``n`` stored in a C ``int`` (its low 32 bits, signed)."""
+    return ((n + (1 << 31)) & 0xFFFFFFFF) - (1 << 31)
+
+
+def _atoi(s: bytes) -> int:
+    """C's ``atoi`` (glibc: ``(int) strtol(s, NULL, 10)``): leading white
+    space, a sign, the digits up to the first other byte; 0 without digits,
+    LONG_MAX or LONG_MIN past the 64-bit range, then cut to an ``int``."""
+    i, n = 0, len(s)
+    while i < n and s[i] in b" \t\n\v\f\r":
+        i += 1
+    neg = i < n and s[i] == 45  # "-"
+    if i < n and s[i] in b"+-":
+        i += 1
+    j = i
+    while j < n and 48 <= s[j] <= 57:
+        j += 1
+    v = int(s[i:j]) if j > i else 0
+    v = -v if neg else v
+    v = max(-(1 << 63), min(v, (1 << 63) - 1))
+    return _int32(v)
+
+
+def spec_keys(specs: tuple[KeySpec, ...], argv: list[bytes]) -> list[tuple[int, Flags]] | None:
+    """(position, flags) of every key the specs find in ``argv`` (the command
+    and its arguments), spec by spec; None when a spec cannot be applied (a
+    bad numkeys, keys past the end), as redis ``getKeysUsingKeySpecs``."""
+    argc = len(argv)
+    out: list[tuple[int, Flags]] = []
+    for spec in specs:
+        if b"not_key" in spec.flags:
+            continue
+        if spec.unknown:
+            return None
+        first = spec.index
+        if spec.keynum:
+            if first + spec.keynumidx >= argc:
+                return None
+            # string2ll, then stored in an int: 4294967298 keys are 2
+            numkeys = string2ll(argv[first + spec.keynumidx])
+            if numkeys is None or numkeys < 0:
+                return None
+            first += spec.firstkey
+            last = first + _int32(numkeys) - 1
+        elif spec.lastkey >= 0:
+            last = first + spec.lastkey
+        else:
+            last = argc + spec.lastkey
+        if last >= argc or last < first or first >= argc:
+            return None
+        out.extend((i, spec.flags) for i in range(first, last + 1, spec.keystep))
+    return out
+
+
+def numkeys_keys_and_flags(name: bytes, argv: list[bytes]) -> list[tuple[int, Flags]]:
+    """(position, flags) of the keys of a numkeys command's call, as redis
+    ``getKeysFromCommandWithSpecs``: its specs, or when they cannot be
+    applied, its getkeys function (``genericGetKeys``), which reads numkeys
+    with ``atoi`` (so "2abc" or "+2" still name two keys), lists a STORE
+    command's destination last and gives no flags; [] when neither finds any."""
+    specs = _NUMKEYS_SPECS[name]
+    found = spec_keys(specs, argv)
+    if found is not None:
+        return found
+    at = NUMKEYS[name]
+    num = _atoi(argv[at]) if at < len(argv) else 0
+    first = at + 1
+    if num < 1 or num > len(argv) - first:
+        return []
+    keys = list(range(first, first + num))
+    if len(specs) > 1:
+        keys.append(1)
+    return [(i, ()) for i in keys]
+
+
+def numkeys_keys(name: bytes) -> GetKeys:
+    """The key finder of the row of numkeys command ``name`` (its keys as
+    Redis finds them, for COMMAND GETKEYS, ACL and tracking)."""
+    lname = name.lower()
+    if lname not in NUMKEYS:
+        raise ValueError(f"{name!r} declares no numkeys index")
+
+    def getkeys(argv: list[bytes]) -> list[int]:
+        return [i for i, _ in numkeys_keys_and_flags(lname, argv)]
+
+    return getkeys

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from itertools import chain, compress, count, islice
 from typing import TYPE_CHECKING
 
+from cacheserver.commands.keyspecs import numkeys_keys
 from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import (
     BLOCKING,
@@ -784,25 +785,6 @@ def blmpop(c: Client, argv: list[bytes]) -> bytes | Pending:
     return _block(c, keys, timeout, serve)
 
 
-# -- key positions of the movable-key commands ---------------------------------
-
-
-def _numkeys_positions(argv: list[bytes], at: int) -> list[int]:
-    """Keys after a numkeys argument at ``at`` (Redis's ``keynum`` key spec)."""
-    n = string2ll(argv[at]) if len(argv) > at else None
-    if n is None or n < 1 or at + n >= len(argv):
-        raise CommandError(SYNTAX)
-    return list(range(at + 1, at + 1 + n))
-
-
-def lmpop_keys(argv: list[bytes]) -> list[int]:
-    return _numkeys_positions(argv, 1)
-
-
-def blmpop_keys(argv: list[bytes]) -> list[int]:
-    return _numkeys_positions(argv, 2)
-
-
 _LIST = "list"
 
 
@@ -827,7 +809,13 @@ def make_commands() -> list[Command]:
         Command(b"LMOVE", lmove, 5, w | DENYOOM, 1, 2, 1, group=_LIST, since="6.2.0"),
         Command(b"RPOPLPUSH", rpoplpush, 3, w | DENYOOM, 1, 2, 1, group=_LIST, since="1.2.0"),
         Command(
-            b"LMPOP", lmpop, -4, w | MOVABLE_KEYS, group=_LIST, getkeys=lmpop_keys, since="7.0.0"
+            b"LMPOP",
+            lmpop,
+            -4,
+            w | MOVABLE_KEYS,
+            group=_LIST,
+            getkeys=numkeys_keys(b"LMPOP"),
+            since="7.0.0",
         ),
         Command(b"BLPOP", blpop, -3, blk, 1, -2, 1, group=_LIST, since="2.0.0"),
         Command(b"BRPOP", brpop, -3, blk, 1, -2, 1, group=_LIST, since="2.0.0"),
@@ -839,7 +827,7 @@ def make_commands() -> list[Command]:
             -5,
             WRITE | BLOCKING | MOVABLE_KEYS,
             group=_LIST,
-            getkeys=blmpop_keys,
+            getkeys=numkeys_keys(b"BLMPOP"),
             since="7.0.0",
         ),
     ]

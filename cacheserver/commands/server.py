@@ -33,9 +33,7 @@ from cacheserver.commands.table import (
     MOVABLE_KEYS,
     NO_MULTI,
     NOSCRIPT,
-    READONLY,
     STALE,
-    WRITE,
     Command,
 )
 from cacheserver.commands.tips import TIPS
@@ -650,80 +648,43 @@ def acl_categories(row: Command) -> list[str]:
     return [c for c in ACL_CATEGORIES if c in cats]
 
 
-def key_spec_flags(row: Command) -> list[bytes]:
-    """Key-spec flags: Redis 7.0's (``keyspecs``), or for a command Redis 7.0
-    lacks, derived from the row's flags: read-only commands read (``RO
-    access``), writers may read and modify (``RW update``), and the keys of a
-    command that does neither are ``RO``."""
-    declared = keyspecs.declared(row.fullname)
-    if declared is not None:
-        return list(declared)
-    if row.flags & WRITE:
-        return [b"RW", b"update"]
-    if row.flags & READONLY:
-        return [b"RO", b"access"]
-    return [b"RO"]  # keys neither read nor written: WATCH's
-
-
-def _key_specs(row: Command, resp3: bool) -> list[bytes]:
-    """The row's key specs: Redis's "unknown" one when the positions depend on
-    the arguments; otherwise one range per declared spec (``keyspecs``), each
-    spec but the last naming one key (LMOVE's source, then its destination;
-    SINTERSTORE's destination, then the rest)."""
-    if row.getkeys is not None:
-        unknown = map_reply(
+def _key_spec(row: Command, spec: keyspecs.KeySpec, resp3: bool) -> bytes:
+    """One key spec map (redis ``addReplyCommandKeySpecs``)."""
+    if spec.unknown:
+        begin = find = map_reply(
             [(bulk(b"type"), bulk(b"unknown")), (bulk(b"spec"), map_reply([], resp3))], resp3
         )
-        flags = set_reply([simple(f) for f in key_spec_flags(row)], resp3)
-        return [_key_spec(row, flags, unknown, unknown, resp3)]
-    if row.first <= 0:
-        return []
-    declared = keyspecs.KEY_SPEC_FLAGS.get(row.fullname) or (tuple(key_spec_flags(row)),)
-    count = len(declared)
-    if row.last >= 0 and row.last - row.first + 1 < count:
-        declared, count = declared[:1], 1  # (a spec for every key the range holds)
-    out = []
-    for i, spec_flags in enumerate(declared):
-        first = row.first + i
-        if i < count - 1:
-            lastkey = 0
-        else:
-            lastkey = row.last - first if row.last >= 0 else row.last
+    else:
         begin = map_reply(
             [
                 (bulk(b"type"), bulk(b"index")),
-                (bulk(b"spec"), map_reply([(bulk(b"index"), integer(first))], resp3)),
+                (bulk(b"spec"), map_reply([(bulk(b"index"), integer(spec.index))], resp3)),
             ],
             resp3,
         )
+        if spec.keynum:
+            kind = b"keynum"
+            fields = [
+                (bulk(b"keynumidx"), integer(spec.keynumidx)),
+                (bulk(b"firstkey"), integer(spec.firstkey)),
+                (bulk(b"keystep"), integer(spec.keystep)),
+            ]
+        else:
+            kind = b"range"
+            fields = [
+                (bulk(b"lastkey"), integer(spec.lastkey)),
+                (bulk(b"keystep"), integer(spec.keystep)),
+                (bulk(b"limit"), integer(0)),
+            ]
         find = map_reply(
-            [
-                (bulk(b"type"), bulk(b"range")),
-                (
-                    bulk(b"spec"),
-                    map_reply(
-                        [
-                            (bulk(b"lastkey"), integer(lastkey)),
-                            (bulk(b"keystep"), integer(row.step)),
-                            (bulk(b"limit"), integer(0)),
-                        ],
-                        resp3,
-                    ),
-                ),
-            ],
-            resp3,
+            [(bulk(b"type"), bulk(kind)), (bulk(b"spec"), map_reply(fields, resp3))], resp3
         )
-        flags = set_reply([simple(f) for f in spec_flags], resp3)
-        out.append(_key_spec(row, flags, begin, find, resp3))
-    return out
-
-
-def _key_spec(row: Command, flags: bytes, begin: bytes, find: bytes, resp3: bool) -> bytes:
-    fields = [(bulk(b"flags"), flags), (bulk(b"begin_search"), begin), (bulk(b"find_keys"), find)]
+    flags = set_reply([simple(f) for f in spec.flags], resp3)
+    pairs = [(bulk(b"flags"), flags), (bulk(b"begin_search"), begin), (bulk(b"find_keys"), find)]
     notes = keyspecs.KEY_SPEC_NOTES.get(row.fullname)
     if notes is not None:
-        fields.insert(0, (bulk(b"notes"), bulk(notes)))
-    return map_reply(fields, resp3)
+        pairs.insert(0, (bulk(b"notes"), bulk(notes)))
+    return map_reply(pairs, resp3)
 
 
 def command_info_reply(row: Command, resp3: bool) -> bytes:
@@ -750,7 +711,7 @@ def command_info_reply(row: Command, resp3: bool) -> bytes:
             integer(row.step),
             set_reply(cats, resp3),
             set_reply([bulk(t) for t in TIPS.get(row.fullname, ())], resp3),
-            set_reply(_key_specs(row, resp3), resp3),
+            set_reply([_key_spec(row, k, resp3) for k in keyspecs.specs_of(row)], resp3),
             subs,
         ]
     )
@@ -789,7 +750,7 @@ _INT_NAMES = frozenset(
     "ttl index1 index2 destination-db delta number rank bit numerator denominator "
     "microsec delay size s ms".split()
 )
-_KEY_NAMES = frozenset("key source destination newkey destkey srckey".split())
+_KEY_NAMES = frozenset("key source destination newkey destkey srckey dst src".split())
 _FLAG_ORDER = ("optional", "multiple", "multiple_token")
 
 
@@ -1012,20 +973,25 @@ def command_doc(row: Command) -> Doc:
         return Doc(text.split("\n", 1)[0], "", ())
 
 
-def _arg_reply(a: Arg, row: Command, resp3: bool) -> bytes:
+def _arg_reply(a: Arg, row: Command, resp3: bool, keys: list[int]) -> bytes:
+    """One argument map; ``keys`` counts the key arguments so far and ends
+    with the number of key specs: the n-th key argument names the n-th spec,
+    the later ones the last (ZUNIONSTORE's destination 0, its keys 1)."""
     kind = a.type
     if kind == "key" and not _has_keys(row):
         kind = "string"
     pairs = [(bulk(b"name"), bulk(a.name.encode())), (bulk(b"type"), bulk(kind.encode()))]
     if kind == "key":
-        pairs.append((bulk(b"key_spec_index"), integer(0)))
+        pairs.append((bulk(b"key_spec_index"), integer(max(0, min(keys[0], keys[1] - 1)))))
+        keys[0] += 1
     if a.token is not None:
         pairs.append((bulk(b"token"), bulk(a.token.encode())))
     if a.flags:
         flags = [simple(f.encode()) for f in _FLAG_ORDER if f in a.flags]
         pairs.append((bulk(b"flags"), set_reply(flags, resp3)))
     if a.args:
-        pairs.append((bulk(b"arguments"), array([_arg_reply(x, row, resp3) for x in a.args])))
+        args = [_arg_reply(x, row, resp3, keys) for x in a.args]
+        pairs.append((bulk(b"arguments"), array(args)))
     return map_reply(pairs, resp3)
 
 
@@ -1043,7 +1009,9 @@ def command_docs_reply(row: Command, resp3: bool) -> bytes:
     if doc.complexity:
         pairs.append((bulk(b"complexity"), bulk(doc.complexity.encode("utf-8", "replace"))))
     if doc.args and not row.subcommands:
-        pairs.append((bulk(b"arguments"), array([_arg_reply(a, row, resp3) for a in doc.args])))
+        keys = [0, len(keyspecs.specs_of(row))]
+        args = [_arg_reply(a, row, resp3, keys) for a in doc.args]
+        pairs.append((bulk(b"arguments"), array(args)))
     if row.subcommands:
         subs = [(bulk(s.fullname), command_docs_reply(s, resp3)) for s in row.subcommands.values()]
         pairs.append((bulk(b"subcommands"), map_reply(subs, resp3)))
@@ -1122,8 +1090,9 @@ def command_list(c: Client, argv: list[bytes]) -> bytes:
     return array([bulk(r.fullname) for r in rows])
 
 
-def _keys_of(c: Client, argv: list[bytes]) -> tuple[Command, list[bytes]]:
-    """The command GETKEYS names and its key arguments (redis ``getKeysSubcommandImpl``)."""
+def _keys_of(c: Client, argv: list[bytes]) -> tuple[Command, list[tuple[int, keyspecs.Flags]]]:
+    """The command GETKEYS names and the (position, flags) of its keys in
+    ``argv[2:]`` (redis ``getKeysSubcommandImpl``)."""
     args = argv[2:]
     row = c.server.table.lookup(args[0])
     if row is not None and row.subcommands and len(args) > 1:
@@ -1135,14 +1104,22 @@ def _keys_of(c: Client, argv: list[bytes]) -> tuple[Command, list[bytes]]:
     n = len(args)
     if (row.arity > 0 and row.arity != n) or n < -row.arity:
         raise CommandError(b"ERR Invalid number of arguments specified for command")
-    try:
-        positions = row.key_positions(args)
-    except (CommandError, IndexError, ValueError):
-        # a key finder refuses arguments it cannot make sense of (bad numkeys)
-        raise CommandError(b"ERR Invalid arguments specified for command") from None
-    if not positions and row.getkeys is None:
+    if row.fullname in keyspecs.NUMKEYS:
+        keys = keyspecs.numkeys_keys_and_flags(row.fullname, args)
+    else:
+        try:
+            positions = row.key_positions(args)
+        except (CommandError, IndexError, ValueError):
+            # a key finder refuses arguments it cannot make sense of
+            positions = []
+        keys = [
+            (p, keyspecs.of_key(row.fullname, i, args) or keyspecs.flags_of(row))
+            for i, p in enumerate(positions)
+            if 0 <= p < n
+        ]
+    if not keys:
         raise CommandError(b"ERR Invalid arguments specified for command")
-    return row, [args[i] for i in positions if 0 <= i < n]
+    return row, keys
 
 
 def command_getkeys(c: Client, argv: list[bytes]) -> bytes:
@@ -1151,7 +1128,7 @@ def command_getkeys(c: Client, argv: list[bytes]) -> bytes:
     Complexity: O(N) where N is the number of arguments to the command
     """
     _, keys = _keys_of(c, argv)
-    return array([bulk(k) for k in keys])
+    return array([bulk(argv[2 + p]) for p, _ in keys])
 
 
 def command_getkeysandflags(c: Client, argv: list[bytes]) -> bytes:
@@ -1159,13 +1136,14 @@ def command_getkeysandflags(c: Client, argv: list[bytes]) -> bytes:
 
     Complexity: O(N) where N is the number of arguments to the command
     """
-    row, keys = _keys_of(c, argv)
-    args = argv[2:]
-    out = []
-    for i, k in enumerate(keys):
-        flags = keyspecs.of_key(row.fullname, i, args) or key_spec_flags(row)
-        out.append(array([bulk(k), set_reply([simple(f) for f in flags], c.resp3)]))
-    return array(out)
+    _, keys = _keys_of(c, argv)
+    resp3 = c.resp3
+    return array(
+        [
+            array([bulk(argv[2 + p]), set_reply([simple(f) for f in flags], resp3)])
+            for p, flags in keys
+        ]
+    )
 
 
 COMMAND_HELP = (

@@ -26,6 +26,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from cacheserver.commands.keys import parse_cursor, parse_scan_options
+from cacheserver.commands.keyspecs import numkeys_keys
 from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import DENYOOM, FAST, MOVABLE_KEYS, READONLY, WRITE, Command
 from cacheserver.errors import NOT_INTEGER, RAND_RANGE, SYNTAX, CommandError, WrongType
@@ -564,14 +565,6 @@ def sinterstore(c: Client, argv: list[bytes]) -> bytes:
     return _store(c, argv[1], Set() if sets is None else Set(_inter(sets)), b"sinterstore")
 
 
-def _sintercard_keys(argv: list[bytes]) -> list[int]:
-    """Key positions of SINTERCARD numkeys key [key ...] (for COMMAND GETKEYS)."""
-    numkeys = string2ll(argv[1]) if len(argv) > 1 else None
-    if numkeys is None or numkeys < 1 or numkeys > len(argv) - 2:
-        raise ValueError("bad numkeys")
-    return list(range(2, 2 + numkeys))
-
-
 def sintercard(c: Client, argv: list[bytes]) -> bytes:
     """SINTERCARD numkeys key [key ...] [LIMIT limit] -> integer (size of the intersection)
 
@@ -702,7 +695,7 @@ def make_commands() -> list[Command]:
             -3,
             ro | MOVABLE_KEYS,
             group=_SET,
-            getkeys=_sintercard_keys,
+            getkeys=numkeys_keys(b"SINTERCARD"),
             since="7.0.0",
         ),
         Command(b"SINTERSTORE", sinterstore, -3, w | DENYOOM, 1, -1, 1, group=_SET),

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.commands.keys import parse_cursor, parse_scan_options
+from cacheserver.commands.keyspecs import numkeys_keys
 from cacheserver.commands.sets import random_reply_limits, random_reply_too_big
 from cacheserver.commands.strings import c_option
 from cacheserver.commands.table import (
@@ -1270,20 +1271,6 @@ def zscan(c: Client, argv: list[bytes]) -> bytes:
 # -- the table ------------------------------------------------------------------
 
 
-def _numkeys_keys(nk: int, dst: bool = False) -> Callable[[list[bytes]], list[int]]:
-    """Key positions of a command whose keys follow a numkeys at ``argv[nk]``
-    (plus ``argv[1]`` for a STORE destination), for COMMAND GETKEYS."""
-
-    def getkeys(argv: list[bytes]) -> list[int]:
-        numkeys = string2ll(argv[nk]) if len(argv) > nk else None
-        if numkeys is None or numkeys < 1 or nk + numkeys >= len(argv):
-            raise ValueError("bad numkeys")
-        keys = list(range(nk + 1, nk + 1 + numkeys))
-        return [1, *keys] if dst else keys
-
-    return getkeys
-
-
 _Z = "sortedset"
 
 
@@ -1308,7 +1295,7 @@ def make_commands() -> list[Command]:
             1,
             1,
             group=_Z,
-            getkeys=_numkeys_keys(2, True),
+            getkeys=numkeys_keys(b"ZUNIONSTORE"),
             since="2.0.0",
         ),
         Command(
@@ -1320,7 +1307,7 @@ def make_commands() -> list[Command]:
             1,
             1,
             group=_Z,
-            getkeys=_numkeys_keys(2, True),
+            getkeys=numkeys_keys(b"ZINTERSTORE"),
             since="2.0.0",
         ),
         Command(
@@ -1332,21 +1319,27 @@ def make_commands() -> list[Command]:
             1,
             1,
             group=_Z,
-            getkeys=_numkeys_keys(2, True),
+            getkeys=numkeys_keys(b"ZDIFFSTORE"),
             since="6.2.0",
         ),
-        Command(b"ZUNION", zunion, -3, ro | mk, group=_Z, getkeys=_numkeys_keys(1), since="6.2.0"),
-        Command(b"ZINTER", zinter, -3, ro | mk, group=_Z, getkeys=_numkeys_keys(1), since="6.2.0"),
+        Command(
+            b"ZUNION", zunion, -3, ro | mk, group=_Z, getkeys=numkeys_keys(b"ZUNION"), since="6.2.0"
+        ),
+        Command(
+            b"ZINTER", zinter, -3, ro | mk, group=_Z, getkeys=numkeys_keys(b"ZINTER"), since="6.2.0"
+        ),
         Command(
             b"ZINTERCARD",
             zintercard,
             -3,
             ro | mk,
             group=_Z,
-            getkeys=_numkeys_keys(1),
+            getkeys=numkeys_keys(b"ZINTERCARD"),
             since="7.0.0",
         ),
-        Command(b"ZDIFF", zdiff, -3, ro | mk, group=_Z, getkeys=_numkeys_keys(1), since="6.2.0"),
+        Command(
+            b"ZDIFF", zdiff, -3, ro | mk, group=_Z, getkeys=numkeys_keys(b"ZDIFF"), since="6.2.0"
+        ),
         Command(b"ZRANGE", zrange, -4, ro, 1, 1, 1, group=_Z, since="1.2.0"),
         Command(b"ZRANGESTORE", zrangestore, -5, w | DENYOOM, 1, 2, 1, group=_Z, since="6.2.0"),
         Command(b"ZRANGEBYSCORE", zrangebyscore, -4, ro, 1, 1, 1, group=_Z, since="1.0.5"),
@@ -1364,7 +1357,9 @@ def make_commands() -> list[Command]:
         Command(b"ZSCAN", zscan, -3, ro, 1, 1, 1, group=_Z, since="2.8.0"),
         Command(b"ZPOPMIN", zpopmin, -2, w | FAST, 1, 1, 1, group=_Z, since="5.0.0"),
         Command(b"ZPOPMAX", zpopmax, -2, w | FAST, 1, 1, 1, group=_Z, since="5.0.0"),
-        Command(b"ZMPOP", zmpop, -4, w | mk, group=_Z, getkeys=_numkeys_keys(1), since="7.0.0"),
+        Command(
+            b"ZMPOP", zmpop, -4, w | mk, group=_Z, getkeys=numkeys_keys(b"ZMPOP"), since="7.0.0"
+        ),
         Command(
             b"BZPOPMIN",
             bzpopmin,
@@ -1393,7 +1388,7 @@ def make_commands() -> list[Command]:
             -5,
             w | BLOCKING | mk,
             group=_Z,
-            getkeys=_numkeys_keys(2),
+            getkeys=numkeys_keys(b"BZMPOP"),
             since="7.0.0",
         ),
         Command(b"ZRANDMEMBER", zrandmember, -2, ro, 1, 1, 1, group=_Z, since="6.2.0"),

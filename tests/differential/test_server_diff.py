@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 import cacheserver
-from cacheserver.commands.keyspecs import KEY_SPEC_FLAGS
 from cacheserver.config import Config
 from conftest import Pair, pairs, parse
 from helpers import ServerThread
@@ -557,22 +556,6 @@ def test_getkeysandflags_as_redis_key_specs(d: Pair) -> None:
         d.check("COMMAND", "GETKEYSANDFLAGS", *case)
 
 
-def test_command_info_key_specs(d: Pair, server: ServerThread) -> None:
-    """Whole key specs, as Redis's, of every command whose key positions do
-    not depend on its arguments (those answer Redis's "unknown" spec)."""
-    assert server.server is not None
-    rows = {r.fullname: r for r in server.server.table.all_rows()}
-    differ = []
-    for name in sorted(KEY_SPEC_FLAGS):
-        row = rows.get(name)
-        if row is None or row.getkeys is not None or row.parent is not None:
-            continue
-        (o,), (r,) = d.parsed("COMMAND", "INFO", name)
-        if o[8] != r[8]:
-            differ.append(name)
-    assert differ == []
-
-
 def test_command_info_tips(d: Pair) -> None:
     """COMMAND INFO's tips (routing and output hints for cluster clients) are
     Redis's, for every command and subcommand both servers have."""
@@ -590,18 +573,3 @@ def test_command_info_tips(d: Pair) -> None:
         d.check("COMMAND", "INFO", name)
     d.resp3()
     d.check("COMMAND", "INFO", "mget", "keys")
-
-
-def test_command_info_key_spec_flags(d: Pair) -> None:
-    """The first key spec's flags in COMMAND INFO are Redis's for every
-    command both servers have."""
-    for name in sorted(KEY_SPEC_FLAGS):
-        parts = name.split(b"|")
-        (o,), (r,) = d.parsed("COMMAND", "INFO", parts[0])
-        if len(parts) > 1:
-            o = next(s for s in o[9] if s[0] == name)
-            r = next(s for s in r[9] if s[0] == name)
-        o_spec, r_spec = o[8][0], r[8][0]
-        o_flags = dict(zip(o_spec[::2], o_spec[1::2], strict=True))[b"flags"]
-        r_flags = dict(zip(r_spec[::2], r_spec[1::2], strict=True))[b"flags"]
-        assert o_flags == r_flags, name

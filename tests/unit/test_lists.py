@@ -461,10 +461,11 @@ def test_command_rows(h: Harness) -> None:
     ) == [3]
     assert table.lookup(b"blpop").key_positions([b"blpop", b"a", b"b", b"0"]) == [1, 2]
     assert table.lookup(b"blmove").key_positions([b"blmove", b"a", b"b", b"l", b"r", b"0"]) == [1, 2]
-    with pytest.raises(CommandError):
-        table.lookup(b"lmpop").key_positions([b"lmpop", b"0", b"a", b"left"])
-    with pytest.raises(CommandError):
-        table.lookup(b"lmpop").key_positions([b"lmpop", b"3", b"a", b"left"])
+    # a bad numkeys names no keys (the command itself answers the error)
+    assert table.lookup(b"lmpop").key_positions([b"lmpop", b"0", b"a", b"left"]) == []
+    assert table.lookup(b"lmpop").key_positions([b"lmpop", b"3", b"a", b"left"]) == []
+    # numkeys counts what follows, the direction too, as Redis's key spec
+    assert table.lookup(b"lmpop").key_positions([b"lmpop", b"2", b"a", b"left"]) == [2, 3]
     assert h.run("COMMAND", "GETKEYS", "lmpop", "2", "a", "b", "left") == bulks("a", "b")
 
 

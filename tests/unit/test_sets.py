@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
+from cacheserver.commands.keyspecs import numkeys_keys
 from cacheserver.commands.sets import (
     MAX_INTSET_ENTRIES,
     Set,
     _diff,
-    _sintercard_keys,
     is_int,
 )
 from cacheserver.store.keyspace import Database
@@ -572,10 +572,12 @@ def test_sintercard(h: Harness) -> None:
 
 
 def test_sintercard_keys() -> None:
-    assert _sintercard_keys([b"sintercard", b"2", b"a", b"b", b"LIMIT", b"1"]) == [2, 3]
+    """SINTERCARD's key finder: Redis's keynum spec, then its atoi fallback."""
+    keys = numkeys_keys(b"SINTERCARD")
+    assert keys([b"sintercard", b"2", b"a", b"b", b"LIMIT", b"1"]) == [2, 3]
+    assert keys([b"sintercard", b"2abc", b"a", b"b"]) == [2, 3]
     for bad in ([b"sintercard", b"0", b"a"], [b"sintercard", b"x"], [b"sintercard", b"3", b"a"]):
-        with pytest.raises(ValueError):
-            _sintercard_keys(bad)
+        assert keys(bad) == []
 
 
 # -- SSCAN -------------------------------------------------------------------------
