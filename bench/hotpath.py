@@ -7,7 +7,7 @@ them from the network, under ``valgrind --tool=callgrind`` at two request
 counts; the difference of the totals divided by the difference of the counts
 is the cost of one request, setup and interpreter start cancelled out.
 
-    python3 bench/hotpath.py --tests set,get                 # 100,000 keys, -P 16
+    python3 bench/hotpath.py --tests set,get                 # 100,000 keys, -P 16 (also incr, setnew, ...)
     python3 bench/hotpath.py --tests set --config maxmemory=50mb --config maxmemory-policy=allkeys-lru
     python3 bench/hotpath.py --tests get --acl '~key:* +@all'  # as a restricted user
     python3 bench/hotpath.py --run set 20000                 # one run, no valgrind
@@ -97,6 +97,8 @@ def run(
         reqs = [_encode(b"SET", names[rnd.randrange(keys)], value) for _ in range(total)]
     elif test == "get":
         reqs = [_encode(b"GET", names[rnd.randrange(keys)]) for _ in range(total)]
+    elif test == "incr":  # counters of their own (redis-benchmark's counter:__rand_int__)
+        reqs = [_encode(b"INCR", b"counter:%012d" % rnd.randrange(keys)) for _ in range(total)]
     elif test == "setnew":  # distinct keys never seen before (eviction's workload)
         reqs = [_encode(b"SET", b"new:%012d" % i, value) for i in range(total)]
     elif test in _COLLECTION_TESTS:  # one collection, random members (redis-benchmark's)

@@ -78,6 +78,9 @@ _BULK_OVERHEAD = bytes(len(b"%d" % n) + 5 for n in range(65536))
 
 def string2ll(s: bytes | bytearray) -> int | None:
     """Parse like redis ``string2ll``: no sign '+', no spaces, no leading zeros."""
+    # most input: up to 18 ASCII digits, no leading zero (no regex, no bounds)
+    if s.isdigit() and len(s) < 19 and (s[0] != 48 or len(s) == 1):
+        return int(s)
     if _STRICT_INT.match(s) is None or s == b"-0":
         return None
     n = int(s)

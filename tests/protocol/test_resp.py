@@ -411,6 +411,9 @@ def test_string2ll() -> None:
     assert string2ll(b"-1") == -1
     assert string2ll(b"9223372036854775807") == 2**63 - 1
     assert string2ll(b"-9223372036854775808") == -(2**63)
+    assert string2ll(b"999999999999999999") == 10**18 - 1  # 18 digits: the quick path
+    assert string2ll(b"1000000000000000000") == 10**18  # 19: checked against the bounds
+    assert string2ll(bytearray(b"42")) == 42
     for bad in (
         b"",
         b"-",
@@ -422,6 +425,10 @@ def test_string2ll() -> None:
         b"1.0",
         b"9223372036854775808",
         b"0x1",
+        b"007",
+        b"1_0",
+        "\u0663".encode(),  # a non-ASCII digit
+        b"99999999999999999999",
     ):
         assert string2ll(bad) is None, bad
 
