@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cacheserver.commands.connection import help_reply
-from cacheserver.commands.table import FAST, LOADING, NOSCRIPT, PUBSUB, STALE, Command
+from cacheserver.commands.table import (
+    FAST,
+    LOADING,
+    MAY_REPLICATE,
+    NOSCRIPT,
+    PUBSUB,
+    STALE,
+    Command,
+)
 from cacheserver.errors import CommandError, unknown_subcommand
 from protocol.resp import bulk, bulk_array, integer
 
@@ -244,7 +252,7 @@ def make_commands() -> list[Command]:
     # Flags and key positions as Redis 7.0's command table (shard channels
     # sit where keys would, for cluster routing).
     sub = PUBSUB | NOSCRIPT | LOADING | STALE
-    pub = PUBSUB | LOADING | STALE | FAST
+    pub = PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE
     intro = PUBSUB | LOADING | STALE
     return [
         Command(b"SUBSCRIBE", subscribe, -2, sub, group=_GROUP, since="2.0.0"),
