@@ -7,7 +7,9 @@ client with replies gets one write after all the reads of that loop iteration
 wakeups do not interleave with the server's reads.  Only a handler that must wait (a
 read-through load, a blocking pop) returns ``Pending``: the connection flushes
 what it has, stops reading, awaits, sends that reply, then goes on with the
-requests already buffered, so replies stay in request order.
+requests already buffered, so replies stay in request order.  A request
+CLIENT PAUSE holds (``Held``) waits the same way, to run again when the pause
+ends.
 """
 
 from __future__ import annotations
@@ -59,8 +61,17 @@ MODE_ORDER = ("multi", "pubsub", "tracking")
 # The mode that checks permissions (cacheserver.acl.gate): it runs before
 # the first of the others, and hands on to it (Client.after_gate).
 GATE = "acl"
+# CLIENT PAUSE's mode (cacheserver.pause.gate): after the gate, before the
+# others (Redis checks the pause after ACLs, before queueing in MULTI), and
+# hands on to the first of them (Client.after_pause).
+PAUSE = "pause"
 # Client.obuf_room of a client whose class has no output limit: never used up
 UNLIMITED = 1 << 62
+
+
+class Held(Exception):
+    """Raised by the pause intercept: the request waits in ``Client.held``
+    and the walk ends its batch (cacheserver.pause)."""
 
 
 class Pending:
@@ -80,6 +91,7 @@ class Client(asyncio.Protocol):
         "acl_user",
         "addr",
         "after_gate",
+        "after_pause",
         "authenticated",
         "blocked_call",
         "close_after_reply",
@@ -88,6 +100,7 @@ class Client(asyncio.Protocol):
         "db",
         "deferred",
         "fd",
+        "held",
         "id",
         "in_multi",
         "intercept",
@@ -161,6 +174,9 @@ class Client(asyncio.Protocol):
         self.intercept: Intercept | None = None
         self.modes: dict[str, Intercept] = {}  # see set_mode
         self.after_gate: Intercept | None = None  # the intercept the acl gate hands on to
+        self.after_pause: Intercept | None = None  # the one the pause intercept hands on to
+        # the request CLIENT PAUSE holds (it runs when the pause ends)
+        self.held: list[bytes] | None = None
         # the restricted user whose gate is on, for the walk's inline test of
         # the commands and keys it may use (User.compiled); None otherwise
         self.acl_user: User | None = None
@@ -231,6 +247,10 @@ class Client(asyncio.Protocol):
         srv.stats.total_connections_received += 1
         self.id = srv.new_client_id()
         srv.clients[self.id] = self
+        if srv.pause.kind:  # a client arriving during CLIENT PAUSE is paused too
+            from cacheserver.pause import gate
+
+            self.set_mode(PAUSE, gate)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -238,6 +258,7 @@ class Client(asyncio.Protocol):
         srv.clients.pop(self.id, None)
         if self.waiting:
             srv.blocking.cancel(self)
+            srv.pause.drop(self)
         if self.track is not None:
             srv.tracking.disable(self)
         if self.tx is not None:
@@ -255,7 +276,10 @@ class Client(asyncio.Protocol):
         self.write_paused = False
         if self.transport is not None and not self.waiting and not self.closed:
             self.transport.resume_reading()
-            self.process()
+            if self.held is not None:  # a pause ended while the peer was not reading
+                self.run_held()
+            else:
+                self.process()
 
     def data_received(self, data: bytes) -> None:
         self.stats.total_net_input_bytes += len(data)
@@ -363,6 +387,8 @@ class Client(asyncio.Protocol):
             srv.stats.count_error(b"ERR")
             out.append(e.reply)
             self.close_after_reply = True
+        except Held:
+            pass  # CLIENT PAUSE holds the request (Pause.hold); the rest waits behind it
         if ready:  # left by a command that answered through the intercept
             srv.after_command(out)
         srv.current_client = None
@@ -378,6 +404,17 @@ class Client(asyncio.Protocol):
             # (in fast mode hiredis holds at most part of one request)
             log.warning("closing client %s that reached max query buffer length", self.addr)
             self.close()
+
+    def run_held(self) -> None:
+        """The pause that held this client ended: run the held request, then
+        the ones behind it (the request may be held again)."""
+        self.waiting = False
+        argv = self.held
+        if argv is None or self.closed or self.write_paused:
+            return  # (resume_writing runs it)
+        self.held = None
+        self.reader = _Replay(self, self.reader, argv)  # type: ignore[assignment]
+        self.process()
 
     def reject(self, row: Command | None, argv: list[bytes]) -> bytes:
         if row is None:
@@ -521,6 +558,7 @@ class Client(asyncio.Protocol):
             self.server.clients.pop(self.id, None)
             if self.waiting:
                 self.server.blocking.cancel(self)
+                self.server.pause.drop(self)
             if self.track is not None:
                 self.server.tracking.disable(self)
             if self.tx is not None:
@@ -604,6 +642,7 @@ class Client(asyncio.Protocol):
         self.server.clients.pop(self.id, None)
         if self.waiting:
             self.server.blocking.cancel(self)
+            self.server.pause.drop(self)
         if self.transport is not None:
             self.transport.abort()
 
@@ -614,13 +653,15 @@ class Client(asyncio.Protocol):
 
         One intercept runs per command, the first of ``MODE_ORDER`` that is
         on: MULTI queues before subscriber mode restricts, and so on.  The
-        acl gate, when on, runs first and calls that one (``after_gate``)."""
+        pause intercept, when on, runs before that one and calls it
+        (``after_pause``); the acl gate, when on, runs first of all and calls
+        the next (``after_gate``)."""
         modes = self.modes
         if hook is None:
             modes.pop(name, None)
         else:
             modes[name] = hook
-        self.intercept = self.after_gate = None
+        self.intercept = self.after_gate = self.after_pause = None
         if not modes:
             return
         for mode in MODE_ORDER:
@@ -628,6 +669,10 @@ class Client(asyncio.Protocol):
             if found is not None:
                 self.intercept = found
                 break
+        pause = modes.get(PAUSE)
+        if pause is not None:
+            self.after_pause = self.intercept
+            self.intercept = pause
         gate = modes.get(GATE)
         if gate is not None:
             self.after_gate = self.intercept
@@ -643,7 +688,7 @@ class Client(asyncio.Protocol):
         flags = "P" if self.subs is not None else ""
         if self.in_multi:
             flags += "x"
-        if self.id in self.server.blocking.by_client:
+        if self.held is not None or self.id in self.server.blocking.by_client:
             flags += "b"
         st = self.track
         if st is not None:
@@ -686,6 +731,27 @@ class Client(asyncio.Protocol):
             f"resp={3 if self.resp3 else 2} lib-name={self.lib_name.decode(errors='replace')} "
             f"lib-ver={self.lib_ver.decode(errors='replace')}"
         )
+
+
+class _Replay:
+    """Stands in for a client's reader for the batch that runs a request
+    CLIENT PAUSE held: that request first, then the real reader's, which is
+    the client's again from the first call on."""
+
+    __slots__ = ("argv", "client", "reader")
+
+    def __init__(self, client: Client, reader: RespReader, argv: list[bytes]) -> None:
+        self.client = client
+        self.reader = reader
+        self.argv: list[bytes] | None = argv
+
+    def gets(self) -> list[bytes] | bool:
+        argv = self.argv
+        if argv is None:
+            return self.reader.gets()
+        self.argv = None
+        self.client.reader = self.reader
+        return argv
 
 
 def _fmt_addr(addr: Any) -> str:

@@ -434,6 +434,50 @@ def client_trackinginfo(c: Client, argv: list[bytes]) -> bytes:
     )
 
 
+def _sub_syntax(argv: list[bytes]) -> CommandError:
+    # redis addReplySubcommandSyntaxError
+    sub = argv[1][:128].split(b"\0", 1)[0].replace(b"\r", b" ").replace(b"\n", b" ")
+    return CommandError(
+        b"ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
+        % (sub, argv[0].upper())
+    )
+
+
+def client_pause(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT PAUSE timeout [WRITE|ALL] -> +OK
+
+    Complexity: O(1)
+    """
+    from cacheserver.pause import ALL, WRITE_ONLY
+    from protocol.resp import string2ll
+
+    if len(argv) > 4:
+        raise _sub_syntax(argv)
+    kind = ALL
+    if len(argv) == 4:  # the mode is checked before the timeout, as Redis does
+        mode = argv[3].lower()
+        if mode == b"write":
+            kind = WRITE_ONLY
+        elif mode != b"all":
+            raise CommandError(b"ERR CLIENT PAUSE mode must be WRITE or ALL")
+    ms = string2ll(argv[2])
+    if ms is None:
+        raise CommandError(b"ERR timeout is not an integer or out of range")
+    if ms < 0:
+        raise CommandError(b"ERR timeout is negative")
+    c.server.pause.pause(c, ms, kind)
+    return OK
+
+
+def client_unpause(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT UNPAUSE -> +OK
+
+    Complexity: O(N) Where N is the number of paused clients
+    """
+    c.server.pause.unpause()
+    return OK
+
+
 def client_no_evict(c: Client, argv: list[bytes]) -> bytes:
     """CLIENT NO-EVICT ON|OFF -> +OK"""
     if argv[2].lower() not in (b"on", b"off"):
@@ -441,8 +485,8 @@ def client_no_evict(c: Client, argv: list[bytes]) -> bytes:
     return OK
 
 
-# Redis 7.0's text for the subcommands served here (PAUSE, UNPAUSE and REPLY
-# are not), and SETINFO's from Redis 7.2
+# Redis 7.0.15's text for the subcommands served here (REPLY is not), and
+# SETINFO's from Redis 7.2
 CLIENT_HELP = [
     b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     b"CACHING (YES|NO)",
@@ -473,6 +517,10 @@ CLIENT_HELP = [
     b"    Return information about client connections. Options:",
     b"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
     b"      Return clients of specified type.",
+    b"UNPAUSE",
+    b"    Stop the current client pause, resuming traffic.",
+    b"PAUSE <timeout> [WRITE|ALL]",
+    b"    Suspend all, or just write, clients for <timeout> milliseconds.",
     b"SETNAME <name>",
     b"    Assign the name <name> to the current connection.",
     b"SETINFO <option> <value>",
@@ -537,6 +585,12 @@ def make_commands() -> list[Command]:
                 Command(b"LIST", client_list, -2, ADMIN | NOSCRIPT | LOADING | STALE),
                 Command(b"KILL", client_kill, -3, ADMIN | NOSCRIPT | LOADING | STALE),
                 Command(b"NO-EVICT", client_no_evict, 3, ADMIN | NOSCRIPT | LOADING | STALE),
+                Command(
+                    b"PAUSE", client_pause, -3, ADMIN | NOSCRIPT | LOADING | STALE, since="2.9.50"
+                ),
+                Command(
+                    b"UNPAUSE", client_unpause, 2, ADMIN | NOSCRIPT | LOADING | STALE, since="6.2.0"
+                ),
                 Command(
                     b"UNBLOCK",
                     client_unblock,

@@ -309,6 +309,9 @@ def exec_(c: Client, argv: list[bytes]) -> bytes:
     tx.discard()
     if c.track is not None:  # CLIENT CACHING covered the transaction, and ends with it
         c.track.caching = False
+    pause = c.server.pause
+    if pause.deferred:  # a CLIENT PAUSE in the transaction: the dataset stops now
+        pause.settle()
     return b"".join(out)
 
 
