@@ -9,7 +9,8 @@ read-through load, a blocking pop) returns ``Pending``: the connection flushes
 what it has, stops reading, awaits, sends that reply, then goes on with the
 requests already buffered, so replies stay in request order.  A request
 CLIENT PAUSE holds (``Held``) waits the same way, to run again when the pause
-ends.
+ends.  CLIENT REPLY OFF or SKIP changes where the walk appends replies, once
+per batch and where it changes (``ReplySwitch``): pushes still go out.
 """
 
 from __future__ import annotations
@@ -18,10 +19,18 @@ import asyncio
 import logging
 import socket
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from cacheserver.commands.table import FAST, Command
+from cacheserver.commands.table import (
+    FAST,
+    QUIET_OFF,
+    QUIET_SKIP,
+    QUIET_SKIP_NEXT,
+    Command,
+    ReplySwitch,
+)
 from cacheserver.errors import CommandError, unknown_command, unknown_subcommand, wrong_arity
 from cacheserver.latency import record_slow
 from cacheserver.net import send
@@ -67,6 +76,10 @@ GATE = "acl"
 PAUSE = "pause"
 # Client.obuf_room of a client whose class has no output limit: never used up
 UNLIMITED = 1 << 62
+
+
+# where a reply dropped goes: a C call that keeps nothing
+_sink: Callable[[bytes], None] = deque[bytes](maxlen=0).append
 
 
 class Held(Exception):
@@ -120,6 +133,7 @@ class Client(asyncio.Protocol):
         "obuf_sent",
         "obuf_soft_since",
         "out",
+        "quiet",
         "reader",
         "resp3",
         "server",
@@ -177,6 +191,7 @@ class Client(asyncio.Protocol):
         self.after_pause: Intercept | None = None  # the one the pause intercept hands on to
         # the request CLIENT PAUSE holds (it runs when the pause ends)
         self.held: list[bytes] | None = None
+        self.quiet = 0  # CLIENT REPLY OFF / SKIP (QUIET_* bits); 0 = every reply sent
         # the restricted user whose gate is on, for the walk's inline test of
         # the commands and keys it may use (User.compiled); None otherwise
         self.acl_user: User | None = None
@@ -300,6 +315,8 @@ class Client(asyncio.Protocol):
         rows = srv.table.by_name
         out: list[bytes] = []
         append = out.append
+        if self.quiet:  # CLIENT REPLY OFF or SKIP
+            append = self.reply_target(out)
         self.out = out
         perf = time.perf_counter_ns
         self.now = self.last_interaction = srv.clock()
@@ -375,6 +392,10 @@ class Client(asyncio.Protocol):
                     if ready:
                         srv.after_command(out)
                     break
+                elif reply.__class__ is ReplySwitch:
+                    append = self.switched(out, reply)
+                elif self.quiet:  # a list of chunks, not sent: one (empty) reply
+                    append(b"")
                 else:  # a list of chunks (a large reply kept unjoined)
                     out.extend(reply)
                 if ready:  # keys that blocked clients wait on became ready, or
@@ -385,7 +406,7 @@ class Client(asyncio.Protocol):
         except ProtocolError as e:
             log.debug("protocol error from client %s: %s", self.addr, e.msg)
             srv.stats.count_error(b"ERR")
-            out.append(e.reply)
+            append(e.reply)
             self.close_after_reply = True
         except Held:
             pass  # CLIENT PAUSE holds the request (Pause.hold); the rest waits behind it
@@ -404,6 +425,37 @@ class Client(asyncio.Protocol):
             # (in fast mode hiredis holds at most part of one request)
             log.warning("closing client %s that reached max query buffer length", self.addr)
             self.close()
+
+    def reply_target(self, out: list[bytes]) -> Callable[[bytes], None]:
+        """Where the walk appends replies under CLIENT REPLY: ``out``, nowhere
+        (OFF), or nowhere for the next reply and ``out`` after it (SKIP).
+        Pushes go to ``out`` (``Client.out``) whatever this says."""
+        quiet = self.quiet
+        if not quiet:
+            return out.append
+        if quiet & QUIET_OFF:
+            return _sink
+        keep = out.append
+
+        def skip_one(reply: bytes) -> None:
+            if self.quiet & QUIET_SKIP:
+                self.quiet &= ~QUIET_SKIP
+                return
+            keep(reply)
+
+        return skip_one
+
+    def switched(self, out: list[bytes], switch: ReplySwitch) -> Callable[[bytes], None]:
+        """A command changed ``quiet``: its own reply under the new rule (ON's
+        +OK is sent, RESET's too unless skipped), then a SKIP it asked for
+        starts with the next command (redis ``resetClient``)."""
+        append = self.reply_target(out)
+        if switch.reply:
+            append(switch.reply)
+        if self.quiet & QUIET_SKIP_NEXT:
+            self.quiet = (self.quiet & ~QUIET_SKIP_NEXT) | QUIET_SKIP
+            append = self.reply_target(out)
+        return append
 
     def run_held(self) -> None:
         """The pause that held this client ended: run the held request, then
@@ -547,7 +599,11 @@ class Client(asyncio.Protocol):
         self.waiting = False
         if self.closed or reply is None:
             return
-        self.write([reply])
+        quiet = self.quiet
+        if not quiet:
+            self.write([reply])
+        elif not quiet & QUIET_OFF:  # SKIP: this was the skipped command
+            self.quiet = quiet & ~QUIET_SKIP
         if not self.write_paused:
             self.process()
 

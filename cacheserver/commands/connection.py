@@ -12,8 +12,11 @@ from cacheserver.commands.table import (
     LOADING,
     NO_AUTH,
     NOSCRIPT,
+    QUIET_OFF,
+    QUIET_SKIP_NEXT,
     STALE,
     Command,
+    ReplySwitch,
 )
 from cacheserver.errors import NOT_INTEGER, SYNTAX, CommandError, unknown_subcommand
 from protocol.resp import (
@@ -64,8 +67,9 @@ def quit_(c: Client, argv: list[bytes]) -> bytes:
     return OK
 
 
-def reset(c: Client, argv: list[bytes]) -> bytes:
-    """RESET -> +RESET (no MULTI, no WATCH, no subscriptions, database 0, RESP2, no name)"""
+def reset(c: Client, argv: list[bytes]) -> bytes | ReplySwitch:
+    """RESET -> +RESET (no MULTI, no WATCH, no subscriptions, database 0, RESP2, no
+    name, CLIENT REPLY ON unless this is the command CLIENT REPLY SKIP skips)"""
     if c.tx is not None:
         c.tx.discard()
     c.server.pubsub.drop(c)
@@ -74,6 +78,9 @@ def reset(c: Client, argv: list[bytes]) -> bytes:
     c.name = b""
     c.server.tracking.disable(c)
     c.server.acl.new_client(c)  # back to the default user (redis clientSetDefaultAuth)
+    if c.quiet & QUIET_OFF:  # (a SKIP in force still takes this reply)
+        c.quiet &= ~QUIET_OFF
+        return ReplySwitch(b"+RESET\r\n")
     return b"+RESET\r\n"
 
 
@@ -478,6 +485,25 @@ def client_unpause(c: Client, argv: list[bytes]) -> bytes:
     return OK
 
 
+def client_reply(c: Client, argv: list[bytes]) -> ReplySwitch:
+    """CLIENT REPLY ON|OFF|SKIP -> +OK for ON; OFF and SKIP answer nothing
+
+    Complexity: O(1)
+    """
+    opt = argv[2].lower()
+    if opt == b"on":
+        c.quiet = 0
+        return ReplySwitch(OK)
+    if opt == b"off":
+        c.quiet |= QUIET_OFF
+    elif opt == b"skip":
+        if not c.quiet & QUIET_OFF:
+            c.quiet |= QUIET_SKIP_NEXT
+    else:
+        raise CommandError(SYNTAX)
+    return ReplySwitch(b"")
+
+
 def client_no_evict(c: Client, argv: list[bytes]) -> bytes:
     """CLIENT NO-EVICT ON|OFF -> +OK"""
     if argv[2].lower() not in (b"on", b"off"):
@@ -485,8 +511,7 @@ def client_no_evict(c: Client, argv: list[bytes]) -> bytes:
     return OK
 
 
-# Redis 7.0.15's text for the subcommands served here (REPLY is not), and
-# SETINFO's from Redis 7.2
+# Redis 7.0.15's text, and SETINFO's from Redis 7.2
 CLIENT_HELP = [
     b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     b"CACHING (YES|NO)",
@@ -521,6 +546,8 @@ CLIENT_HELP = [
     b"    Stop the current client pause, resuming traffic.",
     b"PAUSE <timeout> [WRITE|ALL]",
     b"    Suspend all, or just write, clients for <timeout> milliseconds.",
+    b"REPLY (ON|OFF|SKIP)",
+    b"    Control the replies sent to the current connection.",
     b"SETNAME <name>",
     b"    Assign the name <name> to the current connection.",
     b"SETINFO <option> <value>",
@@ -591,6 +618,7 @@ def make_commands() -> list[Command]:
                 Command(
                     b"UNPAUSE", client_unpause, 2, ADMIN | NOSCRIPT | LOADING | STALE, since="6.2.0"
                 ),
+                Command(b"REPLY", client_reply, 3, cs, since="3.2.0"),
                 Command(
                     b"UNBLOCK",
                     client_unblock,

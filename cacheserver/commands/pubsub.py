@@ -92,7 +92,7 @@ def _subscribe(c: Client, argv: list[bytes], kind: int) -> bytes:
         shard = kind == 1
         out = [head + bulk(ch) + integer(ps.subscribe(c, ch, shard)) for ch in argv[1:]]
     _entered(c)
-    return b"".join(out)
+    return _confirm(c, b"".join(out))
 
 
 def subscribe(c: Client, argv: list[bytes]) -> bytes:
@@ -135,7 +135,17 @@ def _unsubscribe(c: Client, argv: list[bytes], kind: int) -> bytes:
         count = 0 if subs is None else (len(subs.shard) if kind == 1 else subs.count())
         out.append(head + c.nil + integer(count))
     ps.leave_if_done(c)
-    return b"".join(out)
+    return _confirm(c, b"".join(out))
+
+
+def _confirm(c: Client, reply: bytes) -> bytes:
+    """A (un)subscribe reply, which Redis sends as a push: CLIENT REPLY OFF
+    or SKIP does not hold it back (redis ``CLIENT_PUSHING``).  It joins the
+    batch's output as pushes do, and the command answers nothing."""
+    if c.quiet and c.out is not None and not c.in_multi:
+        c.out.append(reply)
+        return b""
+    return reply
 
 
 def unsubscribe(c: Client, argv: list[bytes]) -> bytes:

@@ -96,6 +96,27 @@ FLAG_NAMES: tuple[tuple[Flag, bytes], ...] = (
 HIST_BUCKETS = 65
 
 Handler = Callable[["Client", list[bytes]], Any]
+
+
+# Client.quiet (CLIENT REPLY): OFF drops every reply until ON; SKIP drops the
+# next command's; SKIP_NEXT is CLIENT REPLY SKIP's own mark, which becomes
+# SKIP once that command's (empty) reply is through (redis CLIENT_REPLY_*)
+QUIET_OFF = 1
+QUIET_SKIP = 2
+QUIET_SKIP_NEXT = 4
+
+
+class ReplySwitch:
+    """A handler's result when it changed what happens to the client's
+    replies (CLIENT REPLY, RESET, an EXEC that ran CLIENT REPLY): the walk
+    picks its reply target again, then appends ``reply`` under the new rule
+    (``Client.switched``)."""
+
+    __slots__ = ("reply",)
+
+    def __init__(self, reply: bytes) -> None:
+        self.reply = reply
+
 GetKeys = Callable[[list[bytes]], list[int]]
 
 

@@ -1,4 +1,4 @@
-"""Differential tests of CLIENT PAUSE and CLIENT UNPAUSE:
+"""Differential tests of CLIENT PAUSE, CLIENT UNPAUSE and CLIENT REPLY:
 replies byte-identical to redis-server 7.0.15.
 
 A held client is known by polling INFO ``blocked_clients`` (bounded: Redis
@@ -22,6 +22,8 @@ from helpers import RawClient, encode
 
 Cmd = tuple[Any, ...]
 OK = b"+OK\r\n"
+END = ("ECHO", "end")  # the last request of a sequence: no reply may be left after it
+END_REPLY = b"$3\r\nend\r\n"
 
 
 @pytest.fixture
@@ -85,6 +87,9 @@ def test_argument_errors_and_pauses_that_end_at_once(d: Pair) -> None:
         ("CLIENT", "PAUSE", "99999999999999999999"),
         ("CLIENT", "UNPAUSE", "x"),
         ("CLIENT", "UNPAUSE"),  # not paused: nothing to do
+        ("CLIENT", "REPLY"),
+        ("CLIENT", "REPLY", "x"),
+        ("CLIENT", "REPLY", "on", "x"),
         # a timeout of 0, or one so large that now + timeout wraps, ends at once
         ("CLIENT", "PAUSE", "0"),
         ("SET", "k", "v"),
@@ -93,11 +98,13 @@ def test_argument_errors_and_pauses_that_end_at_once(d: Pair) -> None:
         ("CLIENT", "PAUSE", LLMAX),
         ("CLIENT", "PAUSE", LLMAX, "write"),
         ("SET", "k", "w"),
+        ("CLIENT", "REPLY", "on"),
+        ("CLIENT", "REPLY", "ON"),
     )
 
 
 def test_help_and_command_metadata(d: Pair) -> None:
-    for name in ("client|pause", "client|unpause"):
+    for name in ("client|pause", "client|unpause", "client|reply"):
         d.check("COMMAND", "INFO", name)
         ours, real = d.parsed("COMMAND", "DOCS", name)
         for field in (b"since", b"group", b"complexity"):
@@ -343,3 +350,160 @@ def test_all_pause_holds_unpause_and_transactions(d: Pair, worker: Pair) -> None
     d.reply()
     for _ in range(3):
         worker.reply()
+
+
+# -- CLIENT REPLY ------------------------------------------------------------------------
+
+REPLY_SEQUENCES: list[list[Cmd]] = [
+    # OFF: nothing until ON, which answers; SKIP does nothing meanwhile
+    [
+        ("CLIENT", "REPLY", "OFF"),
+        ("SET", "k", "v"),
+        ("GET", "k"),
+        ("NOPE",),
+        ("GET",),
+        ("CLIENT", "REPLY", "SKIP"),
+        ("CLIENT", "REPLY", "BAD"),
+        ("CLIENT", "REPLY"),
+        ("CLIENT", "REPLY", "ON"),
+        ("GET", "k"),
+    ],
+    # SKIP: the next reply only, errors too; a SKIP skipped asks again
+    [
+        ("CLIENT", "REPLY", "SKIP"),
+        ("SET", "k", "v2"),
+        ("GET", "k"),
+        ("CLIENT", "REPLY", "SKIP"),
+        ("NOPE",),
+        ("PING",),
+        ("CLIENT", "REPLY", "SKIP"),
+        ("CLIENT", "REPLY", "SKIP"),
+        ("PING", "a"),
+        ("PING", "b"),
+        ("CLIENT", "REPLY", "SKIP"),
+        ("CLIENT", "REPLY", "BAD"),
+        ("PING", "c"),
+    ],
+    # ON answers even when it is the command skipped; OFF after SKIP
+    [("CLIENT", "REPLY", "SKIP"), ("CLIENT", "REPLY", "ON"), ("PING", "x")],
+    [
+        ("CLIENT", "REPLY", "SKIP"),
+        ("CLIENT", "REPLY", "OFF"),
+        ("PING", "x"),
+        ("CLIENT", "REPLY", "ON"),
+        ("PING", "y"),
+    ],
+    # RESET turns OFF off, and is skipped like any command
+    [("CLIENT", "REPLY", "OFF"), ("RESET",), ("PING", "y")],
+    [("CLIENT", "REPLY", "SKIP"), ("RESET",), ("PING", "y")],
+    # MULTI skipped, its queued command answered
+    [("CLIENT", "REPLY", "SKIP"), ("MULTI",), ("PING", "q"), ("EXEC",)],
+    # subscription replies are pushes: sent whatever CLIENT REPLY says
+    [
+        ("CLIENT", "REPLY", "OFF"),
+        ("UNSUBSCRIBE",),
+        ("PUNSUBSCRIBE", "x"),
+        ("SSUBSCRIBE", "s"),
+        ("SUNSUBSCRIBE",),
+        ("CLIENT", "REPLY", "ON"),
+    ],
+    [
+        ("CLIENT", "REPLY", "SKIP"),
+        ("SUBSCRIBE", "c1", "c2"),
+        ("PING",),
+        ("CLIENT", "REPLY", "OFF"),  # refused in subscriber mode
+        ("PING",),
+        ("UNSUBSCRIBE", "c1", "c2"),  # (named: Redis lists them in hash order)
+    ],
+    # a blocked command's reply, skipped when it comes
+    [("CLIENT", "REPLY", "SKIP"), ("BLPOP", "nokey", "0.01"), ("PING", "after")],
+]
+REPLY_IDS = [
+    "off-then-on",
+    "skip",
+    "skip-on",
+    "skip-off",
+    "off-reset",
+    "skip-reset",
+    "skip-multi",
+    "off-subscriptions",
+    "skip-subscribe",
+    "skip-blpop",
+]
+
+
+def until_end(c: RawClient) -> bytes:
+    """Every reply up to the END marker's."""
+    replies: list[bytes] = []
+    while not replies or replies[-1] != END_REPLY:
+        replies.append(c.reply())
+    return b"".join(replies)
+
+
+@pytest.mark.parametrize("seq", REPLY_SEQUENCES, ids=REPLY_IDS)
+def test_reply_sequences_pipelined(new_pair: Pairs, seq: list[Cmd]) -> None:
+    p = new_pair()
+    data = b"".join(encode(*cmd) for cmd in seq) + encode(*END)
+    p.ours.send(data)
+    p.real.send(data)
+    ours, real = until_end(p.ours), until_end(p.real)
+    assert ours == real
+
+
+@pytest.mark.parametrize("seq", REPLY_SEQUENCES, ids=REPLY_IDS)
+def test_reply_sequences_in_order_under_pause(d: Pair, worker: Pair, seq: list[Cmd]) -> None:
+    """The same sequences sent during a WRITE pause: a held command keeps
+    the CLIENT REPLY state it was sent under."""
+    d.check("CLIENT", "PAUSE", 10000, "WRITE")
+    data = b"".join(encode(*cmd) for cmd in seq) + encode(*END)
+    worker.ours.send(data)
+    worker.real.send(data)
+    if any(cmd[0] in ("SET", "BLPOP") for cmd in seq):
+        wait_blocked(d, 1)
+    unpause(d)
+    ours, real = until_end(worker.ours), until_end(worker.real)
+    assert ours == real
+
+
+def test_reply_inline_requests(new_pair: Pairs) -> None:
+    p = new_pair()
+    ours, real = p.raw(b"client reply skip\r\nping\r\nping x\r\n")
+    assert ours == real == b"$1\r\nx\r\n"
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+def test_messages_are_sent_while_replies_are_off(new_pair: Pairs, resp3: bool) -> None:
+    """Pub/sub messages still come (Redis 7.0's CLIENT_PUSHING)."""
+    sub, pub = new_pair(), new_pair()
+    if resp3:
+        sub.resp3()
+    sub.check("SUBSCRIBE", "ch")
+    if resp3:  # (a RESP2 subscriber may not send CLIENT)
+        sub.send("CLIENT", "REPLY", "OFF")
+        pub.check("PUBLISH", "ch", "m1")
+        sub.reply()  # the message, not a reply to OFF
+        sub.send("PING")  # not answered
+        sub.send("CLIENT", "REPLY", "ON")
+        assert sub.reply() == OK
+    else:
+        sub.check("CLIENT", "REPLY", "OFF")  # refused in subscriber mode
+    pub.check("PUBLISH", "ch", "m2")
+    sub.reply()
+
+
+def test_invalidations_are_sent_while_replies_are_off(new_pair: Pairs) -> None:
+    p, writer = new_pair(), new_pair()
+    p.resp3()
+    p.check("CLIENT", "TRACKING", "ON")
+    p.check("GET", "tk")
+    p.send("CLIENT", "REPLY", "OFF")
+    writer.check("SET", "tk", "1")
+    p.reply()  # the invalidation push
+    p.send("CLIENT", "REPLY", "ON")
+    assert p.reply() == OK
+    p.check("GET", "tk")
+    p.send("CLIENT", "REPLY", "SKIP")
+    p.send("SET", "tk", "2")  # its own write: the push comes, the +OK does not
+    p.send("CLIENT", "REPLY", "ON")
+    p.reply()
+    assert p.reply() == OK

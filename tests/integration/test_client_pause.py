@@ -1,5 +1,5 @@
-"""CLIENT PAUSE and UNPAUSE through redis-py (``client_pause``,
-``client_unpause``), sync clients on threads and
+"""CLIENT PAUSE, UNPAUSE and REPLY through redis-py (``client_pause``,
+``client_unpause``, ``client_reply``), sync clients on threads and
 redis.asyncio clients, on a server running uvloop and one on the plain
 asyncio loop.
 
@@ -17,6 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 import redis.asyncio
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from helpers import ServerThread, wait_for
 
@@ -146,3 +148,41 @@ def test_a_second_pause_keeps_the_later_end(admin: redis.Redis, other: redis.Red
         wait_held(admin, 1)
         admin.client_unpause()
         assert pending.result(REPLY_WAIT) is True
+
+
+def test_client_reply(admin: redis.Redis) -> None:
+    conn = admin.connection_pool.get_connection()
+    try:
+        conn.send_command("CLIENT", "REPLY", "OFF")
+        conn.send_command("SET", "k", "v")
+        conn.send_command("INCR", "k")  # its error is not sent either
+        conn.send_command("CLIENT", "REPLY", "ON")
+        assert conn.read_response() == b"OK"
+        conn.send_command("CLIENT", "REPLY", "SKIP")
+        conn.send_command("GET", "k")
+        conn.send_command("STRLEN", "k")
+        assert conn.read_response() == 1
+    finally:
+        admin.connection_pool.release(conn)
+    assert admin.client_reply("ON") == b"OK"
+    with pytest.raises(redis.DataError):
+        admin.client_reply("NOPE")  # type: ignore[arg-type]
+    assert admin.get("k") == b"v"
+
+
+def test_client_reply_off_times_out_in_redis_py(loop_server: ServerThread) -> None:
+    """redis-py's own advice: OFF and SKIP need a timeout, as nothing comes
+    back; the next connection answers as usual."""
+    r = redis.Redis(
+        host=loop_server.host,
+        port=loop_server.port,
+        socket_timeout=0.05,
+        retry=Retry(NoBackoff(), 0),  # (a retry would send OFF again)
+    )
+    try:
+        with pytest.raises(redis.TimeoutError):
+            r.client_reply("OFF")
+        assert r.set("k", "v") is True  # (a new connection)
+        assert r.get("k") == b"v"
+    finally:
+        r.close()

@@ -1,4 +1,4 @@
-"""CLIENT PAUSE and UNPAUSE in process: a fake clock, requests run
+"""CLIENT PAUSE, UNPAUSE and REPLY in process: a fake clock, requests run
 inside an event loop (the pause has a timer), held clients read from their
 MockTransport.  The wire behaviour is pinned against redis-server in
 tests/differential/test_client_pause_diff.py; these tests cover the state
@@ -311,3 +311,101 @@ def test_no_eviction_and_no_oom_while_paused() -> None:
         assert ks.stats.evicted_keys > 0
     finally:
         lp.close()
+
+
+# -- CLIENT REPLY --------------------------------------------------------------------
+
+
+def test_reply_off_and_on(h: Harness, lp: Loop) -> None:
+    c = h.client
+    lp.feed(
+        c,
+        encode("CLIENT", "REPLY", "OFF")
+        + encode("SET", "k", "v")
+        + encode("NOPE")
+        + encode("CLIENT", "REPLY", "SKIP")  # nothing while OFF
+        + encode("CLIENT", "REPLY", "ON")
+        + encode("GET", "k"),
+    )
+    assert out(c) == OK + b"$1\r\nv\r\n"
+    assert c.quiet == 0
+
+
+def test_reply_skip_holds_back_one_reply(h: Harness, lp: Loop) -> None:
+    c = h.client
+    lp.feed(
+        c,
+        encode("CLIENT", "REPLY", "SKIP")
+        + encode("CLIENT", "REPLY", "SKIP")  # skipped itself; skips the next
+        + encode("PING", "a")
+        + encode("PING", "b"),
+    )
+    assert out(c) == b"$1\r\nb\r\n"
+
+
+def test_reply_of_a_reply_kept_in_chunks(
+    h: Harness, lp: Loop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = h.client
+    row = h.server.table.lookup(b"echo")
+    assert row is not None
+    monkeypatch.setattr(row, "handler", lambda c, argv: [b"$2\r\n", argv[1], b"\r\n"])
+    assert lp.run("ECHO", "ab") == b"$2\r\nab\r\n"
+    lp.feed(c, encode("CLIENT", "REPLY", "SKIP") + encode("ECHO", "cd") + encode("PING"))
+    assert out(c) == b"+PONG\r\n"
+    lp.feed(c, encode("CLIENT", "REPLY", "OFF") + encode("ECHO", "ef"))
+    lp.feed(c, encode("CLIENT", "REPLY", "ON") + encode("ECHO", "gh"))
+    assert out(c) == OK + b"$2\r\ngh\r\n"
+
+
+def test_reply_of_a_blocked_command(h: Harness, lp: Loop) -> None:
+    c = h.client
+    other = h.connect()
+    lp.feed(c, encode("CLIENT", "REPLY", "SKIP") + encode("BLPOP", "q", 0) + encode("PING"))
+    assert out(c) == b""
+    lp.send(other, "RPUSH", "q", "x")
+    lp.settle()
+    assert out(c) == b"+PONG\r\n"  # the BLPOP reply was the skipped one
+    lp.feed(c, encode("CLIENT", "REPLY", "OFF") + encode("BLPOP", "q", 0))
+    lp.send(other, "RPUSH", "q", "y")
+    lp.feed(c, encode("CLIENT", "REPLY", "ON") + encode("LLEN", "q"))
+    assert out(c) == OK + b":0\r\n"
+
+
+def test_reply_skip_of_a_held_command(h: Harness, lp: Loop) -> None:
+    c = h.client
+    pauser = h.connect()
+    lp.send(pauser, "CLIENT", "PAUSE", 10000, "WRITE")
+    lp.feed(c, encode("CLIENT", "REPLY", "SKIP") + encode("SET", "k", "v") + encode("GET", "k"))
+    assert out(c) == b""
+    lp.send(pauser, "CLIENT", "UNPAUSE")
+    assert out(c) == b"$1\r\nv\r\n"
+
+
+def test_reply_in_a_transaction(h: Harness, lp: Loop) -> None:
+    """Redis 7.0 lets CLIENT REPLY cut EXEC's array short; here it is an
+    element (+OK) and rules from the EXEC reply on."""
+    c = h.client
+    lp.feed(
+        c,
+        encode("MULTI")
+        + encode("CLIENT", "REPLY", "SKIP")
+        + encode("PING", "x")
+        + encode("EXEC")
+        + encode("PING", "y")
+        + encode("PING", "z"),
+    )
+    assert out(c) == OK + b"+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n$1\r\nx\r\n$1\r\nz\r\n"
+    lp.feed(c, encode("MULTI") + encode("CLIENT", "REPLY", "OFF") + encode("EXEC") + encode("PING"))
+    assert out(c) == OK + b"+QUEUED\r\n"
+    lp.feed(c, encode("MULTI") + encode("CLIENT", "REPLY", "ON") + encode("EXEC"))
+    assert out(c) == b"*1\r\n+OK\r\n"
+
+
+def test_reply_reset_and_protocol_error(h: Harness, lp: Loop) -> None:
+    c = h.client
+    lp.feed(c, encode("CLIENT", "REPLY", "OFF") + encode("RESET") + encode("PING"))
+    assert out(c) == b"+RESET\r\n+PONG\r\n"
+    lp.feed(c, encode("CLIENT", "REPLY", "OFF") + b"*1\r\n$x\r\n")
+    assert out(c) == b""
+    assert c.closed
