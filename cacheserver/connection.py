@@ -7,7 +7,10 @@ client with replies gets one write after all the reads of that loop iteration
 wakeups do not interleave with the server's reads.  Only a handler that must wait (a
 read-through load, a blocking pop) returns ``Pending``: the connection flushes
 what it has, stops reading, awaits, sends that reply, then goes on with the
-requests already buffered, so replies stay in request order.
+requests already buffered, so replies stay in request order.  A request
+CLIENT PAUSE holds (``Held``) waits the same way, to run again when the pause
+ends.  CLIENT REPLY OFF or SKIP changes where the walk appends replies, once
+per batch and where it changes (``ReplySwitch``): pushes still go out.
 """
 
 from __future__ import annotations
@@ -16,10 +19,18 @@ import asyncio
 import logging
 import socket
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from cacheserver.commands.table import FAST, Command
+from cacheserver.commands.table import (
+    FAST,
+    QUIET_OFF,
+    QUIET_SKIP,
+    QUIET_SKIP_NEXT,
+    Command,
+    ReplySwitch,
+)
 from cacheserver.errors import CommandError, unknown_command, unknown_subcommand, wrong_arity
 from cacheserver.latency import record_slow
 from cacheserver.net import send
@@ -59,8 +70,21 @@ MODE_ORDER = ("multi", "pubsub", "tracking")
 # The mode that checks permissions (cacheserver.acl.gate): it runs before
 # the first of the others, and hands on to it (Client.after_gate).
 GATE = "acl"
+# CLIENT PAUSE's mode (cacheserver.pause.gate): after the gate, before the
+# others (Redis checks the pause after ACLs, before queueing in MULTI), and
+# hands on to the first of them (Client.after_pause).
+PAUSE = "pause"
 # Client.obuf_room of a client whose class has no output limit: never used up
 UNLIMITED = 1 << 62
+
+
+# where a reply dropped goes: a C call that keeps nothing
+_sink: Callable[[bytes], None] = deque[bytes](maxlen=0).append
+
+
+class Held(Exception):
+    """Raised by the pause intercept: the request waits in ``Client.held``
+    and the walk ends its batch (cacheserver.pause)."""
 
 
 class Pending:
@@ -80,6 +104,7 @@ class Client(asyncio.Protocol):
         "acl_user",
         "addr",
         "after_gate",
+        "after_pause",
         "authenticated",
         "blocked_call",
         "close_after_reply",
@@ -88,6 +113,7 @@ class Client(asyncio.Protocol):
         "db",
         "deferred",
         "fd",
+        "held",
         "id",
         "in_multi",
         "intercept",
@@ -107,6 +133,7 @@ class Client(asyncio.Protocol):
         "obuf_sent",
         "obuf_soft_since",
         "out",
+        "quiet",
         "reader",
         "resp3",
         "server",
@@ -161,6 +188,10 @@ class Client(asyncio.Protocol):
         self.intercept: Intercept | None = None
         self.modes: dict[str, Intercept] = {}  # see set_mode
         self.after_gate: Intercept | None = None  # the intercept the acl gate hands on to
+        self.after_pause: Intercept | None = None  # the one the pause intercept hands on to
+        # the request CLIENT PAUSE holds (it runs when the pause ends)
+        self.held: list[bytes] | None = None
+        self.quiet = 0  # CLIENT REPLY OFF / SKIP (QUIET_* bits); 0 = every reply sent
         # the restricted user whose gate is on, for the walk's inline test of
         # the commands and keys it may use (User.compiled); None otherwise
         self.acl_user: User | None = None
@@ -231,6 +262,10 @@ class Client(asyncio.Protocol):
         srv.stats.total_connections_received += 1
         self.id = srv.new_client_id()
         srv.clients[self.id] = self
+        if srv.pause.kind:  # a client arriving during CLIENT PAUSE is paused too
+            from cacheserver.pause import gate
+
+            self.set_mode(PAUSE, gate)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -238,6 +273,7 @@ class Client(asyncio.Protocol):
         srv.clients.pop(self.id, None)
         if self.waiting:
             srv.blocking.cancel(self)
+            srv.pause.drop(self)
         if self.track is not None:
             srv.tracking.disable(self)
         if self.tx is not None:
@@ -255,7 +291,10 @@ class Client(asyncio.Protocol):
         self.write_paused = False
         if self.transport is not None and not self.waiting and not self.closed:
             self.transport.resume_reading()
-            self.process()
+            if self.held is not None:  # a pause ended while the peer was not reading
+                self.run_held()
+            else:
+                self.process()
 
     def data_received(self, data: bytes) -> None:
         self.stats.total_net_input_bytes += len(data)
@@ -276,6 +315,8 @@ class Client(asyncio.Protocol):
         rows = srv.table.by_name
         out: list[bytes] = []
         append = out.append
+        if self.quiet:  # CLIENT REPLY OFF or SKIP
+            append = self.reply_target(out)
         self.out = out
         perf = time.perf_counter_ns
         self.now = self.last_interaction = srv.clock()
@@ -351,6 +392,10 @@ class Client(asyncio.Protocol):
                     if ready:
                         srv.after_command(out)
                     break
+                elif reply.__class__ is ReplySwitch:
+                    append = self.switched(out, reply)
+                elif self.quiet:  # a list of chunks, not sent: one (empty) reply
+                    append(b"")
                 else:  # a list of chunks (a large reply kept unjoined)
                     out.extend(reply)
                 if ready:  # keys that blocked clients wait on became ready, or
@@ -361,8 +406,10 @@ class Client(asyncio.Protocol):
         except ProtocolError as e:
             log.debug("protocol error from client %s: %s", self.addr, e.msg)
             srv.stats.count_error(b"ERR")
-            out.append(e.reply)
+            append(e.reply)
             self.close_after_reply = True
+        except Held:
+            pass  # CLIENT PAUSE holds the request (Pause.hold); the rest waits behind it
         if ready:  # left by a command that answered through the intercept
             srv.after_command(out)
         srv.current_client = None
@@ -378,6 +425,48 @@ class Client(asyncio.Protocol):
             # (in fast mode hiredis holds at most part of one request)
             log.warning("closing client %s that reached max query buffer length", self.addr)
             self.close()
+
+    def reply_target(self, out: list[bytes]) -> Callable[[bytes], None]:
+        """Where the walk appends replies under CLIENT REPLY: ``out``, nowhere
+        (OFF), or nowhere for the next reply and ``out`` after it (SKIP).
+        Pushes go to ``out`` (``Client.out``) whatever this says."""
+        quiet = self.quiet
+        if not quiet:
+            return out.append
+        if quiet & QUIET_OFF:
+            return _sink
+        keep = out.append
+
+        def skip_one(reply: bytes) -> None:
+            if self.quiet & QUIET_SKIP:
+                self.quiet &= ~QUIET_SKIP
+                return
+            keep(reply)
+
+        return skip_one
+
+    def switched(self, out: list[bytes], switch: ReplySwitch) -> Callable[[bytes], None]:
+        """A command changed ``quiet``: its own reply under the new rule (ON's
+        +OK is sent, RESET's too unless skipped), then a SKIP it asked for
+        starts with the next command (redis ``resetClient``)."""
+        append = self.reply_target(out)
+        if switch.reply:
+            append(switch.reply)
+        if self.quiet & QUIET_SKIP_NEXT:
+            self.quiet = (self.quiet & ~QUIET_SKIP_NEXT) | QUIET_SKIP
+            append = self.reply_target(out)
+        return append
+
+    def run_held(self) -> None:
+        """The pause that held this client ended: run the held request, then
+        the ones behind it (the request may be held again)."""
+        self.waiting = False
+        argv = self.held
+        if argv is None or self.closed or self.write_paused:
+            return  # (resume_writing runs it)
+        self.held = None
+        self.reader = _Replay(self, self.reader, argv)  # type: ignore[assignment]
+        self.process()
 
     def reject(self, row: Command | None, argv: list[bytes]) -> bytes:
         if row is None:
@@ -510,7 +599,11 @@ class Client(asyncio.Protocol):
         self.waiting = False
         if self.closed or reply is None:
             return
-        self.write([reply])
+        quiet = self.quiet
+        if not quiet:
+            self.write([reply])
+        elif not quiet & QUIET_OFF:  # SKIP: this was the skipped command
+            self.quiet = quiet & ~QUIET_SKIP
         if not self.write_paused:
             self.process()
 
@@ -521,6 +614,7 @@ class Client(asyncio.Protocol):
             self.server.clients.pop(self.id, None)
             if self.waiting:
                 self.server.blocking.cancel(self)
+                self.server.pause.drop(self)
             if self.track is not None:
                 self.server.tracking.disable(self)
             if self.tx is not None:
@@ -604,6 +698,7 @@ class Client(asyncio.Protocol):
         self.server.clients.pop(self.id, None)
         if self.waiting:
             self.server.blocking.cancel(self)
+            self.server.pause.drop(self)
         if self.transport is not None:
             self.transport.abort()
 
@@ -614,13 +709,15 @@ class Client(asyncio.Protocol):
 
         One intercept runs per command, the first of ``MODE_ORDER`` that is
         on: MULTI queues before subscriber mode restricts, and so on.  The
-        acl gate, when on, runs first and calls that one (``after_gate``)."""
+        pause intercept, when on, runs before that one and calls it
+        (``after_pause``); the acl gate, when on, runs first of all and calls
+        the next (``after_gate``)."""
         modes = self.modes
         if hook is None:
             modes.pop(name, None)
         else:
             modes[name] = hook
-        self.intercept = self.after_gate = None
+        self.intercept = self.after_gate = self.after_pause = None
         if not modes:
             return
         for mode in MODE_ORDER:
@@ -628,6 +725,10 @@ class Client(asyncio.Protocol):
             if found is not None:
                 self.intercept = found
                 break
+        pause = modes.get(PAUSE)
+        if pause is not None:
+            self.after_pause = self.intercept
+            self.intercept = pause
         gate = modes.get(GATE)
         if gate is not None:
             self.after_gate = self.intercept
@@ -643,7 +744,7 @@ class Client(asyncio.Protocol):
         flags = "P" if self.subs is not None else ""
         if self.in_multi:
             flags += "x"
-        if self.id in self.server.blocking.by_client:
+        if self.held is not None or self.id in self.server.blocking.by_client:
             flags += "b"
         st = self.track
         if st is not None:
@@ -686,6 +787,27 @@ class Client(asyncio.Protocol):
             f"resp={3 if self.resp3 else 2} lib-name={self.lib_name.decode(errors='replace')} "
             f"lib-ver={self.lib_ver.decode(errors='replace')}"
         )
+
+
+class _Replay:
+    """Stands in for a client's reader for the batch that runs a request
+    CLIENT PAUSE held: that request first, then the real reader's, which is
+    the client's again from the first call on."""
+
+    __slots__ = ("argv", "client", "reader")
+
+    def __init__(self, client: Client, reader: RespReader, argv: list[bytes]) -> None:
+        self.client = client
+        self.reader = reader
+        self.argv: list[bytes] | None = argv
+
+    def gets(self) -> list[bytes] | bool:
+        argv = self.argv
+        if argv is None:
+            return self.reader.gets()
+        self.argv = None
+        self.client.reader = self.reader
+        return argv
 
 
 def _fmt_addr(addr: Any) -> str:

@@ -272,8 +272,8 @@ class ServerCollector(Collector):
         )
         yield GaugeMetricFamily(
             "cacheserver_blocked_clients",
-            "Clients waiting: blocking commands and read-through loads.",
-            value=len(srv.blocking),
+            "Clients waiting: blocking commands, read-through loads, CLIENT PAUSE.",
+            value=len(srv.blocking) + len(srv.pause),
         )
         yield GaugeMetricFamily(
             "cacheserver_tracking_clients",

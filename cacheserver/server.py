@@ -26,6 +26,7 @@ from cacheserver.memcached.connection import McConnection
 from cacheserver.memory import Memory
 from cacheserver.net import listen_tcp
 from cacheserver.notify import NOTIFY_ALL, Notifier
+from cacheserver.pause import Pause
 from cacheserver.pubsub import PubSub
 from cacheserver.store.keyspace import (
     NOTIFY_KEY_MISS,
@@ -113,6 +114,7 @@ class Server:
         self.maxmemory = 0  # bytes, 0 for no limit (kept by self.memory)
         self.memory = Memory(self)
         self.blocking = Blocking(self)
+        self.pause = Pause(self)  # CLIENT PAUSE and the clients it holds
         self.pubsub = PubSub(self)
         self.notifier = Notifier(self.pubsub)
         self.tracking = Tracking(self)
@@ -405,7 +407,7 @@ class Server:
             effort = self.config["active-expire-effort"]
             # redis: 25% of the period, plus 2% per effort step
             budget = period * (25 + 2 * (effort - 1)) / 100
-            if self.active_expire:
+            if self.active_expire and not ks.paused:  # (CLIENT PAUSE: the dataset stays)
                 if self.latency.threshold:
                     t0 = time.perf_counter_ns()
                     ks.expire_cycle(self.clock(), budget)
@@ -470,6 +472,7 @@ class Server:
         self.flush_writes()
         if self._cron is not None:
             self._cron.cancel()
+        self.pause.stop()
         for srv in self.listeners:
             srv.close()
         tls_listeners = self.tls.close()

@@ -12,8 +12,11 @@ from cacheserver.commands.table import (
     LOADING,
     NO_AUTH,
     NOSCRIPT,
+    QUIET_OFF,
+    QUIET_SKIP_NEXT,
     STALE,
     Command,
+    ReplySwitch,
 )
 from cacheserver.errors import NOT_INTEGER, SYNTAX, CommandError, unknown_subcommand
 from protocol.resp import (
@@ -64,8 +67,9 @@ def quit_(c: Client, argv: list[bytes]) -> bytes:
     return OK
 
 
-def reset(c: Client, argv: list[bytes]) -> bytes:
-    """RESET -> +RESET (no MULTI, no WATCH, no subscriptions, database 0, RESP2, no name)"""
+def reset(c: Client, argv: list[bytes]) -> bytes | ReplySwitch:
+    """RESET -> +RESET (no MULTI, no WATCH, no subscriptions, database 0, RESP2, no
+    name, CLIENT REPLY ON unless this is the command CLIENT REPLY SKIP skips)"""
     if c.tx is not None:
         c.tx.discard()
     c.server.pubsub.drop(c)
@@ -74,6 +78,9 @@ def reset(c: Client, argv: list[bytes]) -> bytes:
     c.name = b""
     c.server.tracking.disable(c)
     c.server.acl.new_client(c)  # back to the default user (redis clientSetDefaultAuth)
+    if c.quiet & QUIET_OFF:  # (a SKIP in force still takes this reply)
+        c.quiet &= ~QUIET_OFF
+        return ReplySwitch(b"+RESET\r\n")
     return b"+RESET\r\n"
 
 
@@ -434,6 +441,69 @@ def client_trackinginfo(c: Client, argv: list[bytes]) -> bytes:
     )
 
 
+def _sub_syntax(argv: list[bytes]) -> CommandError:
+    # redis addReplySubcommandSyntaxError
+    sub = argv[1][:128].split(b"\0", 1)[0].replace(b"\r", b" ").replace(b"\n", b" ")
+    return CommandError(
+        b"ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP."
+        % (sub, argv[0].upper())
+    )
+
+
+def client_pause(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT PAUSE timeout [WRITE|ALL] -> +OK
+
+    Complexity: O(1)
+    """
+    from cacheserver.pause import ALL, WRITE_ONLY
+    from protocol.resp import string2ll
+
+    if len(argv) > 4:
+        raise _sub_syntax(argv)
+    kind = ALL
+    if len(argv) == 4:  # the mode is checked before the timeout, as Redis does
+        mode = argv[3].lower()
+        if mode == b"write":
+            kind = WRITE_ONLY
+        elif mode != b"all":
+            raise CommandError(b"ERR CLIENT PAUSE mode must be WRITE or ALL")
+    ms = string2ll(argv[2])
+    if ms is None:
+        raise CommandError(b"ERR timeout is not an integer or out of range")
+    if ms < 0:
+        raise CommandError(b"ERR timeout is negative")
+    c.server.pause.pause(c, ms, kind)
+    return OK
+
+
+def client_unpause(c: Client, argv: list[bytes]) -> bytes:
+    """CLIENT UNPAUSE -> +OK
+
+    Complexity: O(N) Where N is the number of paused clients
+    """
+    c.server.pause.unpause()
+    return OK
+
+
+def client_reply(c: Client, argv: list[bytes]) -> ReplySwitch:
+    """CLIENT REPLY ON|OFF|SKIP -> +OK for ON; OFF and SKIP answer nothing
+
+    Complexity: O(1)
+    """
+    opt = argv[2].lower()
+    if opt == b"on":
+        c.quiet = 0
+        return ReplySwitch(OK)
+    if opt == b"off":
+        c.quiet |= QUIET_OFF
+    elif opt == b"skip":
+        if not c.quiet & QUIET_OFF:
+            c.quiet |= QUIET_SKIP_NEXT
+    else:
+        raise CommandError(SYNTAX)
+    return ReplySwitch(b"")
+
+
 def client_no_evict(c: Client, argv: list[bytes]) -> bytes:
     """CLIENT NO-EVICT ON|OFF -> +OK"""
     if argv[2].lower() not in (b"on", b"off"):
@@ -441,8 +511,7 @@ def client_no_evict(c: Client, argv: list[bytes]) -> bytes:
     return OK
 
 
-# Redis 7.0's text for the subcommands served here (PAUSE, UNPAUSE and REPLY
-# are not), and SETINFO's from Redis 7.2
+# Redis 7.0.15's text, and SETINFO's from Redis 7.2
 CLIENT_HELP = [
     b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     b"CACHING (YES|NO)",
@@ -473,6 +542,12 @@ CLIENT_HELP = [
     b"    Return information about client connections. Options:",
     b"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
     b"      Return clients of specified type.",
+    b"UNPAUSE",
+    b"    Stop the current client pause, resuming traffic.",
+    b"PAUSE <timeout> [WRITE|ALL]",
+    b"    Suspend all, or just write, clients for <timeout> milliseconds.",
+    b"REPLY (ON|OFF|SKIP)",
+    b"    Control the replies sent to the current connection.",
     b"SETNAME <name>",
     b"    Assign the name <name> to the current connection.",
     b"SETINFO <option> <value>",
@@ -537,6 +612,13 @@ def make_commands() -> list[Command]:
                 Command(b"LIST", client_list, -2, ADMIN | NOSCRIPT | LOADING | STALE),
                 Command(b"KILL", client_kill, -3, ADMIN | NOSCRIPT | LOADING | STALE),
                 Command(b"NO-EVICT", client_no_evict, 3, ADMIN | NOSCRIPT | LOADING | STALE),
+                Command(
+                    b"PAUSE", client_pause, -3, ADMIN | NOSCRIPT | LOADING | STALE, since="2.9.50"
+                ),
+                Command(
+                    b"UNPAUSE", client_unpause, 2, ADMIN | NOSCRIPT | LOADING | STALE, since="6.2.0"
+                ),
+                Command(b"REPLY", client_reply, 3, cs, since="3.2.0"),
                 Command(
                     b"UNBLOCK",
                     client_unblock,

@@ -12,7 +12,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cacheserver.commands.connection import help_reply
-from cacheserver.commands.table import FAST, LOADING, NOSCRIPT, PUBSUB, STALE, Command
+from cacheserver.commands.table import (
+    FAST,
+    LOADING,
+    MAY_REPLICATE,
+    NOSCRIPT,
+    PUBSUB,
+    STALE,
+    Command,
+)
 from cacheserver.errors import CommandError, unknown_subcommand
 from protocol.resp import bulk, bulk_array, integer
 
@@ -84,7 +92,7 @@ def _subscribe(c: Client, argv: list[bytes], kind: int) -> bytes:
         shard = kind == 1
         out = [head + bulk(ch) + integer(ps.subscribe(c, ch, shard)) for ch in argv[1:]]
     _entered(c)
-    return b"".join(out)
+    return _confirm(c, b"".join(out))
 
 
 def subscribe(c: Client, argv: list[bytes]) -> bytes:
@@ -127,7 +135,17 @@ def _unsubscribe(c: Client, argv: list[bytes], kind: int) -> bytes:
         count = 0 if subs is None else (len(subs.shard) if kind == 1 else subs.count())
         out.append(head + c.nil + integer(count))
     ps.leave_if_done(c)
-    return b"".join(out)
+    return _confirm(c, b"".join(out))
+
+
+def _confirm(c: Client, reply: bytes) -> bytes:
+    """A (un)subscribe reply, which Redis sends as a push: CLIENT REPLY OFF
+    or SKIP does not hold it back (redis ``CLIENT_PUSHING``).  It joins the
+    batch's output as pushes do, and the command answers nothing."""
+    if c.quiet and c.out is not None and not c.in_multi:
+        c.out.append(reply)
+        return b""
+    return reply
 
 
 def unsubscribe(c: Client, argv: list[bytes]) -> bytes:
@@ -244,7 +262,7 @@ def make_commands() -> list[Command]:
     # Flags and key positions as Redis 7.0's command table (shard channels
     # sit where keys would, for cluster routing).
     sub = PUBSUB | NOSCRIPT | LOADING | STALE
-    pub = PUBSUB | LOADING | STALE | FAST
+    pub = PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE
     intro = PUBSUB | LOADING | STALE
     return [
         Command(b"SUBSCRIBE", subscribe, -2, sub, group=_GROUP, since="2.0.0"),

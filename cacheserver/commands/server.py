@@ -250,8 +250,8 @@ def _sec_clients(c: Client) -> list[str]:
         f"client_recent_max_input_buffer:{max_in}",
         f"client_recent_max_output_buffer:{max_out}",
         # a client waiting for a reply (a read-through load) is blocked, as
-        # redis CLIENT_BLOCKED
-        f"blocked_clients:{len(srv.blocking)}",
+        # redis CLIENT_BLOCKED, and so is one CLIENT PAUSE holds
+        f"blocked_clients:{len(srv.blocking) + len(srv.pause)}",
         f"tracking_clients:{srv.tracking.clients}",
         "clients_in_timeout_table:0",
     ]

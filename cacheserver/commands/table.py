@@ -16,6 +16,8 @@ Flags follow redis ``server.h`` (``CMD_WRITE``, ``CMD_READONLY`` ...):
 - NO_MULTI: not allowed inside MULTI.
 - MOVABLE_KEYS: key positions depend on the arguments (``getkeys`` tells).
 - ALLOW_BUSY, SKIP_SLOWLOG, SKIP_MONITOR: as Redis.
+- MAY_REPLICATE: not a write, yet propagated (PUBLISH): CLIENT PAUSE WRITE
+  holds it as it holds writes.  COMMAND INFO does not show it, as Redis hides it.
 
 Arity counts the command name; a negative arity means "at least -arity"
 (redis ``commandCheckArity``).  ``first``, ``last``, ``step`` give key
@@ -49,6 +51,7 @@ class Flag(enum.IntFlag):
     NO_MULTI = 1 << 13
     MOVABLE_KEYS = 1 << 14
     ALLOW_BUSY = 1 << 15
+    MAY_REPLICATE = 1 << 16
 
 
 WRITE = Flag.WRITE
@@ -67,8 +70,9 @@ NO_AUTH = Flag.NO_AUTH
 NO_MULTI = Flag.NO_MULTI
 MOVABLE_KEYS = Flag.MOVABLE_KEYS
 ALLOW_BUSY = Flag.ALLOW_BUSY
+MAY_REPLICATE = Flag.MAY_REPLICATE
 
-# Names as COMMAND INFO prints them, in redis's order.
+# Names as COMMAND INFO prints them, in redis's order (MAY_REPLICATE is hidden).
 FLAG_NAMES: tuple[tuple[Flag, bytes], ...] = (
     (WRITE, b"write"),
     (READONLY, b"readonly"),
@@ -92,6 +96,27 @@ FLAG_NAMES: tuple[tuple[Flag, bytes], ...] = (
 HIST_BUCKETS = 65
 
 Handler = Callable[["Client", list[bytes]], Any]
+
+
+# Client.quiet (CLIENT REPLY): OFF drops every reply until ON; SKIP drops the
+# next command's; SKIP_NEXT is CLIENT REPLY SKIP's own mark, which becomes
+# SKIP once that command's (empty) reply is through (redis CLIENT_REPLY_*)
+QUIET_OFF = 1
+QUIET_SKIP = 2
+QUIET_SKIP_NEXT = 4
+
+
+class ReplySwitch:
+    """A handler's result when it changed what happens to the client's
+    replies (CLIENT REPLY, RESET, an EXEC that ran CLIENT REPLY): the walk
+    picks its reply target again, then appends ``reply`` under the new rule
+    (``Client.switched``)."""
+
+    __slots__ = ("reply",)
+
+    def __init__(self, reply: bytes) -> None:
+        self.reply = reply
+
 GetKeys = Callable[[list[bytes]], list[int]]
 
 

@@ -34,6 +34,7 @@ from cacheserver.commands.table import (
     SKIP_SLOWLOG,
     STALE,
     Command,
+    ReplySwitch,
 )
 from cacheserver.errors import CommandError
 from cacheserver.memory import must_refuse_oom
@@ -257,7 +258,7 @@ def multi(c: Client, argv: list[bytes]) -> bytes:
     return OK
 
 
-def exec_(c: Client, argv: list[bytes]) -> bytes:
+def exec_(c: Client, argv: list[bytes]) -> bytes | ReplySwitch:
     """EXEC -> array of the queued commands' replies | nil (a watched key changed)
 
     Complexity: Depends on commands in the transaction
@@ -287,6 +288,7 @@ def exec_(c: Client, argv: list[bytes]) -> bytes:
     batch_out, c.out = c.out, out
     # a restricted user's commands are checked again: its rules may have changed
     recheck = not c.user.unrestricted
+    switched = False
     try:
         for row, args in queue:
             if recheck:
@@ -301,6 +303,11 @@ def exec_(c: Client, argv: list[bytes]) -> bytes:
                 out.append(reply)
             elif reply.__class__ is list:  # a large reply kept in chunks
                 out.extend(reply)
+            elif reply.__class__ is ReplySwitch:
+                # CLIENT REPLY: it rules from the EXEC reply on, which it
+                # stays an element of (Redis lets it cut the array short)
+                out.append(reply.reply or OK)
+                switched = True
             else:  # a reply that would wait: blocking commands check c.in_multi
                 c.server.blocking.cancel(c)
                 out.append(c.server.error_reply(b"ERR internal error"))
@@ -309,6 +316,11 @@ def exec_(c: Client, argv: list[bytes]) -> bytes:
     tx.discard()
     if c.track is not None:  # CLIENT CACHING covered the transaction, and ends with it
         c.track.caching = False
+    pause = c.server.pause
+    if pause.deferred:  # a CLIENT PAUSE in the transaction: the dataset stops now
+        pause.settle()
+    if switched:
+        return ReplySwitch(b"".join(out))
     return b"".join(out)
 
 

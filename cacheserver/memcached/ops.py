@@ -160,7 +160,7 @@ def store(
     stats = c.stats
     old = db.data.get(key)
     if old is not None:
-        if db.expires and key in db.expires and db._expire_if_due(key, c.now):
+        if db.expires and key in db.expires and db._expire_if_due(key, c.now, True):
             old = None
         elif old.__class__ is not bytes and old.__class__ is not bytearray:
             if comm == ADD:

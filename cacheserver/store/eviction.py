@@ -151,7 +151,11 @@ class Evictor:
     # -- the loop --------------------------------------------------------------
 
     def perform(self, limit_us: float | None = None) -> int:
-        """As _perform(), timed for the latency monitor when it is on."""
+        """As _perform(), timed for the latency monitor when it is on.  Nothing
+        is evicted while CLIENT PAUSE keeps the dataset still, and nothing is
+        refused for memory then (redis 7.0 ``isSafeToPerformEvictions``)."""
+        if self.ks.paused:
+            return EVICT_OK
         lat = self.latency
         if lat is None or self.ks.used <= self.ks.budget:
             return self._perform(limit_us)

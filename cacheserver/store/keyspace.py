@@ -170,10 +170,14 @@ class Database:
 
     # -- lookups --------------------------------------------------------------
 
-    def _expire_if_due(self, key: bytes, now: int) -> bool:
+    def _expire_if_due(self, key: bytes, now: int, write: bool = False) -> bool:
+        """``key`` is past its TTL: deleted, and True.  While CLIENT PAUSE
+        keeps the dataset still it reads as missing and stays (redis 7.0
+        ``expireIfNeeded``), unless a ``write`` is about to replace it."""
         when = self.expires.get(key)
         if when is not None and when <= now:
-            self._expired(key)
+            if write or not self.ks.paused:
+                self._expired(key)
             return True
         return False
 
@@ -231,7 +235,7 @@ class Database:
         value = self.data.get(key)
         if value is None:
             return None
-        if self.expires and key in self.expires and self._expire_if_due(key, now):
+        if self.expires and key in self.expires and self._expire_if_due(key, now, True):
             return None
         self.access[key] = self.ks.write_mark
         return value
@@ -568,6 +572,10 @@ class Database:
                 return key
         expires = self.expires
         dead = [k for k, w in expires.items() if w <= now]
+        if self.ks.paused:  # CLIENT PAUSE: nothing is deleted; an expired key
+            # when there is nothing else (later Redis; 7.0 loops for ever)
+            live = [k for k in data if k not in expires or expires[k] > now]
+            return random.choice(live) if live else key
         for key in dead:
             self._expired(key)
         if not data:
@@ -629,6 +637,7 @@ class Keyspace:
         "modified_hooks",
         "notify_flags",
         "on_event",
+        "paused",
         "prefix_stats",
         "read_mark",
         "ready",
@@ -669,6 +678,9 @@ class Keyspace:
         self.hooked = False
         # hits and misses per metrics-key-prefixes (store/prefixes.py), None when off
         self.prefix_stats: PrefixStats | None = None
+        # CLIENT PAUSE is on: keys past their TTL stay until it ends (lazy and
+        # active expiry), and eviction waits (cacheserver.pause)
+        self.paused = False
         # (db, key) pairs signalled ready for blocked clients, in order
         # (a None database marks work for after the command that is not a key:
         # tracking's own messages; see Server.after_command)
