@@ -147,6 +147,44 @@ class Harness(_InProcess):
 # -- raw RESP client (differential and integration tests) ----------------------
 
 
+class InLoop:
+    """Runs an in-process connection's requests inside an event loop, so
+    commands may block or wait on timers; ``settle`` lets their callbacks run."""
+
+    def __init__(self, h: Harness) -> None:
+        self.h = h
+        self.loop = asyncio.new_event_loop()
+
+    def feed(self, c: Client, data: bytes) -> None:
+        """Feed ``data`` to ``c`` inside the loop; its replies gather in ``take_output(c)``."""
+
+        async def go() -> None:
+            c.data_received(data)
+
+        self.loop.run_until_complete(go())
+
+    def send(self, c: Client, *args: bytes | str | int) -> None:
+        self.feed(c, encode(*args))
+
+    def settle(self) -> None:
+        """Let call_soon and future callbacks run (a served waiter's reply, a
+        held client resuming)."""
+        for _ in range(3):
+            self.loop.run_until_complete(asyncio.sleep(0))
+
+    def close(self) -> None:
+        self.loop.close()
+
+
+def take_output(c: Client) -> bytes:
+    """What ``c`` wrote to its MockTransport since the last call."""
+    t = c.transport
+    assert isinstance(t, MockTransport)
+    data = bytes(t.out)
+    t.out.clear()
+    return data
+
+
 def read_reply(buf: bytes, pos: int = 0) -> int | None:
     """End offset of one complete RESP2/RESP3 reply starting at ``pos``, or None."""
     if pos >= len(buf):

@@ -15,7 +15,7 @@ from cacheserver.blocking import parse_timeout
 from cacheserver.commands.lists import List
 from cacheserver.connection import Client
 from cacheserver.errors import CommandError
-from helpers import Harness, MockTransport, encode
+from helpers import Harness, InLoop, encode, take_output
 
 WRONGTYPE = b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 NOT_INT = b"-ERR value is not an integer or out of range\r\n"
@@ -562,12 +562,8 @@ def test_parse_timeout_errors(arg: bytes, msg: bytes) -> None:
 # -- blocking ------------------------------------------------------------------------------
 
 
-class Loop:
+class Loop(InLoop):
     """Runs harness requests inside an event loop, so commands may block."""
-
-    def __init__(self, h: Harness) -> None:
-        self.h = h
-        self.loop = asyncio.new_event_loop()
 
     def run(self, *args: bytes | str | int, client: Client | None = None) -> bytes:
         async def go() -> bytes:
@@ -575,28 +571,12 @@ class Loop:
 
         return self.loop.run_until_complete(go())
 
-    def send(self, c: Client, *args: bytes | str | int) -> None:
-        """Feed a request to ``c`` (which may block); its replies gather in ``out(c)``."""
-
-        async def go() -> None:
-            c.data_received(encode(*args))
-
-        self.loop.run_until_complete(go())
-
-    def settle(self) -> None:
-        """Let future callbacks (a served waiter's reply) run."""
-        for _ in range(3):
-            self.loop.run_until_complete(asyncio.sleep(0))
-
     def wait(self, c: Client) -> None:
         """Until ``c``'s blocking command ends (served or timed out)."""
         w = self.h.server.blocking.by_client.get(c.id)
         if w is not None:
             self.loop.run_until_complete(asyncio.wait_for(asyncio.shield(w.future), 5))
         self.settle()
-
-    def close(self) -> None:
-        self.loop.close()
 
 
 @pytest.fixture
@@ -606,12 +586,7 @@ def lp(h: Harness) -> Iterator[Loop]:
     loop.close()
 
 
-def out(c: Client) -> bytes:
-    t = c.transport
-    assert isinstance(t, MockTransport)
-    data = bytes(t.out)
-    t.out.clear()
-    return data
+out = take_output
 
 
 def blocked(h: Harness) -> int:

@@ -6,7 +6,6 @@ behind it and the cases Redis 7.0 gets wrong (it asserts, panics or loops)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -14,26 +13,16 @@ import pytest
 from cacheserver.config import Config
 from cacheserver.connection import Client
 from cacheserver.pause import ALL, OFF, WRITE_ONLY
-from helpers import T0, Clock, Harness, MockTransport, encode
+from helpers import T0, Clock, Harness, InLoop, encode, take_output
 
 OK = b"+OK\r\n"
 
 
-class Loop:
+class Loop(InLoop):
     """Feeds requests inside an event loop and lets its callbacks run."""
 
-    def __init__(self, h: Harness) -> None:
-        self.h = h
-        self.loop = asyncio.new_event_loop()
-
-    def send(self, c: Client, *args: bytes | str | int) -> None:
-        self.feed(c, encode(*args))
-
     def feed(self, c: Client, data: bytes) -> None:
-        async def go() -> None:
-            c.data_received(data)
-
-        self.loop.run_until_complete(go())
+        super().feed(c, data)
         self.settle()
 
     def run(self, *args: bytes | str | int, client: Client | None = None) -> bytes:
@@ -51,14 +40,9 @@ class Loop:
         self.loop.run_until_complete(go())
         self.settle()
 
-    def settle(self) -> None:
-        """Let call_soon callbacks run (held clients resuming)."""
-        for _ in range(3):
-            self.loop.run_until_complete(asyncio.sleep(0))
-
     def close(self) -> None:
         self.call(self.h.server.pause.unpause)
-        self.loop.close()
+        super().close()
 
 
 @pytest.fixture
@@ -68,12 +52,7 @@ def lp(h: Harness) -> Iterator[Loop]:
     loop.close()
 
 
-def out(c: Client) -> bytes:
-    t = c.transport
-    assert isinstance(t, MockTransport)
-    data = bytes(t.out)
-    t.out.clear()
-    return data
+out = take_output
 
 
 def held(h: Harness) -> int:
