@@ -70,12 +70,13 @@ MODE_ORDER = ("multi", "pubsub", "tracking")
 # The mode that checks permissions (cacheserver.acl.gate): it runs before
 # the first of the others, and hands on to it (Client.after_gate).
 GATE = "acl"
+# redis PROTO_REPLY_CHUNK_BYTES: a client's static reply buffer, whose bytes
+# the output limits do not count
+REPLY_BUFFER = 16 * 1024
 # CLIENT PAUSE's mode (cacheserver.pause.gate): after the gate, before the
 # others (Redis checks the pause after ACLs, before queueing in MULTI), and
 # hands on to the first of them (Client.after_pause).
 PAUSE = "pause"
-# Client.obuf_room of a client whose class has no output limit: never used up
-UNLIMITED = 1 << 62
 
 
 # where a reply dropped goes: a C call that keeps nothing
@@ -129,8 +130,6 @@ class Client(asyncio.Protocol):
         "nil",
         "now",
         "obuf_limit_at",
-        "obuf_room",
-        "obuf_sent",
         "obuf_soft_since",
         "out",
         "quiet",
@@ -205,13 +204,9 @@ class Client(asyncio.Protocol):
         self.out: list[bytes] | None = None
         self.subs: Subscriptions | None = None  # set while subscribed (CLIENT_PUBSUB)
         # client-output-buffer-limit: the smallest limit of the client's
-        # class (0 = none); the bytes that may still be queued before it is
-        # reached (pushes count down, each write recomputes it from the
-        # transport's buffer, sampled in obuf_sent); when the soft limit was
-        # first exceeded (unix seconds, 0 = not over it)
+        # class (0 = none), checked when output is written (write, flush);
+        # when the soft limit was first exceeded (unix seconds, 0 = not over it)
         self.obuf_limit_at: int = server.obuf_limit_at[0]
-        self.obuf_room = self.obuf_limit_at or UNLIMITED
-        self.obuf_sent = 0
         self.obuf_soft_since = 0
         # the ACL user and whether it authenticated (redis c->user,
         # c->authenticated); a client that must be checked gets the acl gate
@@ -554,16 +549,29 @@ class Client(asyncio.Protocol):
         self.stats.total_net_output_bytes += n
         if self.obuf_limit_at:
             # what the transport could not send yet is this client's output buffer
-            self.obuf_sent = size = self.output_buffer_size()
-            self.obuf_room = room = self.obuf_limit_at - size
-            if room <= 0 or self.obuf_soft_since:
+            size = self.output_buffer_size()
+            if size >= self.obuf_limit_at or self.obuf_soft_since:
                 self.check_output_limit(size)
 
     def flush(self) -> None:
-        """Send the replies deferred to the end of this loop iteration."""
+        """Send the replies deferred to the end of this loop iteration.
+
+        Under an output limit they are measured first, with what the
+        transport still holds: a client over its limit is closed with none
+        of it written (redis checks at each reply it queues and frees the
+        client before writing; pushes are queued here without a check, so a
+        message published to many subscribers costs one append each).  As
+        in redis, the first 16 KB (its static reply buffer) do not count."""
         chunks = self.deferred
         if chunks is not None:
             self.deferred = None
+            limit = self.obuf_limit_at
+            if limit:
+                used = self.output_buffer_size() + sum(map(len, chunks)) - REPLY_BUFFER
+                if used >= limit or self.obuf_soft_since:
+                    self.check_output_limit(used)
+                    if self.closed:
+                        return
             self.write(chunks)
 
     def wait_for(self, pending: Pending) -> None:
@@ -637,36 +645,13 @@ class Client(asyncio.Protocol):
 
     def set_output_class(self) -> None:
         """Take the output limits of the client's class (after it changed, or the setting)."""
-        self.obuf_limit_at = limit = self.server.obuf_limit_at[0 if self.subs is None else 2]
+        self.obuf_limit_at = self.server.obuf_limit_at[0 if self.subs is None else 2]
         self.obuf_soft_since = 0
-        if limit:
-            # as if nothing were pending: the next write recomputes it exactly
-            self.obuf_sent = size = self.output_buffer_size()
-            self.obuf_room = limit - size
-        else:
-            self.obuf_room = UNLIMITED
-
-    def output_room_used(self) -> None:
-        """Pushes used up ``obuf_room``: measure the output for real and check
-        the limits (the transport may have sent some since the last write)."""
-        limit = self.obuf_limit_at
-        if not limit:
-            self.obuf_room = UNLIMITED
-            return
-        pending = limit - self.obuf_room - self.obuf_sent  # pushed since the last write
-        self.obuf_sent = size = self.output_buffer_size()
-        used = size + pending
-        self.obuf_room = limit - used
-        if used >= limit or self.obuf_soft_since:
-            self.check_output_limit(used)
 
     def pending_output(self) -> int:
         """Bytes queued for this client and not sent: the transport's buffer
-        and what was pushed since the last write."""
-        pending = 0
-        if self.obuf_limit_at:
-            pending = self.obuf_limit_at - self.obuf_room - self.obuf_sent
-        return self.output_buffer_size() + max(0, pending)
+        and what waits for the end of this loop iteration."""
+        return self.output_buffer_size() + sum(map(len, self.deferred or ()))
 
     def check_output_limit(self, used: int) -> None:
         """Close the client if ``used`` bytes of pending output reach its class's
@@ -773,7 +758,7 @@ class Client(asyncio.Protocol):
         qbuf = self.reader.buffered()
         subs = self.subs
         nsub = (len(subs.channels), len(subs.patterns), len(subs.shard)) if subs else (0, 0, 0)
-        omem = self.output_buffer_size() + sum(map(len, self.deferred or ()))
+        omem = self.pending_output()
         tx = self.tx
         multi = -1 if tx is None or tx.queue is None else len(tx.queue)
         return (

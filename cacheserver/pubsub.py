@@ -6,7 +6,8 @@ ordered set, so removal is O(1)).  Each subscribed client keeps the names it
 holds in ``Client.subs``, so a disconnect drops exactly its entries and a
 name with no subscriber left is forgotten at once.
 
-Publishing encodes a message once per protocol and hands it to every
+Publishing encodes a message once per protocol (the name's part of it was
+encoded when the name got its first subscriber) and hands it to every
 subscriber with ``deliver``: the bytes are appended to the client's pending
 output (the replies the connection writes at the end of the loop iteration,
 ``Server.defer_write``), so PUBLISH is O(subscribers), never awaits and
@@ -14,9 +15,11 @@ creates no task.  ``deliver`` is also the way any server-initiated push
 (keyspace notifications, tracking invalidations) reaches a client.
 
 A subscriber that does not read cannot make the server hold its output
-without bound: delivery counts what is queued for it and, past the
-``client-output-buffer-limit`` of its class, the client is dropped
-(``Client.close_for_output_limit``); the publisher never waits.
+without bound: what is queued for it is measured before it is written
+(``Client.flush``, at the end of each loop iteration) and, past the
+``client-output-buffer-limit`` of its class, the client is dropped with
+none of it sent (``Client.close_for_output_limit``); the publisher never
+waits.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from cacheserver.glob import compile_matcher
+from protocol.resp import BULK_HDR, CRLF, bulk
 
 if TYPE_CHECKING:
     from cacheserver.connection import Client
@@ -32,7 +36,18 @@ if TYPE_CHECKING:
 
 __all__ = ["PubSub", "Subscriptions", "deliver"]
 
-Subscribers = dict["Client", None]
+
+class Subscribers(dict["Client", None]):
+    """The clients of one channel, pattern or shard channel in subscription
+    order (a dict used as an ordered set), with ``head``: the start of every
+    RESP2 message delivered through it, encoded once (``*3 $7 message
+    $<len> <channel>``; a pattern's lacks the channel and message)."""
+
+    __slots__ = ("head",)
+
+    def __init__(self, head: bytes) -> None:
+        super().__init__()
+        self.head = head
 
 
 class Subscriptions:
@@ -77,10 +92,6 @@ def deliver(c: Client, data: bytes) -> None:
         srv.defer_write(c, [data])
     else:
         pending.append(data)
-    room = c.obuf_room - len(data)
-    c.obuf_room = room
-    if room <= 0:
-        c.output_room_used()
 
 
 class PubSub:
@@ -115,7 +126,8 @@ class PubSub:
             registry = self.shard if shard else self.channels
             clients = registry.get(channel)
             if clients is None:
-                clients = registry[channel] = {}
+                head = (_SMESSAGE if shard else _MESSAGE) + bulk(channel)
+                clients = registry[channel] = Subscribers(head)
             clients[c] = None
         return len(subs.shard) if shard else subs.count()
 
@@ -136,7 +148,8 @@ class PubSub:
             subs.patterns[pattern] = None
             entry = self.patterns.get(pattern)
             if entry is None:
-                entry = self.patterns[pattern] = (compile_matcher(pattern), {})
+                subscribers = Subscribers(_PMESSAGE + bulk(pattern))
+                entry = self.patterns[pattern] = (compile_matcher(pattern), subscribers)
             entry[1][c] = None
         return subs.count()
 
@@ -197,21 +210,15 @@ class PubSub:
         ``shard``, to every pattern matching it; returns the number of
         deliveries (a client matching by two patterns counts twice)."""
         n = 0
+        size = len(message)
+        hdr = BULK_HDR[size] if size < 4096 else b"$%d\r\n" % size
         clients = (self.shard if shard else self.channels).get(channel)
         if clients:
-            fmt = SMESSAGE if shard else MESSAGE
-            n = self._send(clients, fmt % (len(channel), channel, len(message), message))
+            n = self._send(clients, b"".join((clients.head, hdr, message, CRLF)))
         if not shard and self.patterns:
-            for pattern, (match, clients) in self.patterns.items():
+            for match, clients in self.patterns.values():
                 if match(channel):
-                    data = PMESSAGE % (
-                        len(pattern),
-                        pattern,
-                        len(channel),
-                        channel,
-                        len(message),
-                        message,
-                    )
+                    data = b"".join((clients.head, bulk(channel), hdr, message, CRLF))
                     n += self._send(clients, data)
         return n
 
@@ -228,23 +235,14 @@ class PubSub:
                     resp3 = b">" + resp2[1:]
                 deliver(c, resp3 if c.resp3 else resp2)
             return len(clients)
-        size = len(resp2)
         for c in clients:
             pending = c.deferred
-            if c.resp3:
-                if not resp3:
+            if pending is None or c.resp3:
+                if c.resp3 and not resp3:
                     resp3 = b">" + resp2[1:]
-                data = resp3
+                deliver(c, resp3 if c.resp3 else resp2)
             else:
-                data = resp2
-            if pending is None:
-                deliver(c, data)
-                continue
-            pending.append(data)
-            room = c.obuf_room - size
-            c.obuf_room = room
-            if room <= 0:
-                c.output_room_used()
+                pending.append(resp2)
         return len(clients)
 
     def channel_names(self, shard: bool, pattern: bytes | None) -> list[bytes]:
@@ -259,7 +257,7 @@ class PubSub:
         return len(clients) if clients else 0
 
 
-# RESP2 messages; the RESP3 push differs in its first byte only
-MESSAGE = b"*3\r\n$7\r\nmessage\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n"
-SMESSAGE = b"*3\r\n$8\r\nsmessage\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n"
-PMESSAGE = b"*4\r\n$8\r\npmessage\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n$%d\r\n%b\r\n"
+# RESP2 messages start so; the RESP3 push differs in its first byte only
+_MESSAGE = b"*3\r\n$7\r\nmessage\r\n"
+_SMESSAGE = b"*3\r\n$8\r\nsmessage\r\n"
+_PMESSAGE = b"*4\r\n$8\r\npmessage\r\n"
