@@ -7,7 +7,7 @@ them from the network, under ``valgrind --tool=callgrind`` at two request
 counts; the difference of the totals divided by the difference of the counts
 is the cost of one request, setup and interpreter start cancelled out.
 
-    python3 bench/hotpath.py --tests set,get                 # 100,000 keys, -P 16 (also incr, setnew, ...)
+    python3 bench/hotpath.py --tests set,get                 # 100,000 keys, -P 16 (also incr, setnew, publish, ...)
     python3 bench/hotpath.py --tests set --config maxmemory=50mb --config maxmemory-policy=allkeys-lru
     python3 bench/hotpath.py --tests get --acl '~key:* +@all'  # as a restricted user
     python3 bench/hotpath.py --run set 20000                 # one run, no valgrind
@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,6 +57,7 @@ def run(
     pipeline: int,
     config: list[str],
     acl: str = "",
+    subs: int = 1,
 ) -> float:
     """Fill, build ``total`` requests of ``test``, feed the first ``requests``
     of them in pipelined batches (building costs the same in both runs);
@@ -78,6 +80,15 @@ def run(
         def close(self) -> None:
             pass
 
+    class Loop:
+        """call_soon for Server.defer_write: run by the feed loop after each batch."""
+
+        def __init__(self) -> None:
+            self.ready: list[Any] = []
+
+        def call_soon(self, cb: Any) -> None:
+            self.ready.append(cb)
+
     cfg = Config()
     pairs = [tuple(item.split("=", 1)) for item in config]
     cfg.set_many(pairs, runtime=False)  # type: ignore[arg-type]
@@ -93,7 +104,19 @@ def run(
     if acl:  # the requests run as a user with these rules
         c.data_received(_encode(b"ACL", b"SETUSER", b"bench", b"on", b"nopass", *acl.encode().split()))
         c.data_received(_encode(b"AUTH", b"bench", b"any"))
-    if test == "set":
+    if test == "publish":  # to --subscribers in-process clients of one channel
+        subscribers = []
+        for _ in range(subs):
+            sub = Client(srv)
+            sub.connection_made(Transport())  # type: ignore[arg-type]
+            sub.data_received(_encode(b"SUBSCRIBE", b"bench"))
+            subscribers.append(sub)
+        # replies to subscribers go out after each batch, as at the end of a
+        # loop iteration (Server.defer_write / flush_writes)
+        srv.defer_writes = True
+        srv._loop = Loop()  # type: ignore[assignment]
+        reqs = [_encode(b"PUBLISH", b"bench", value)] * total
+    elif test == "set":
         reqs = [_encode(b"SET", names[rnd.randrange(keys)], value) for _ in range(total)]
     elif test == "get":
         reqs = [_encode(b"GET", names[rnd.randrange(keys)]) for _ in range(total)]
@@ -114,9 +137,17 @@ def run(
         raise SystemExit(f"unknown test {test!r}")
     batches = [b"".join(reqs[i : i + pipeline]) for i in range(0, requests, pipeline)]
     feed = c.data_received
+    loop = srv._loop
     t0 = time.perf_counter()
-    for b in batches:
-        feed(b)
+    if isinstance(loop, Loop):
+        for b in batches:
+            feed(b)
+            ready, loop.ready = loop.ready, []
+            for cb in ready:
+                cb()
+    else:
+        for b in batches:
+            feed(b)
     return (time.perf_counter() - t0) / requests * 1e9
 
 
@@ -159,6 +190,7 @@ def count(test: str, requests: int, total: int, args: argparse.Namespace) -> dic
         cmd += ["--config", item]
     if args.acl:
         cmd += ["--acl", args.acl]
+    cmd += ["--subscribers", str(args.subscribers)]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
     out: dict[str, int] = {}
     m = re.search(r"Collected : (\d+)", proc.stderr)
@@ -181,6 +213,7 @@ def wall(test: str, requests: int, args: argparse.Namespace) -> float:
         cmd += ["--config", item]
     if args.acl:
         cmd += ["--acl", args.acl]
+    cmd += ["--subscribers", str(args.subscribers)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return float(out.split()[-1])
 
@@ -194,6 +227,7 @@ def main() -> None:
     p.add_argument("--requests", default="10000,30000", help="the two request counts")
     p.add_argument("--config", action="append", default=[], help="name=value, repeatable")
     p.add_argument("--acl", default="", help="run as a user with these ACL rules, e.g. '~key:* +@all'")
+    p.add_argument("--subscribers", type=int, default=1, help="publish: clients subscribed to its channel")
     p.add_argument("--python", default=sys.executable)
     p.add_argument("--total", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--cache", action="store_true", help="cachegrind: also count cache misses")
@@ -208,7 +242,15 @@ def main() -> None:
     if args.run:
         n = int(args.run[1])
         ns = run(
-            args.run[0], n, max(n, args.total), args.keys, args.size, args.pipeline, args.config, args.acl
+            args.run[0],
+            n,
+            max(n, args.total),
+            args.keys,
+            args.size,
+            args.pipeline,
+            args.config,
+            args.acl,
+            args.subscribers,
         )
         print(f"{ns:.0f}")
         return
