@@ -33,7 +33,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from itertools import chain, compress, repeat
-from operator import add, eq, is_not, itemgetter, mod
+from operator import add, eq, itemgetter, mod
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.store.lfu import counter_of
@@ -61,6 +61,9 @@ BATCH = 32
 RUN = 8
 # ... once Database.keys is this long (below, random slots are cache hits anyway)
 RUN_FROM = 1 << 16
+# the score of a drawn slot whose key is gone (blank, or deleted since):
+# after every live key's, whatever the policy (marks are 25 bits)
+DEAD = 1 << 40
 
 # maxmemory-policy names in Redis's order (its enum table, and the error text)
 POLICIES = (
@@ -76,6 +79,7 @@ POLICIES = (
 
 _consume: Callable[[Any], None] = deque(maxlen=0).extend  # runs an iterator out, in C
 _RUN_LEN = repeat(RUN)
+_DEAD = repeat(DEAD)
 _when = itemgetter(0)  # a heap entry's deadline; a candidate's score
 _key = itemgetter(1)
 
@@ -273,7 +277,9 @@ class Evictor:
                         break
             # the next best stay for the next round, as redis's pool
             self.pool = [
-                (scores[i], dbids[i], keys[i], slots[i]) for i in order[rest : rest + EVPOOL_SIZE]
+                (scores[i], dbids[i], keys[i], slots[i])
+                for i in order[rest : rest + EVPOOL_SIZE]
+                if scores[i] != DEAD
             ]
             if found >= n or not any(db.data if allkeys else db.expires for db in dbs):
                 break
@@ -294,10 +300,13 @@ class Evictor:
                 keys.append(key)
                 slots.append(slot)
         order = sorted(range(len(scores)), key=scores.__getitem__)
-        best = order[:n]
+        kept = order[: n + EVPOOL_SIZE]
+        while kept and scores[kept[-1]] == DEAD:  # dead draws sort last
+            kept.pop()
+        best = kept[:n]
         # a key held by the pool and drawn again goes once
         picked = dict(zip(map(keys.__getitem__, best), map(slots.__getitem__, best), strict=True))
-        self.pool = [(scores[i], db.id, keys[i], slots[i]) for i in order[n : n + EVPOOL_SIZE]]
+        self.pool = [(scores[i], db.id, keys[i], slots[i]) for i in kept[n:]]
         if not picked:
             return []
         return [(db, list(picked), list(picked.values()))]
@@ -350,14 +359,17 @@ class Evictor:
         slots.extend(repeat(-1, len(drawn)))
 
     def _lfu_scores(self, marks: list[int]) -> list[int]:
+        """The decayed counters of ``marks`` (a DEAD draw stays DEAD)."""
         lfu = self.ks.lfu
         if lfu is None:
-            return [0] * len(marks)
-        return [counter_of(lfu, mark) for mark in marks]
+            return [0 if mark != DEAD else DEAD for mark in marks]
+        return [counter_of(lfu, mark) if mark != DEAD else DEAD for mark in marks]
 
     def _draw(self, db: Database, k: int) -> tuple[list[bytes], list[int], list[int]]:
-        """Live keys of about ``k`` slots of ``Database.keys``, with their
-        slots and access marks: runs of ``RUN`` neighbouring slots from
+        """The keys of about ``k`` slots of ``Database.keys``, with their
+        slots and access marks (DEAD for a blank slot, or a key deleted
+        since: its score sorts after every live one, so no pass filters
+        them out here): runs of ``RUN`` neighbouring slots from
         random starts, as redis ``dictGetSomeKeys`` takes neighbouring
         buckets.  Over a big keyspace every random read is a cache miss;
         neighbours in the list share cache lines, and keys stored together
@@ -367,7 +379,8 @@ class Evictor:
         keep the sample spread over the keyspace; a list short enough to stay
         in the caches is drawn from at random.)  The access dict holds
         exactly the live keys, so one lookup there both scores a draw and
-        tells a blank or deleted slot (None).  The list is rebuilt first
+        tells a blank or deleted slot.  A run's keys are one slice of the
+        list.  The list is rebuilt first
         when an eighth of it is dead (a copy at C speed: about 15 ms for a
         million keys, once per 125,000 evictions)."""
         data = db.data
@@ -378,15 +391,13 @@ class Evictor:
         n = len(arr)
         if n < RUN_FROM:  # the list and its keys fit in the caches: spread draws
             slots = list(map(mod, _randoms(k), repeat(n)))
+            keys = list(map(arr.__getitem__, slots))
         else:
             starts = list(map(mod, _randoms(-(-k // RUN)), repeat(n - RUN + 1)))
-            slots = list(chain.from_iterable(map(range, starts, map(add, starts, _RUN_LEN))))
-        keys = list(map(arr.__getitem__, slots))
-        marks: list[Any] = list(map(db.access.get, keys))
-        if None not in marks:
-            return keys, slots, marks
-        live = list(map(is_not, marks, repeat(None)))
-        return list(compress(keys, live)), list(compress(slots, live)), list(compress(marks, live))
+            ends = list(map(add, starts, _RUN_LEN))
+            keys = list(chain.from_iterable(map(arr.__getitem__, map(slice, starts, ends))))
+            slots = list(chain.from_iterable(map(range, starts, ends)))
+        return keys, slots, list(map(db.access.get, keys, _DEAD))
 
     def _choose_random(
         self, dbs: list[Database], n: int
