@@ -77,6 +77,9 @@ def run(
         def get_extra_info(self, name: str, default: object = None) -> object:
             return default
 
+        def get_write_buffer_size(self) -> int:
+            return 0  # everything written was sent
+
         def close(self) -> None:
             pass
 
