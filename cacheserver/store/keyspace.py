@@ -584,30 +584,17 @@ class Database:
 
     def expire_due(self, now: int, deadline: float) -> int:
         """Delete keys whose deadline passed, until ``deadline`` (perf_counter)."""
-        heap, expires, access = self.heap, self.expires, self.access
-        pop, drop, clock = heapq.heappop, self.drop, time.perf_counter
-        ks = self.ks
-        lazy = ks.lazy_expire
-        lat = ks.latency
+        heap, expires = self.heap, self.expires
+        pop, expired, clock = heapq.heappop, self._expired, time.perf_counter
         done = 0
         while heap and heap[0][0] <= now:
             when, key = pop(heap)
             if expires.get(key) == when:
-                if not access.get(key, 1) & 1:
-                    ks.stats.expired_unfetched += 1
-                if lat is None:
-                    drop(key, lazy)
-                else:
-                    t0 = time.perf_counter_ns()
-                    drop(key, lazy)
-                    lat("expire-del", time.perf_counter_ns() - t0)
-                if ks.hooked:
-                    self.changed(key, NOTIFY_EXPIRED, b"expired")
+                expired(key)
                 done += 1
                 if not done & 63 and clock() > deadline:
-                    ks.stats.expired_time_cap_reached_count += 1
+                    self.stats.expired_time_cap_reached_count += 1
                     break
-        ks.stats.expired_keys += done
         return done
 
     def avg_ttl(self, now: int) -> int:
