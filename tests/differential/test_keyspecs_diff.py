@@ -6,7 +6,7 @@ same way) for the commands whose keys follow a numkeys argument."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -124,17 +124,23 @@ def proto(d: Pair, request: pytest.FixtureRequest) -> Iterator[Pair]:
     yield d
 
 
+def differing(
+    d: Pair, names: list[bytes], sub: str, part: Callable[[bytes], object]
+) -> list[bytes]:
+    """The commands whose COMMAND ``sub`` reply differs between the servers in ``part``."""
+    out = []
+    for name in names:
+        ours, real = d.both("COMMAND", sub, name)
+        if part(ours) != part(real):
+            out.append(name)
+    return sorted(out)
+
+
 def test_command_info_key_specs(proto: Pair, names: list[bytes]) -> None:
     """The whole key specs (flags, begin_search, find_keys: range or keynum,
     notes, spec order) of every command both servers have, byte for byte."""
-    d = proto
     assert len(names) > 200
-    differ = []
-    for name in names:
-        ours, real = d.both("COMMAND", "INFO", name)
-        if key_specs(ours) != key_specs(real):
-            differ.append(name)
-    assert sorted(differ) == sorted(KEY_SPECS_DIFFER)
+    assert differing(proto, names, "INFO", key_specs) == sorted(KEY_SPECS_DIFFER)
 
 
 def test_command_info_keynum_commands(proto: Pair, keynum: dict[bytes, int]) -> None:
@@ -147,13 +153,7 @@ def test_command_info_keynum_commands(proto: Pair, keynum: dict[bytes, int]) -> 
 def test_command_docs_key_arguments(proto: Pair, names: list[bytes]) -> None:
     """COMMAND DOCS' key arguments, with the index of the key spec each names
     (ZUNIONSTORE's destination 0, its keys 1), of every command."""
-    d = proto
-    differ = []
-    for name in names:
-        ours, real = d.both("COMMAND", "DOCS", name)
-        if key_arguments(ours) != key_arguments(real):
-            differ.append(name)
-    assert sorted(differ) == sorted(KEY_SPECS_DIFFER)
+    assert differing(proto, names, "DOCS", key_arguments) == sorted(KEY_SPECS_DIFFER)
 
 
 # -- GETKEYS of the numkeys commands -------------------------------------------
