@@ -304,7 +304,7 @@ def mg(c: McConnection, parts: list[bytes]) -> bytes | None:
         elif o == 102:  # f
             out.append(b" f%d" % items.flags_of(key))
         elif o == 108:  # l
-            la = 0 if last_access is None else max(0, db.ks.lru_clock - (last_access >> 1))
+            la = 0 if last_access is None else db.ks.idle_ms(last_access) // 1000
             out.append(b" l%d" % la)
         elif o == 104:  # h
             out.append(b" h1" if fetched else b" h0")
@@ -602,7 +602,7 @@ def me(c: McConnection, parts: list[bytes]) -> bytes:
     when = db.expires.get(key, 0) if db.expires else 0
     exp = -1 if not when else c.now // 1000 - when // 1000
     last = db.access.get(key)
-    la = 0 if last is None else max(0, db.ks.lru_clock - (last >> 1))
+    la = 0 if last is None else db.ks.idle_ms(last) // 1000
     flags = items.flags_of(key)
     size = item_size(len(key), flags, len(value))
     shown = b64encode_key(key) if items.binary and key in items.binary else key

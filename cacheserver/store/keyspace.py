@@ -16,7 +16,7 @@ mutated in place refresh their share through ``changed``.
 
 Access: ``Database.access`` maps each key to a mark of its last access, as
 the 24 bits redis keeps in every object header: under an LRU policy (and
-noeviction) the LRU clock in seconds, under an LFU policy the last decrement
+noeviction) the LRU clock in seconds since ``LRU_EPOCH``, under an LFU policy the last decrement
 time and the logarithmic counter (``store/eviction.py``, where the dict is
 an ``LfuAccess`` that turns each store into the counter update).  The low bit
 of every mark says whether the key was read since it was written
@@ -115,6 +115,10 @@ _consume: Callable[[Any], None] = deque(maxlen=0).extend  # runs an iterator out
 
 # Keyspace.budget without maxmemory
 NO_LIMIT = 1 << 62
+# LRU marks count seconds from here (2023-11-14), so that until 2040 a mark,
+# shifted for the fetched bit, stays under 2**30: one digit of a CPython int,
+# which list.sort compares at C speed (eviction sorts thousands a second)
+LRU_EPOCH = 1_700_000_000
 
 # a bytes object's cost beside its length (store/memory.py), for one and two objects
 _STR = STR_OVERHEAD
@@ -711,8 +715,8 @@ class Keyspace:
     def lru_clock(self, now: int) -> None:
         self.clock = now
         # access marks of this second (module docstring): bit 0 set for reads
-        self.read_mark = now << 1 | 1
-        self.write_mark = now << 1
+        self.write_mark = (now - LRU_EPOCH) << 1
+        self.read_mark = self.write_mark | 1
 
     def tick(self) -> None:
         """Advance the shared LRU clock (seconds) and the access marks."""
@@ -742,7 +746,7 @@ class Keyspace:
 
     def idle_ms(self, mark: int) -> int:
         """Milliseconds since an LRU mark (redis ``estimateObjectIdleTime``, 1 s resolution)."""
-        return max(0, self.clock - (mark >> 1)) * 1000
+        return max(0, self.clock - LRU_EPOCH - (mark >> 1)) * 1000
 
     def flush_all(self, lazy: bool = False) -> int:
         """Empty every database (FLUSHALL); the number of keys they held.
