@@ -14,11 +14,12 @@ decayed LFU counter; the deadline), and the best of the pool go; the next
 16 stay in the pool for the next round.  The random policies evict random
 keys, the databases in turn.
 
-The allkeys policies draw random slots of ``Database.keys``, a list of every
-key kept while eviction is configured (new keys are appended, an evicted
-key's slot is blanked at once, other deleted keys stay behind until the list
-is rebuilt, when an eighth of it is dead); the volatile policies draw random
-entries of the expiry heap, checked against ``expires``.
+The allkeys policies draw evenly spaced slots, from a random start, of
+``Database.keys``, a list of every key kept while eviction is configured (new
+keys are appended, an evicted key's slot is blanked at once, other deleted
+keys stay behind until the list is rebuilt, when an eighth of it is dead);
+the volatile policies draw random entries of the expiry heap, checked
+against ``expires``.
 
 Python pays per bytecode, so the loop works in batches: one round draws for
 and evicts up to ``BATCH`` keys with C-level maps over lists, and a call
@@ -32,8 +33,8 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable
-from itertools import chain, compress, repeat
-from operator import add, eq, itemgetter, mod
+from itertools import compress, repeat
+from operator import eq, is_, itemgetter, mod
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.store.lfu import counter_of
@@ -57,13 +58,10 @@ EVICT_FAIL = 2
 EVPOOL_SIZE = 16
 # most keys one round of the loop evicts
 BATCH = 32
-# neighbouring slots of Database.keys drawn together (see Evictor._draw)
-RUN = 8
-# ... once Database.keys is this long (below, random slots are cache hits anyway)
-RUN_FROM = 1 << 16
-# the score of a drawn slot whose key is gone (blank, or deleted since):
-# after every live key's, whatever the policy (marks are 25 bits)
-DEAD = 1 << 40
+# the score of a drawn slot whose key is gone (blank, or deleted since): it
+# sorts before every live key's whatever the policy, and is counted off the
+# front (a small int: list.sort compares one-digit ints at C speed)
+DEAD = -1
 
 # maxmemory-policy names in Redis's order (its enum table, and the error text)
 POLICIES = (
@@ -78,10 +76,12 @@ POLICIES = (
 )
 
 _consume: Callable[[Any], None] = deque(maxlen=0).extend  # runs an iterator out, in C
-_RUN_LEN = repeat(RUN)
 _DEAD = repeat(DEAD)
 _when = itemgetter(0)  # a heap entry's deadline; a candidate's score
 _key = itemgetter(1)
+_cand_db = itemgetter(1)  # a candidate's database, key and slot
+_cand_key = itemgetter(2)
+_cand_slot = itemgetter(3)
 
 # (score, db index, key, slot in Database.keys or -1): lower scores go first
 Candidate = tuple[int, int, bytes, int]
@@ -228,8 +228,11 @@ class Evictor:
                 # evicted and soon written again (a cache refilled on a miss)
                 # would otherwise be drawn twice as often.  A slot that moved
                 # meanwhile (the list was rebuilt) is left alone.
-                n = len(arr)
-                mine = [s for s, k in zip(slots, keys, strict=True) if s < n and arr[s] is k]
+                if max(slots) < len(arr):
+                    mine = list(compress(slots, map(is_, map(arr.__getitem__, slots), keys)))
+                else:
+                    n = len(arr)
+                    mine = [s for s, k in zip(slots, keys, strict=True) if s < n and arr[s] is k]
                 blank: Any = repeat(None)
                 _consume(map(arr.__setitem__, mine, blank))
                 db.keys_dead += len(mine)
@@ -289,24 +292,37 @@ class Evictor:
         self, db: Database, n: int
     ) -> list[tuple[Database, list[bytes], list[int]]]:
         """``_choose_best`` for one database under an allkeys policy (the
-        common case), with no Python loop over the draws: the draws are live
-        and distinct, so the ``n`` lowest scores are the victims."""
-        data = db.data
-        keys, slots, marks = self._draw(db, self.samples * n)
+        common case), with no Python loop over the draws: the pool's keys and
+        the draws are scored together by one read of the access dict (a pool
+        key accessed since it was kept scores what it is now; one gone scores
+        DEAD), and after the DEAD ones the ``n`` lowest scores are the
+        victims."""
+        dbid = db.id
+        drawn, where = self._draw(db, self.samples * n)
+        pool = self.pool
+        if pool and not all(map(eq, map(_cand_db, pool), repeat(dbid))):
+            pool = [c for c in pool if c[1] == dbid]  # left by the many-database loop
+        keys = list(map(_cand_key, pool))
+        keys += drawn
+        slots = list(map(_cand_slot, pool))
+        slots += where
+        marks = list(map(db.access.get, keys, _DEAD))
         scores = marks if self.kind == "lru" else self._lfu_scores(marks)
-        for score, dbid, key, slot in self.pool:  # what the last round kept, if still here
-            if dbid == db.id and key in data:
-                scores.append(score)
-                keys.append(key)
-                slots.append(slot)
         order = sorted(range(len(scores)), key=scores.__getitem__)
-        kept = order[: n + EVPOOL_SIZE]
-        while kept and scores[kept[-1]] == DEAD:  # dead draws sort last
-            kept.pop()
-        best = kept[:n]
+        dead = scores.count(DEAD)
+        best = order[dead : dead + n]
+        rest = order[dead + n : dead + n + EVPOOL_SIZE]
+        self.pool = list(
+            zip(
+                map(scores.__getitem__, rest),
+                repeat(dbid, len(rest)),
+                map(keys.__getitem__, rest),
+                map(slots.__getitem__, rest),
+                strict=True,
+            )
+        )
         # a key held by the pool and drawn again goes once
         picked = dict(zip(map(keys.__getitem__, best), map(slots.__getitem__, best), strict=True))
-        self.pool = [(scores[i], db.id, keys[i], slots[i]) for i in kept[n:]]
         if not picked:
             return []
         return [(db, list(picked), list(picked.values()))]
@@ -320,12 +336,13 @@ class Evictor:
         keys: list[bytes],
         slots: list[int],
     ) -> None:
-        """Add a run of about ``k`` draws of ``db`` to the candidates, scored:
+        """Add about ``k`` draws of ``db`` to the candidates, scored:
         lower goes first (the access mark, oldest first; the decayed LFU
         counter; the deadline)."""
         kind = self.kind
         if self.allkeys:
-            drawn, where, marks = self._draw(db, k)
+            drawn, where = self._draw(db, k)
+            marks = list(map(db.access.get, drawn, _DEAD))
             # LRU: the mark itself, oldest first
             scores.extend(marks if kind == "lru" else self._lfu_scores(marks))
             dbids.extend(repeat(db.id, len(drawn)))
@@ -365,39 +382,26 @@ class Evictor:
             return [0 if mark != DEAD else DEAD for mark in marks]
         return [counter_of(lfu, mark) if mark != DEAD else DEAD for mark in marks]
 
-    def _draw(self, db: Database, k: int) -> tuple[list[bytes], list[int], list[int]]:
-        """The keys of about ``k`` slots of ``Database.keys``, with their
-        slots and access marks (DEAD for a blank slot, or a key deleted
-        since: its score sorts after every live one, so no pass filters
-        them out here): runs of ``RUN`` neighbouring slots from
-        random starts, as redis ``dictGetSomeKeys`` takes neighbouring
-        buckets.  Over a big keyspace every random read is a cache miss;
-        neighbours in the list share cache lines, and keys stored together
-        were mostly allocated together, so a run costs about one miss per
-        key where a random slot costs three.  (The list is in insertion
-        order, so a run's keys are alike in age: short runs from many starts
-        keep the sample spread over the keyspace; a list short enough to stay
-        in the caches is drawn from at random.)  The access dict holds
-        exactly the live keys, so one lookup there both scores a draw and
-        tells a blank or deleted slot.  A run's keys are one slice of the
-        list.  The list is rebuilt first
-        when an eighth of it is dead (a copy at C speed: about 15 ms for a
-        million keys, once per 125,000 evictions)."""
+    def _draw(self, db: Database, k: int) -> tuple[list[bytes], range]:
+        """The keys of about ``k`` slots of ``Database.keys`` (from ``k`` to
+        ``2k``), and those slots: every ``len // k``-th slot from a random
+        start, so that one slice of the list takes them all at C speed, with
+        no int made per draw.  Over rounds every slot is drawn as often, and
+        each round's draws are spread evenly over the list (which is in
+        insertion order: over keys of every age), where Redis draws
+        neighbouring buckets of its hash table.  A slot may be blank, or hold
+        a key deleted since: its access-dict read says DEAD.  The list is
+        rebuilt first when an eighth of it is dead (a copy at C speed: about
+        15 ms for a million keys, once per 125,000 evictions)."""
         data = db.data
         arr = db.keys
         if arr is None or not arr or len(arr) > len(data) + (len(data) >> 3) + 1024:
             arr = db.keys = list(data)
             db.keys_dead = 0
         n = len(arr)
-        if n < RUN_FROM:  # the list and its keys fit in the caches: spread draws
-            slots = list(map(mod, _randoms(k), repeat(n)))
-            keys = list(map(arr.__getitem__, slots))
-        else:
-            starts = list(map(mod, _randoms(-(-k // RUN)), repeat(n - RUN + 1)))
-            ends = list(map(add, starts, _RUN_LEN))
-            keys = list(chain.from_iterable(map(arr.__getitem__, map(slice, starts, ends))))
-            slots = list(chain.from_iterable(map(range, starts, ends)))
-        return keys, slots, list(map(db.access.get, keys, _DEAD))
+        stride = n // k or 1
+        start = int(random.random() * stride)
+        return arr[start::stride], range(start, n, stride)
 
     def _choose_random(
         self, dbs: list[Database], n: int
