@@ -715,7 +715,9 @@ class Keyspace:
     def lru_clock(self, now: int) -> None:
         self.clock = now
         # access marks of this second (module docstring): bit 0 set for reads
-        self.write_mark = (now - LRU_EPOCH) << 1
+        # (never negative, even on a clock set before the epoch: eviction
+        # scores a gone key -1, below every mark)
+        self.write_mark = max(0, now - LRU_EPOCH) << 1
         self.read_mark = self.write_mark | 1
 
     def tick(self) -> None:

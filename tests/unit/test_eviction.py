@@ -108,6 +108,19 @@ def test_allkeys_lru_evicts_the_idle(h: Harness) -> None:
     assert memory_problems(h.server) == []
 
 
+def test_a_clock_before_the_lru_epoch_still_evicts(h: Harness) -> None:
+    # marks never go negative (a gone key's draw scores -1, below every mark)
+    h.run("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")
+    ks = h.server.keyspace
+    ks.lru_clock = 86400  # 1970-01-02
+    fill(h, "k", 400)
+    limit_to(h, 200 * 100)
+    settle(h)
+    assert ks.stats.evicted_keys > 100
+    assert used_memory(h) <= h.server.memory.maxmemory
+    assert memory_problems(h.server) == []
+
+
 def test_allkeys_lfu_keeps_the_frequent(h: Harness) -> None:
     h.run("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
     fill(h, "hot", 200)
