@@ -7,7 +7,7 @@ them from the network, under ``valgrind --tool=callgrind`` at two request
 counts; the difference of the totals divided by the difference of the counts
 is the cost of one request, setup and interpreter start cancelled out.
 
-    python3 bench/hotpath.py --tests set,get                 # 100,000 keys, -P 16 (also incr, setnew, publish, ...)
+    python3 bench/hotpath.py --tests set,get                 # 100,000 keys, -P 16 (also incr, setnew, publish, multi, ...)
     python3 bench/hotpath.py --tests set --config maxmemory=50mb --config maxmemory-policy=allkeys-lru
     python3 bench/hotpath.py --tests get --acl '~key:* +@all'  # as a restricted user
     python3 bench/hotpath.py --run set 20000                 # one run, no valgrind
@@ -127,6 +127,16 @@ def run(
         reqs = [_encode(b"INCR", b"counter:%012d" % rnd.randrange(keys)) for _ in range(total)]
     elif test == "setnew":  # distinct keys never seen before (eviction's workload)
         reqs = [_encode(b"SET", b"new:%012d" % i, value) for i in range(total)]
+    elif test == "multi":  # a request is a transaction, as bench/multi_bench.py sends it
+        reqs = []
+        for _ in range(total):
+            n = rnd.randrange(keys)
+            reqs.append(
+                _encode(b"MULTI")
+                + _encode(b"SET", b"key:%012d" % n, value)
+                + _encode(b"INCR", b"counter:%012d" % n)
+                + _encode(b"EXEC")
+            )
     elif test in _COLLECTION_TESTS:  # one collection, random members (redis-benchmark's)
         cmd, key = _COLLECTION_TESTS[test]
         reqs = []
