@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cacheserver.commands import (
     acl,
+    bitmaps,
     connection,
     hashes,
     keys,
@@ -24,6 +25,7 @@ from cacheserver.loaders import commands as loader
 FAMILIES = (
     connection,
     strings,
+    bitmaps,
     keys,
     server,
     latency,

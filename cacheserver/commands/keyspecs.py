@@ -38,11 +38,11 @@ def _spec(names: str, *specs: str) -> None:
 
 
 _spec(
-    "expiretime get getrange hget hgetall hkeys hmget hrandfield hscan hvals lcs lindex lpos "
-    "lrange mget pexpiretime pttl sdiff sinter sintercard smembers smismember srandmember sscan "
-    "substr sunion ttl zcount zdiff zinter zintercard zlexcount zmscore zrandmember zrange "
-    "zrangebylex zrangebyscore zrank zrevrange zrevrangebylex zrevrangebyscore zrevrank zscan "
-    "zscore zunion",
+    "bitcount bitfield_ro bitpos expiretime get getbit getrange hget hgetall hkeys hmget "
+    "hrandfield hscan hvals lcs lindex lpos lrange mget pexpiretime pttl sdiff sinter "
+    "sintercard smembers smismember srandmember sscan substr sunion ttl zcount zdiff zinter "
+    "zintercard zlexcount zmscore zrandmember zrange zrangebylex zrangebyscore zrank "
+    "zrevrange zrevrangebylex zrevrangebyscore zrevrank zscan zscore zunion",
     "RO access",
 )
 _spec(
@@ -55,7 +55,7 @@ _spec(
     "RW access delete",
 )
 _spec(
-    "decr decrby getex getset hincrby hincrbyfloat incr incrby incrbyfloat move zincrby",
+    "decr decrby getex getset hincrby hincrbyfloat incr incrby incrbyfloat move setbit zincrby",
     "RW access update",
 )
 _spec("expire expireat hmset hset lset persist pexpire pexpireat setrange zadd", "RW update")
@@ -67,6 +67,7 @@ _spec(
     "RO access",
 )
 _spec("sinterstore", "RW update", "RO access")
+_spec("bitop", "OW update", "RO access")
 _spec("blmove brpoplpush lmove rpoplpush smove", "RW access delete", "RW insert")
 _spec("mset psetex setex", "OW update")
 _spec("msetnx setnx", "OW insert")
@@ -76,17 +77,19 @@ _spec("rename", "RW access delete", "OW update")
 _spec("renamenx", "RW access delete", "OW insert")
 # SET reads its key only with GET: COMMAND INFO shows the spec with
 # variable_flags, GETKEYSANDFLAGS the flags of the call (redis setGetKeys)
-_spec("set", "RW access update variable_flags")
+_spec("bitfield set", "RW access update variable_flags")
 _spec("spublish ssubscribe sunsubscribe", "not_key")
 
 # the notes Redis 7.0 gives a key spec (COMMAND INFO and DOCS show them first)
 KEY_SPEC_NOTES: dict[bytes, bytes] = {
     b"set": b"RW and ACCESS due to the optional `GET` argument",
     b"getex": b"RW and UPDATE because it changes the TTL",
+    b"bitfield": b"This command allows both access and modification of the key",
 }
 
 _SET_PLAIN: Flags = (b"OW", b"update")
 _SET_GET: Flags = (b"RW", b"access", b"update")
+_READ: Flags = (b"RO", b"access")
 
 
 def of_key(name: bytes, index: int, args: list[bytes]) -> Flags | None:
@@ -94,10 +97,28 @@ def of_key(name: bytes, index: int, args: list[bytes]) -> Flags | None:
     arguments) name, as GETKEYSANDFLAGS reports them; None if not declared."""
     if name == b"set":
         return _SET_GET if any(a.lower() == b"get" for a in args[3:]) else _SET_PLAIN
+    if name == b"bitfield":
+        return _READ if _bitfield_reads_only(args) else _SET_GET
     specs = KEY_SPEC_FLAGS.get(name)
     if specs is None:
         return None
     return specs[min(index, len(specs) - 1)]
+
+
+def _bitfield_reads_only(args: list[bytes]) -> bool:
+    """BITFIELD with GET operations only (redis ``bitfieldGetKeys``: a
+    syntax error counts as a write)."""
+    i, n = 2, len(args)
+    while i < n:
+        left = n - i - 1
+        op = args[i].lower()
+        if op == b"get" and left >= 2:
+            i += 3
+        elif op == b"overflow" and left >= 1:
+            i += 2
+        else:
+            return False
+    return True
 
 
 def not_key(name: bytes) -> bool:

@@ -147,6 +147,10 @@ STRINGS = [
     "APPEND k ab ; APPEND k cd",
     "SETRANGE k 0 ab ; SETRANGE k 5 cd ; SETRANGE k 2 x ; SETRANGE m 0 '' ; SETRANGE k 1 ''",
     "SET k 1 ; INCRBY k 9223372036854775807",
+    "SETBIT k 1 1 ; SETBIT k 1 1 ; SETBIT k 1 0 ; SETBIT k 100 0 ; SETBIT k 3 0",
+    "SET a x ; BITOP NOT b a ; BITOP AND b a nokey ; BITOP OR b nokey ; BITOP OR nokey nokey2",
+    "BITFIELD k GET u8 0 ; BITFIELD k SET u8 0 1 ; BITFIELD k OVERFLOW FAIL INCRBY u1 7 1",
+    "BITFIELD k OVERFLOW FAIL INCRBY u1 7 1 ; BITFIELD k ; BITFIELD_RO k GET u8 0",
 ]
 
 KEYS = [

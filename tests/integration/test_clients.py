@@ -79,6 +79,30 @@ def test_binary_keys_and_values(c: redis.Redis) -> None:
     assert c.get(b"") == b"empty key"
 
 
+def test_bitmap_commands(c: redis.Redis) -> None:
+    assert c.setbit("b", 7, 1) == 0
+    assert c.setbit("b", 7, 0) == 1
+    assert c.setbit("b", 9, 1) == 0
+    assert c.getbit("b", 9) == 1
+    assert c.get("b") == b"\x00\x40"
+    assert c.bitcount("b") == 1
+    assert c.bitcount("b", 0, 0) == 0
+    assert c.bitcount("b", 8, 9, mode="BIT") == 1
+    assert c.bitpos("b", 1) == 9
+    assert c.bitpos("b", 0, 1) == 8
+    assert c.bitop("NOT", "n", "b") == 2
+    assert c.get("n") == b"\xff\xbf"
+    assert c.bitop("AND", "a", "b", "n") == 2
+    assert c.get("a") == b"\x00\x00"
+    fields = c.bitfield("f", default_overflow="SAT")
+    fields.set("u8", 0, 250).incrby("u8", 0, 10).overflow("FAIL").incrby("u8", 0, 1)
+    assert fields.get("i4", "#1").execute() == [0, 255, None, -1]
+    assert c.bitfield_ro("f", "u8", 0, items=[("u4", 4)]) == [255, 15]
+    with pytest.raises(redis.ResponseError, match="bit offset is not an integer or out of range"):
+        c.setbit("b", -1, 1)
+    assert c.ping() is True
+
+
 def test_pipeline_of_10000_commands_in_order(c: redis.Redis) -> None:
     pipe = c.pipeline(transaction=False)
     for i in range(5000):
