@@ -108,6 +108,14 @@ BENCHES: dict[str, Bench] = {
             "ZRANK zrank m__rand_int__",
             setup_each="ZADD zrank __rand_int__ m__rand_int__",
         ),
+        # bitmaps: a bit of one of the key space's small bitmaps (the random
+        # number cannot be an offset: redis-benchmark pads it with zeros,
+        # which Redis refuses there), a population count over 1,000 bytes,
+        # and a u8 counter
+        _custom("SETBIT", "SETBIT bits:__rand_int__ 9 1"),
+        _custom("GETBIT", "GETBIT bits:__rand_int__ 9", setup_each="SETBIT bits:__rand_int__ 9 1"),
+        _custom("BITCOUNT", "BITCOUNT bitcount", setup=("SETBIT bitcount 7999 1",)),
+        _custom("BITFIELD", "BITFIELD counters:__rand_int__ INCRBY u8 #3 1"),
         # ZADD into a sorted set already holding every member of the key space:
         # run with --keyspace 1000 and --keyspace 1000000 to see how ZADD scales
         _custom(

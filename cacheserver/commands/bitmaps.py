@@ -308,8 +308,10 @@ def _field_type(arg: bytes) -> tuple[bool, int]:
     return sign == b"i", bits
 
 
-def _parse_ops(c: Client, argv: list[bytes]) -> list[_Op]:
+def _parse_ops(c: Client, argv: list[bytes]) -> tuple[list[_Op], int]:
+    """The operations, and the last bit a SET or INCRBY writes (-1: none)."""
     ops: list[_Op] = []
+    last = -1
     overflow = _WRAP
     j, n = 2, len(argv)
     while j < n:
@@ -332,10 +334,14 @@ def _parse_ops(c: Client, argv: list[bytes]) -> list[_Op]:
             raise CommandError(SYNTAX)
         signed, bits = _field_type(argv[j + 1])
         offset = _bit_offset(c, argv[j + 2], bits)
-        value = 0 if opcode == _GET else _ll(argv[j + 3])
-        ops.append((opcode, signed, bits, offset, value, overflow))
-        j += 3 if opcode == _GET else 4
-    return ops
+        if opcode == _GET:
+            ops.append((_GET, signed, bits, offset, 0, overflow))
+            j += 3
+        else:
+            ops.append((opcode, signed, bits, offset, _ll(argv[j + 3]), overflow))
+            last = max(last, offset + bits - 1)
+            j += 4
+    return ops, last
 
 
 def _get_field(p: bytes | bytearray, offset: int, bits: int, signed: bool) -> int:
@@ -388,16 +394,16 @@ def _write_field(p: bytearray, op: _Op) -> tuple[int | None, bool]:
 
 
 def _bitfield(c: Client, argv: list[bytes], ro: bool) -> bytes:
-    ops = _parse_ops(c, argv)
+    ops, last = _parse_ops(c, argv)
     key = argv[1]
-    writes = [op for op in ops if op[0] != _GET]
-    if not writes:
+    new_or_grown = False
+    if last < 0:
         value: bytes | bytearray | None = c.db.get_str(key, c.now)
         before = 0
     elif ro:
         raise CommandError(RO_GET_ONLY)
     else:
-        value, new_or_grown = _for_bits(c, key, max(op[3] + op[2] - 1 for op in writes))
+        value, new_or_grown = _for_bits(c, key, last)
         before = value_cost(value)
     out = [array_header(len(ops))]
     changed = False
