@@ -663,6 +663,9 @@ def object_help(c: Client, argv: list[bytes]) -> bytes:
 
 _KS = "keyspace"
 _DANGER = ("dangerous",)
+# COMMAND DOCS files these under "server", their ACL category is still @keyspace
+_SRV = "server"
+_KS_DANGER = (_KS, "dangerous")
 
 
 def make_commands() -> list[Command]:
@@ -678,13 +681,13 @@ def make_commands() -> list[Command]:
         Command(b"RENAMENX", renamenx, 3, WRITE | FAST, 1, 2, 1, group=_KS),
         Command(b"COPY", copy, -3, WRITE | DENYOOM, 1, 2, 1, group=_KS, since="6.2.0"),
         Command(b"MOVE", move, 3, WRITE | FAST, 1, 1, 1, group=_KS),
-        Command(b"SWAPDB", swapdb, 3, WRITE | FAST, group=_KS, categories=_DANGER, since="4.0.0"),
+        Command(b"SWAPDB", swapdb, 3, WRITE | FAST, group=_SRV, categories=_KS_DANGER, since="4.0.0"),
         Command(b"KEYS", keys, 2, ro, group=_KS, categories=_DANGER),
         Command(b"SCAN", scan, -2, ro, group=_KS, since="2.8.0"),
         Command(b"RANDOMKEY", randomkey, 1, ro, group=_KS),
-        Command(b"DBSIZE", dbsize, 1, ro | FAST, group=_KS),
-        Command(b"FLUSHDB", flushdb, -1, WRITE, group=_KS, categories=_DANGER),
-        Command(b"FLUSHALL", flushall, -1, WRITE, group=_KS, categories=_DANGER),
+        Command(b"DBSIZE", dbsize, 1, ro | FAST, group=_SRV, categories=(_KS,)),
+        Command(b"FLUSHDB", flushdb, -1, WRITE, group=_SRV, categories=_KS_DANGER),
+        Command(b"FLUSHALL", flushall, -1, WRITE, group=_SRV, categories=_KS_DANGER),
         Command(b"EXPIRE", expire, -3, WRITE | FAST, 1, 1, 1, group=_KS),
         Command(b"PEXPIRE", pexpire, -3, WRITE | FAST, 1, 1, 1, group=_KS, since="2.6.0"),
         Command(b"EXPIREAT", expireat, -3, WRITE | FAST, 1, 1, 1, group=_KS, since="1.2.0"),

@@ -623,6 +623,23 @@ _DOC_GROUPS = {
 }
 
 
+# COMMAND DOCS' doc_flags, and for the deprecated commands the release that
+# deprecated them and what replaces them, as Redis 7.0 declares them
+_DOC_FLAGS = {b"debug": (b"syscmd",)}
+_DEPRECATED = {
+    b"brpoplpush": (b"6.2.0", b"`BLMOVE` with the `RIGHT` and `LEFT` arguments"),
+    b"getset": (b"6.2.0", b"`SET` with the `!GET` argument"),
+    b"hmset": (b"4.0.0", b"`HSET` with multiple field-value pairs"),
+    b"rpoplpush": (b"6.2.0", b"`LMOVE` with the `RIGHT` and `LEFT` arguments"),
+    b"substr": (b"2.0.0", b"`GETRANGE`"),
+    b"zrangebylex": (b"6.2.0", b"`ZRANGE` with the `BYLEX` argument"),
+    b"zrangebyscore": (b"6.2.0", b"`ZRANGE` with the `BYSCORE` argument"),
+    b"zrevrange": (b"6.2.0", b"`ZRANGE` with the `REV` argument"),
+    b"zrevrangebylex": (b"6.2.0", b"`ZRANGE` with the `REV` and `BYLEX` arguments"),
+    b"zrevrangebyscore": (b"6.2.0", b"`ZRANGE` with the `REV` and `BYSCORE` arguments"),
+}
+
+
 def lookup_fullname(c: Client, name: bytes) -> Command | None:
     """A row by ``name`` or ``container|sub`` (redis ``lookupCommandBySds``)."""
     parts = name.split(b"|")
@@ -1008,6 +1025,13 @@ def command_docs_reply(row: Command, resp3: bool) -> bytes:
     ]
     if doc.complexity:
         pairs.append((bulk(b"complexity"), bulk(doc.complexity.encode("utf-8", "replace"))))
+    deprecated = _DEPRECATED.get(row.fullname)
+    flags = (b"deprecated",) if deprecated else _DOC_FLAGS.get(row.fullname)
+    if flags:
+        pairs.append((bulk(b"doc_flags"), set_reply([simple(f) for f in flags], resp3)))
+    if deprecated:
+        pairs.append((bulk(b"deprecated_since"), bulk(deprecated[0])))
+        pairs.append((bulk(b"replaced_by"), bulk(deprecated[1])))
     if doc.args and not row.subcommands:
         keys = [0, len(keyspecs.specs_of(row))]
         args = [_arg_reply(a, row, resp3, keys) for a in doc.args]

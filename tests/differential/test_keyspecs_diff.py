@@ -96,6 +96,22 @@ def key_arguments(raw_docs: bytes) -> list[bytes]:
     return found
 
 
+_DOC_META = tuple(
+    b"$%d\r\n%s\r\n" % (len(k), k)
+    for k in (b"group", b"doc_flags", b"deprecated_since", b"replaced_by")
+)
+
+
+def doc_meta(raw_docs: bytes) -> dict[bytes, bytes]:
+    """The raw group, doc_flags, deprecated_since and replaced_by of a
+    one-command COMMAND DOCS reply (its subcommands aside)."""
+    items = _children(raw_docs, 0)
+    if not items:
+        return {}
+    fields = _pairs(items[1])
+    return {k: v for k, v in fields.items() if k in _DOC_META}
+
+
 @pytest.fixture(scope="module")
 def resp2(server: ServerThread, real_redis: RedisServerProcess) -> Iterator[Pair]:
     """A pair of RESP2 connections of the module's own, for its fixtures."""
@@ -154,6 +170,13 @@ def test_command_docs_key_arguments(proto: Pair, names: list[bytes]) -> None:
     """COMMAND DOCS' key arguments, with the index of the key spec each names
     (ZUNIONSTORE's destination 0, its keys 1), of every command."""
     assert differing(proto, names, "DOCS", key_arguments) == sorted(KEY_SPECS_DIFFER)
+
+
+def test_command_docs_group_and_deprecation(proto: Pair, names: list[bytes]) -> None:
+    """COMMAND DOCS' group, doc_flags (deprecated, syscmd), deprecated_since
+    and replaced_by of every command both servers have."""
+    assert differing(proto, names, "DOCS", doc_meta) == []
+    assert doc_meta(proto.ours.call("COMMAND", "DOCS", "getset")).keys() == set(_DOC_META)
 
 
 # -- GETKEYS of the numkeys commands -------------------------------------------
