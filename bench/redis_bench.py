@@ -116,6 +116,12 @@ BENCHES: dict[str, Bench] = {
         _custom("GETBIT", "GETBIT bits:__rand_int__ 9", setup_each="SETBIT bits:__rand_int__ 9 1"),
         _custom("BITCOUNT", "BITCOUNT bitcount", setup=("SETBIT bitcount 7999 1",)),
         _custom("BITFIELD", "BITFIELD counters:__rand_int__ INCRBY u8 #3 1"),
+        # the 10 smallest of 100 numbers
+        _custom(
+            "SORT",
+            "SORT sortlist LIMIT 0 10",
+            setup=("RPUSH sortlist " + " ".join(str((i * 37) % 100) for i in range(100)),),
+        ),
         # ZADD into a sorted set already holding every member of the key space:
         # run with --keyspace 1000 and --keyspace 1000000 to see how ZADD scales
         _custom(

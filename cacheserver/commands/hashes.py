@@ -477,6 +477,14 @@ def _read(c: Client, key: bytes) -> Hash | None:
     return h
 
 
+def live_field(db: Database, key: bytes, h: Hash, field: bytes, now: int) -> bytes | None:
+    """The value of ``field`` in ``h``, the hash at ``key`` just looked up,
+    its due fields dropped first (SORT's ``BY``/``GET`` ``key->field``)."""
+    if (t := h.ttl) is not None and _purge(db, key, h, t, now):
+        return None
+    return h.get(field)
+
+
 def _load(c: Client, argv: list[bytes]) -> Any:
     """A read missed ``argv[1]``: its loader's reply (or Pending), None for a plain miss."""
     loaders = c.server.loaders

@@ -68,6 +68,9 @@ _spec(
 )
 _spec("sinterstore", "RW update", "RO access")
 _spec("bitop", "OW update", "RO access")
+# SORT's key, then its STORE destination (the BY and GET keys are not its own)
+_spec("sort", "RO access", "OW update")
+_spec("sort_ro", "RO access")
 _spec("blmove brpoplpush lmove rpoplpush smove", "RW access delete", "RW insert")
 _spec("mset psetex setex", "OW update")
 _spec("msetnx setnx", "OW insert")
@@ -160,6 +163,7 @@ class KeySpec:
         "keynumidx",
         "keystep",
         "lastkey",
+        "notes",
         "unknown",
     )
 
@@ -172,6 +176,7 @@ class KeySpec:
         keystep: int = 1,
         keynum: bool = False,
         unknown: bool = False,
+        notes: bytes | None = None,
     ) -> None:
         self.flags = flags
         self.index = index
@@ -181,6 +186,7 @@ class KeySpec:
         self.keynumidx = 0
         self.firstkey = 1
         self.unknown = unknown
+        self.notes = notes  # the spec's own notes (KEY_SPEC_NOTES: a command's)
 
 
 # The index of the numkeys argument of each command whose keys follow one:
@@ -210,11 +216,33 @@ def _numkeys_specs(name: bytes, at: int) -> tuple[KeySpec, ...]:
 
 _NUMKEYS_SPECS = {name: _numkeys_specs(name, at) for name, at in NUMKEYS.items()}
 
+# SORT's keys: the sorted key, the keys BY and GET name (found only from the
+# sorted key's content), and the STORE destination (anywhere in argv)
+_SORT_BY_GET = KeySpec(
+    (b"RO", b"access"),
+    0,
+    unknown=True,
+    notes=b"For the optional BY/GET keyword. It is marked 'unknown' because the key names "
+    b"derive from the content of the key we sort",
+)
+_SORT_STORE = KeySpec(
+    (b"OW", b"update"),
+    0,
+    unknown=True,
+    notes=b"For the optional STORE keyword. It is marked 'unknown' because the keyword can "
+    b"appear anywhere in the argument array",
+)
+_DECLARED_SPECS = {
+    b"sort": (KeySpec((b"RO", b"access"), 1), _SORT_BY_GET, _SORT_STORE),
+    b"sort_ro": (KeySpec((b"RO", b"access"), 1), _SORT_BY_GET),
+    **_NUMKEYS_SPECS,
+}
+
 
 def specs_of(row: Command) -> tuple[KeySpec, ...]:
     """The key specs of ``row``, as COMMAND INFO lists them."""
     name = row.fullname
-    declared = _NUMKEYS_SPECS.get(name)
+    declared = _DECLARED_SPECS.get(name)
     if declared is not None:
         return declared
     if row.getkeys is not None:

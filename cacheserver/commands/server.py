@@ -698,7 +698,7 @@ def _key_spec(row: Command, spec: keyspecs.KeySpec, resp3: bool) -> bytes:
         )
     flags = set_reply([simple(f) for f in spec.flags], resp3)
     pairs = [(bulk(b"flags"), flags), (bulk(b"begin_search"), begin), (bulk(b"find_keys"), find)]
-    notes = keyspecs.KEY_SPEC_NOTES.get(row.fullname)
+    notes = spec.notes or keyspecs.KEY_SPEC_NOTES.get(row.fullname)
     if notes is not None:
         pairs.insert(0, (bulk(b"notes"), bulk(notes)))
     return map_reply(pairs, resp3)
@@ -990,6 +990,14 @@ def command_doc(row: Command) -> Doc:
         return Doc(text.split("\n", 1)[0], "", ())
 
 
+# arguments whose key spec is not the n-th key argument's: SORT's BY and GET
+# patterns name the keys of its second spec, its STORE destination the third
+_DOC_KEY_SPECS = {
+    b"sort": {"key": 0, "pattern": 1, "destination": 2},
+    b"sort_ro": {"key": 0, "pattern": 1},
+}
+
+
 def _arg_reply(a: Arg, row: Command, resp3: bool, keys: list[int]) -> bytes:
     """One argument map; ``keys`` counts the key arguments so far and ends
     with the number of key specs: the n-th key argument names the n-th spec,
@@ -998,7 +1006,10 @@ def _arg_reply(a: Arg, row: Command, resp3: bool, keys: list[int]) -> bytes:
     if kind == "key" and not _has_keys(row):
         kind = "string"
     pairs = [(bulk(b"name"), bulk(a.name.encode())), (bulk(b"type"), bulk(kind.encode()))]
-    if kind == "key":
+    named = _DOC_KEY_SPECS.get(row.fullname)
+    if named is not None and a.name in named:
+        pairs.append((bulk(b"key_spec_index"), integer(named[a.name])))
+    elif kind == "key":
         pairs.append((bulk(b"key_spec_index"), integer(max(0, min(keys[0], keys[1] - 1)))))
         keys[0] += 1
     if a.token is not None:

@@ -151,6 +151,8 @@ STRINGS = [
     "SET a x ; BITOP NOT b a ; BITOP AND b a nokey ; BITOP OR b nokey ; BITOP OR nokey nokey2",
     "BITFIELD k GET u8 0 ; BITFIELD k SET u8 0 1 ; BITFIELD k OVERFLOW FAIL INCRBY u1 7 1",
     "BITFIELD k OVERFLOW FAIL INCRBY u1 7 1 ; BITFIELD k ; BITFIELD_RO k GET u8 0",
+    "RPUSH l 3 1 2 ; SORT l STORE d ; SORT l LIMIT 0 1 STORE d ; SORT nokey STORE d ; SORT l",
+    "SET d x EX 100 ; RPUSH l 1 ; SORT l STORE d ; SORT_RO l ; SORT nokey STORE nokey2",
 ]
 
 KEYS = [

@@ -103,6 +103,28 @@ def test_bitmap_commands(c: redis.Redis) -> None:
     assert c.ping() is True
 
 
+def test_sort(c: redis.Redis) -> None:
+    c.rpush("ids", 3, 1, 2)
+    c.mset({"weight_1": 30, "weight_2": 10, "weight_3": 20})
+    c.hset("user:1", "name", "ann")
+    c.hset("user:2", "name", "bob")
+    assert c.sort("ids") == [b"1", b"2", b"3"]
+    assert c.sort("ids", desc=True, start=0, num=2) == [b"3", b"2"]
+    assert c.sort("ids", by="weight_*") == [b"2", b"3", b"1"]
+    assert c.sort("ids", by="weight_*", get=["#", "user:*->name"]) == [
+        b"2",
+        b"bob",
+        b"3",
+        None,
+        b"1",
+        b"ann",
+    ]
+    assert c.sort("ids", alpha=True, store="sorted") == 3
+    assert c.lrange("sorted", 0, -1) == [b"1", b"2", b"3"]
+    assert c.sort_ro("ids", desc=True) == [b"3", b"2", b"1"]
+    assert c.sort("ids", get="weight_*", groups=False) == [b"30", b"10", b"20"]
+
+
 def test_pipeline_of_10000_commands_in_order(c: redis.Redis) -> None:
     pipe = c.pipeline(transaction=False)
     for i in range(5000):
