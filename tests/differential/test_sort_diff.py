@@ -207,6 +207,22 @@ def test_sort_numbers_as_strtod_reads_them(d: Pair) -> None:
         d.check("SORT", "two", "BY", "w*")
 
 
+def test_sort_equal_numbers_by_their_bytes(d: Pair) -> None:
+    d.check("RPUSH", "t", "1", "1.0", "01", "1e0", "-0", "0", "0.0", "2", "+1", "0x1")
+    d.check("SADD", "ts", "1", "1.0", "01", "1e0", "-0", "0", "0.0")
+    d.check("MSET", "w1", "5", "w2", "5", "w01", "5")
+    d.batch(
+        ("SORT", "t"),
+        ("SORT", "t", "DESC"),
+        ("SORT", "t", "LIMIT", "2", "4", "DESC"),
+        ("SORT", "ts"),
+        ("SORT", "ts", "DESC", "STORE", "dst"),
+        ("LRANGE", "dst", "0", "-1"),
+        ("SORT", "t", "BY", "w*"),
+        ("SORT", "t", "BY", "w*", "DESC"),
+    )
+
+
 def test_sort_random_lists(d: Pair) -> None:
     rnd = random.Random(13)
     for _ in range(20):

@@ -37,5 +37,5 @@ def test_store_keeps_the_books_and_signals(h: Harness) -> None:
 def test_sort_keys_finds_the_last_store() -> None:
     argv = [b"SORT", b"k", b"LIMIT", b"store", b"1", b"BY", b"store", b"GET", b"x"]
     assert sort_keys(argv) == [1]
-    assert sort_keys(argv + [b"STORE", b"a", b"store", b"b"]) == [1, 12]
+    assert sort_keys([*argv, b"STORE", b"a", b"store", b"b"]) == [1, 12]
     assert sort_keys([b"SORT", b"k", b"STORE"]) == [1]
