@@ -240,7 +240,7 @@ def mg(c: McConnection, parts: list[bytes]) -> bytes | None:
     if ask_hl:
         last_access = db.access.get(key)
         fetched = key in items.fetched
-    value = ops.find(c, key, touch=False)
+    value = ops.read(c, key, touch=False)
     if value is None and c.server.loaders is not None:  # read-through
         loaded = ops.load_missed(c, mg, parts, (key,))
         if loaded is not None:
@@ -347,7 +347,7 @@ def mg(c: McConnection, parts: list[bytes]) -> bytes | None:
 
 def _mg_value(c: McConnection, key: bytes) -> bytes:
     """``mg <key> v``: the meta form of a plain get."""
-    value = ops.find(c, key)
+    value = ops.read(c, key)
     stats = c.stats
     stats.cmd_get += 1
     if value is None:

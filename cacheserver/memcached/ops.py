@@ -94,6 +94,17 @@ def find(c: McConnection, key: bytes, touch: bool = True) -> Any:
     return None
 
 
+def read(c: McConnection, key: bytes, touch: bool = True) -> Any:
+    """``find`` for the retrieval commands (get, gets, gat, gats, mg): the
+    lookup is also counted under the key prefixes of metrics-key-prefixes,
+    as the Redis side's reads are."""
+    value = find(c, key, touch)
+    ps = c.db.ks.prefix_stats
+    if ps is not None:
+        ps.count(key, value is not None)
+    return value
+
+
 def _emit(c: McConnection, key: bytes, event: tuple[int, bytes]) -> None:
     if c.db.ks.hooked:
         c.items.changed(key, event[0], event[1])

@@ -65,6 +65,8 @@ def get(c: McConnection, parts: list[bytes]) -> bytes | None:
         if len(key) > KEY_MAX:
             return GET_BAD_KEY
         value = ops.find(c, key)
+        if (ps := c.db.ks.prefix_stats) is not None:  # ops.read, inline: the hot path
+            ps.count(key, value is not None)
         stats = c.stats
         stats.cmd_get += 1
         if value is None:
@@ -95,27 +97,25 @@ def get(c: McConnection, parts: list[bytes]) -> bytes | None:
     append = out.append
     hits = misses = 0
     missed: list[bytes] | None = [] if c.server.loaders is not None else None
+    ps = db.ks.prefix_stats  # metrics-key-prefixes (ops.read)
     for i in range(1, len(parts)):
         key = parts[i]
         if len(key) > KEY_MAX:
             _count_gets(c, hits, misses)
             return GET_BAD_KEY
         value = data.get(key)
-        if value is None:
-            misses += 1
-            if missed is not None:
-                missed.append(key)
-            continue
-        if expires and key in expires and db._expire_if_due(key, c.now):
+        if value is not None and expires and key in expires and db._expire_if_due(key, c.now):
             c.stats.get_expired += 1
+            value = None
+        if value is None or (value.__class__ is not bytes and value.__class__ is not bytearray):
             misses += 1
-            if missed is not None:
+            if ps is not None:
+                ps.count(key, False)
+            if value is None and missed is not None:
                 missed.append(key)
             continue
-        cls = value.__class__
-        if cls is not bytes and cls is not bytearray:
-            misses += 1
-            continue
+        if ps is not None:
+            ps.count(key, True)
         access[key] = mark
         hits += 1
         if items.track_fetch:
@@ -175,7 +175,7 @@ def _retrieve(
     out: list[bytes] = []
     items = c.items
     stats = c.stats
-    find = ops.find
+    find = ops.read
     # gets loads what it misses (cacheserver.loaders); gat and gats do not
     missed: list[bytes] | None = [] if deadline is None and c.server.loaders is not None else None
     for i in range(first, len(parts)):

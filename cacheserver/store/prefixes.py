@@ -5,7 +5,8 @@ counted: the read path is exactly what it was.  With prefixes every database
 becomes a ``CountingDatabase`` (same slots, so its class can be switched in
 place), whose read lookups run the plain ones and then count the key under
 each configured prefix it starts with.  Counted are the lookups that count
-``keyspace_hits`` / ``keyspace_misses``, so the prefixes split those totals.
+``keyspace_hits`` / ``keyspace_misses``, so the prefixes split those totals,
+and the memcached listener's retrievals (``memcached/ops.read``).
 """
 
 from __future__ import annotations

@@ -161,6 +161,29 @@ def test_keyspace_and_prefixes(ms: ServerThread, r: redis.Redis) -> None:
     assert val(after, "cacheserver_keys", db="0") == 4
 
 
+def test_memcached_reads_count_per_prefix(ms: ServerThread, r: redis.Redis) -> None:
+    """get, multi-get, gets and mg over the memcached port split per prefix
+    too (the lookups themselves; memcached's own counters stay apart)."""
+    r.mset({"user:1": "a", "product:1": "b"})
+    r.lpush("user:list", "x")
+    mc = McClient((ms.host, ms.mc_port), timeout=10)
+    try:
+        before = scrape(ms)
+        assert mc.get("user:1") == b"a"
+        assert mc.get("user:2") is None
+        assert mc.get_many(["product:1", "product:2", "user:list", "other"]) == {"product:1": b"b"}
+        assert mc.gets("user:1")[0] == b"a"
+        assert mc.raw_command(b"mg product:1 v", b"\r\n").startswith(b"VA 1")
+        assert mc.raw_command(b"mg product:3 v", b"\r\n") == b"EN"
+        after = scrape(ms)
+    finally:
+        mc.close()
+    assert delta(before, after, "cacheserver_prefix_hits_total", prefix="user:") == 2
+    assert delta(before, after, "cacheserver_prefix_misses_total", prefix="user:") == 2
+    assert delta(before, after, "cacheserver_prefix_hits_total", prefix="product:") == 2
+    assert delta(before, after, "cacheserver_prefix_misses_total", prefix="product:") == 2
+
+
 def test_prefixes_change_at_run_time_and_reset(ms: ServerThread, r: redis.Redis) -> None:
     r.set("cart:1", "x")
     r.config_set("metrics-key-prefixes", "cart: user:")
