@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from cacheserver import monitor
 from cacheserver.commands.table import (
     FAST,
     QUIET_OFF,
@@ -66,7 +67,7 @@ PROTECTED_MODE_DENIED = (
 
 Intercept = Callable[["Client", Command, list[bytes]], "bytes | None"]
 # Modes with a command intercept, first wins (Client.set_mode).
-MODE_ORDER = ("multi", "pubsub", "tracking")
+MODE_ORDER = (monitor.MODE, "multi", "pubsub", "tracking")
 # The mode that checks permissions (cacheserver.acl.gate): it runs before
 # the first of the others, and hands on to it (Client.after_gate).
 GATE = "acl"
@@ -374,11 +375,11 @@ class Client(asyncio.Protocol):
                 t0 = t1
                 row.nsec += ns
                 row.hist[ns.bit_length()] += 1
-                if ns > slow_ns:
-                    self.slow(row, argv, ns, reply)
                 if reply.__class__ is bytes:
                     append(reply)
                 elif reply.__class__ is Pending:
+                    if ns > slow_ns:
+                        self.slow(row, argv, ns, reply)
                     self.blocked_call = (row, argv, ns)
                     if out:
                         self.write(out)
@@ -393,6 +394,10 @@ class Client(asyncio.Protocol):
                     append(b"")
                 else:  # a list of chunks (a large reply kept unjoined)
                     out.extend(reply)
+                # after the reply: a monitoring client sees its own command
+                # after the command's reply, as from Redis (monitor.py)
+                if ns > slow_ns:
+                    self.slow(row, argv, ns, reply)
                 if ready:  # keys that blocked clients wait on became ready, or
                     # tracking messages for this client wait for the reply
                     srv.after_command(out)
@@ -521,7 +526,10 @@ class Client(asyncio.Protocol):
         """A command took longer than ``Server.slow_ns``: its latency sample
         and slow log entry.  A command that blocked samples its latency now
         and enters the slow log when answered (redis ``call``, then
-        ``updateStatsOnUnblock``)."""
+        ``updateStatsOnUnblock``).  While someone monitors, every command
+        comes here (``Server.slow_ns`` is -1), to be shown to them."""
+        if self.server.monitors:
+            monitor.feed(self, row, argv)
         if reply.__class__ is Pending:
             self.server.latency.sample(
                 "fast-command" if row.flags & FAST else "command", ns // 1_000_000
@@ -629,6 +637,8 @@ class Client(asyncio.Protocol):
                 self.tx.discard()
             if self.subs is not None:
                 self.server.pubsub.drop(self)
+            if monitor.MODE in self.modes:
+                monitor.stop(self)
             self.transport.close()
 
     # -- output buffer limits (redis checkClientOutputBufferLimits) -----------
@@ -719,6 +729,16 @@ class Client(asyncio.Protocol):
             self.after_gate = self.intercept
             self.intercept = gate
 
+    def next_intercept(self, mode: str) -> Intercept | None:
+        """The intercept of the first mode on after ``mode`` in ``MODE_ORDER``
+        (for an intercept that lets a command through to the next one)."""
+        modes = self.modes
+        for name in MODE_ORDER[MODE_ORDER.index(mode) + 1 :]:
+            hook = modes.get(name)
+            if hook is not None:
+                return hook
+        return None
+
     def client_type(self) -> bytes:
         """The class CLIENT LIST/KILL TYPE and the output limits use: pubsub
         while subscribed, else normal (redis ``getClientType``)."""
@@ -726,7 +746,9 @@ class Client(asyncio.Protocol):
 
     def flag_letters(self) -> str:
         """CLIENT LIST ``flags=``, in redis ``getClientInfoString`` order."""
-        flags = "P" if self.subs is not None else ""
+        flags = "O" if monitor.MODE in self.modes else ""
+        if self.subs is not None:
+            flags += "P"
         if self.in_multi:
             flags += "x"
         if self.held is not None or self.id in self.server.blocking.by_client:

@@ -163,6 +163,7 @@ class Server:
             self.config["slowlog-log-slower-than"], self.config["slowlog-max-len"]
         )
         self.latency = LatencyMonitor(self.config["latency-monitor-threshold"])
+        self.monitors: list[Client] = []  # MONITOR (cacheserver.monitor)
         self.slow_ns = slow_threshold(self)
         for name in ("slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold"):
             self.config.on(name, self._set_slow)
@@ -188,9 +189,13 @@ class Server:
         self.slowlog.max_len = cfg["slowlog-max-len"]
         self.slowlog.trim()
         self.latency.threshold = cfg["latency-monitor-threshold"]
-        self.slow_ns = slow_threshold(self)
+        self.set_slow_threshold()
         # eviction and expiry time themselves only while the monitor is on
         self.memory.evictor.latency = self.keyspace.latency = self.latency.timer()
+
+    def set_slow_threshold(self) -> None:
+        """``slow_ns`` again, after a threshold changed or a monitor came or went."""
+        self.slow_ns = slow_threshold(self)
 
     def _set_key_prefixes(self, value: list[str]) -> None:
         set_prefixes(self.keyspace, [p.encode("utf-8", "surrogateescape") for p in value])

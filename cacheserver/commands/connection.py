@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cacheserver import REDIS_VERSION
+from cacheserver import REDIS_VERSION, monitor
 from cacheserver.commands.table import (
     ADMIN,
     ALLOW_BUSY,
@@ -73,6 +73,7 @@ def reset(c: Client, argv: list[bytes]) -> bytes | ReplySwitch:
     if c.tx is not None:
         c.tx.discard()
     c.server.pubsub.drop(c)
+    monitor.stop(c)
     c.db = c.server.keyspace.dbs[0]
     c.set_protocol(False)
     c.name = b""

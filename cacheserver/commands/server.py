@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cacheserver import REDIS_VERSION, __version__
+from cacheserver import REDIS_VERSION, __version__, monitor
 from cacheserver.commands import keyspecs
 from cacheserver.commands.table import (
     ACL_CATEGORIES,
@@ -1401,6 +1401,19 @@ def debug(c: Client, argv: list[bytes]) -> bytes:
 _SRV = "server"
 
 
+def monitor_(c: Client, argv: list[bytes]) -> bytes:
+    """MONITOR -> +OK, then a status line for every command any client runs
+
+    Complexity: O(1)
+    """
+    if c.in_multi:  # (EXEC runs it: a client that needs a reply per command)
+        raise CommandError(b"ERR MONITOR isn't allowed for DENY BLOCKING client")
+    if monitor.MODE in c.modes:
+        return b""  # already monitoring: no reply, as Redis
+    monitor.start(c)
+    return OK
+
+
 def make_commands() -> list[Command]:
     # Flags, arities and categories as Redis 7.0's command table.
     adm = ADMIN | NOSCRIPT | LOADING | STALE
@@ -1408,6 +1421,7 @@ def make_commands() -> list[Command]:
     conn = ("connection",)
     return [
         Command(b"INFO", info, -1, ls, group=_SRV, categories=("dangerous",)),
+        Command(b"MONITOR", monitor_, 1, adm, group=_SRV),
         Command(
             b"CONFIG",
             config_container,
