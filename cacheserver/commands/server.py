@@ -38,11 +38,12 @@ from cacheserver.commands.table import (
 )
 from cacheserver.commands.tips import TIPS
 from cacheserver.config import ConfigError, UnknownSetting, format_double
-from cacheserver.errors import SYNTAX, CommandError, unknown_subcommand
+from cacheserver.errors import NOT_INTEGER, SYNTAX, CommandError, unknown_subcommand
 from cacheserver.glob import compile_glob
 from cacheserver.latency import percentile
 from protocol.resp import (
     OK,
+    ZERO,
     array,
     boolean,
     bulk,
@@ -50,11 +51,12 @@ from protocol.resp import (
     map_reply,
     set_reply,
     simple,
+    string2ll,
     verbatim,
 )
 
 if TYPE_CHECKING:
-    from cacheserver.connection import Client
+    from cacheserver.connection import Client, Pending
     from cacheserver.server import Server
 
 log = logging.getLogger("cacheserver")
@@ -1414,6 +1416,45 @@ def monitor_(c: Client, argv: list[bytes]) -> bytes:
     return OK
 
 
+ROLE_MASTER = b"*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"
+# the longest WAIT timeout taken as a timeout (a century); longer is forever
+_WAIT_MAX_MS = 100 * 365 * 86400 * 1000
+
+
+def role(c: Client, argv: list[bytes]) -> bytes:
+    """ROLE -> array (master, its replication offset, its replicas: none)
+
+    Complexity: O(1)
+    """
+    return ROLE_MASTER
+
+
+def _no_key(db: object, key: bytes) -> None:
+    return None
+
+
+def wait(c: Client, argv: list[bytes]) -> bytes | Pending:
+    """WAIT numreplicas timeout -> integer (the replicas that acknowledged the writes: 0)
+
+    cacheserver has no replicas: WAIT 0 answers at once, a WAIT for replicas
+    after its timeout in milliseconds (0 = never, until CLIENT UNBLOCK).
+
+    Complexity: O(1)
+    """
+    numreplicas = string2ll(argv[1])
+    if numreplicas is None:
+        raise CommandError(NOT_INTEGER)
+    ms = string2ll(argv[2])
+    if ms is None:
+        raise CommandError(b"ERR timeout is not an integer or out of range")
+    if ms < 0:
+        raise CommandError(b"ERR timeout is negative")
+    if numreplicas <= 0 or c.in_multi:  # (in EXEC: no blocking, as Redis)
+        return ZERO
+    timeout = ms / 1000 if ms <= _WAIT_MAX_MS else 0.0
+    return c.server.blocking.block(c, [], timeout, _no_key, ZERO)
+
+
 def make_commands() -> list[Command]:
     # Flags, arities and categories as Redis 7.0's command table.
     adm = ADMIN | NOSCRIPT | LOADING | STALE
@@ -1422,6 +1463,16 @@ def make_commands() -> list[Command]:
     return [
         Command(b"INFO", info, -1, ls, group=_SRV, categories=("dangerous",)),
         Command(b"MONITOR", monitor_, 1, adm, group=_SRV),
+        Command(
+            b"ROLE",
+            role,
+            1,
+            NOSCRIPT | LOADING | STALE | FAST,
+            group=_SRV,
+            categories=("admin", "dangerous"),
+            since="2.8.12",
+        ),
+        Command(b"WAIT", wait, 3, NOSCRIPT, categories=conn, since="3.0.0"),
         Command(
             b"CONFIG",
             config_container,

@@ -12,7 +12,7 @@ import pytest
 
 import cacheserver
 from cacheserver.config import Config
-from conftest import Pair, pairs, parse
+from conftest import Pair, pairs, parse, wait_blocked
 from helpers import ServerThread
 
 
@@ -573,3 +573,44 @@ def test_command_info_tips(d: Pair) -> None:
         d.check("COMMAND", "INFO", name)
     d.resp3()
     d.check("COMMAND", "INFO", "mget", "keys")
+
+
+# -- ROLE and WAIT: a master without replicas ------------------------------------
+
+
+def test_role_and_wait(d: Pair) -> None:
+    d.batch(
+        ("ROLE",),
+        ("WAIT", "0", "0"),
+        ("WAIT", "0", "100"),
+        ("WAIT", "-1", "0"),
+        ("WAIT", "1", "-1"),
+        ("WAIT", "1", "x"),
+        ("WAIT", "x", "1"),
+        ("WAIT", "1", "1.5"),
+        ("WAIT", "1", "10"),  # after 10 ms: no replica acknowledged
+        ("MULTI",),
+        ("WAIT", "5", "0"),  # inside EXEC: no blocking
+        ("EXEC",),
+        ("COMMAND", "INFO", "role", "wait"),
+    )
+    d.resp3()
+    d.check("ROLE")
+
+
+def test_wait_forever_until_client_unblock(d: Pair, new_pair: Any) -> None:
+    waiter = new_pair()
+    try:
+        ids = [parse(c.call("CLIENT", "ID")) for c in (waiter.ours, waiter.real)]
+        waiter.send("WAIT", "1", "0")
+        wait_blocked(d, 1)
+        for c, cid in zip((d.ours, d.real), ids, strict=True):
+            assert c.call("CLIENT", "UNBLOCK", cid) == b":1\r\n"
+        assert waiter.reply() == b":0\r\n"  # (as a timeout)
+        waiter.send("WAIT", "1", "0")
+        wait_blocked(d, 1)
+        for c, cid in zip((d.ours, d.real), ids, strict=True):
+            assert c.call("CLIENT", "UNBLOCK", cid, "ERROR") == b":1\r\n"
+        waiter.reply()
+    finally:
+        waiter.close()
