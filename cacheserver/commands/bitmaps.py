@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cacheserver.commands.strings import clamp_range
 from cacheserver.commands.table import DENYOOM, FAST, READONLY, WRITE, Command
 from cacheserver.errors import NOT_INTEGER, SYNTAX, CommandError
 from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_STRING
@@ -68,21 +69,6 @@ def _unit_is_bit(arg: bytes) -> bool:
     if unit == b"byte":
         return False
     raise CommandError(SYNTAX)
-
-
-def _clamp(start: int, end: int, total: int) -> tuple[int, int]:
-    """Negative indexes from the end, then both within [0, total - 1]."""
-    if start < 0:
-        start += total
-    if end < 0:
-        end += total
-    if start < 0:
-        start = 0
-    if end < 0:
-        end = 0
-    if end >= total:
-        end = total - 1
-    return start, end
 
 
 def _popcount(p: bytes | bytearray, lo: int, hi: int) -> int:
@@ -202,7 +188,7 @@ def bitcount(c: Client, argv: list[bytes]) -> bytes:
     if start < 0 and end < 0 and start > end:
         return ZERO
     isbit = n == 5 and _unit_is_bit(argv[4])
-    start, end = _clamp(start, end, len(value) * 8 if isbit else len(value))
+    start, end = clamp_range(start, end, len(value) * 8 if isbit else len(value))
     if start > end:
         return ZERO
     if not isbit:
@@ -234,7 +220,7 @@ def bitpos(c: Client, argv: list[bytes]) -> bytes:
         if n == 6:
             isbit = _unit_is_bit(argv[5])
         end = _ll(argv[4]) if end_given else len(value) - 1
-        start, end = _clamp(start, end, len(value) * 8 if isbit else len(value))
+        start, end = clamp_range(start, end, len(value) * 8 if isbit else len(value))
     else:
         raise CommandError(SYNTAX)
     if start > end:

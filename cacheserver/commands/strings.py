@@ -711,19 +711,26 @@ def getrange(c: Client, argv: list[bytes]) -> bytes:
     # while two negative indexes with start > end give an empty string.
     if start < 0 and end < 0 and start > end:
         return EMPTY_BULK
+    start, end = clamp_range(start, end, n)
+    if start > end or n == 0:
+        return EMPTY_BULK
+    return bulk(value[start : end + 1])
+
+
+def clamp_range(start: int, end: int, total: int) -> tuple[int, int]:
+    """Negative indexes counted from the end, then both within [0, total - 1]
+    (GETRANGE's rules; BITCOUNT's and BITPOS's too); start > end: empty."""
     if start < 0:
-        start += n
+        start += total
     if end < 0:
-        end += n
+        end += total
     if start < 0:
         start = 0
     if end < 0:
         end = 0
-    if end >= n:
-        end = n - 1
-    if start > end or n == 0:
-        return EMPTY_BULK
-    return bulk(value[start : end + 1])
+    if end >= total:
+        end = total - 1
+    return start, end
 
 
 def substr(c: Client, argv: list[bytes]) -> bytes:

@@ -34,15 +34,15 @@ def mon(server: ServerThread, real_redis: RedisServerProcess) -> Iterator[Pair]:
     m.close()
 
 
-def drain(m: Pair, d: Pair) -> tuple[list[bytes], list[bytes]]:
-    """What each monitor got up to a PING sent through ``d`` (its line ends the read)."""
+def stream(m: Pair, d: Pair) -> tuple[bytes, bytes]:
+    """What each monitor got, up to the line of an ECHO sent through ``d``."""
     d.check("ECHO", "--end--")
     out = []
     for c in (m.ours, m.real):
         buf = b""
         while not buf.endswith(b'"ECHO" "--end--"\r\n'):
             buf += c.sock.recv(1 << 16)
-        out.append(normal(buf))
+        out.append(buf)
     return out[0], out[1]
 
 
@@ -78,7 +78,7 @@ def test_commands_as_monitors_see_them(d: Pair, mon: Pair) -> None:
         ("OBJECT", "ENCODING", "k"),
         ("INFO", "keyspace"),
     )
-    ours, real = drain(mon, d)
+    ours, real = map(normal, stream(mon, d))
     assert ours == real
     assert b'+T [0 ADDR] "SET" "k" "v"' in ours
 
@@ -99,13 +99,10 @@ def test_what_a_monitoring_client_may_do(d: Pair, mon: Pair) -> None:
     )
     mon.ours.send(data)
     mon.real.send(data)
-    d.check("ECHO", "--end--")
-    got = []
-    for c in (mon.ours, mon.real):
-        buf = b""
-        while not buf.endswith(b'"ECHO" "--end--"\r\n'):
-            buf += c.sock.recv(1 << 16)
-        got.append(re.sub(rb"\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]", rb"+T [\1 ADDR]", buf))
+    got = [
+        re.sub(rb"\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]", rb"+T [\1 ADDR]", buf)
+        for buf in stream(mon, d)
+    ]
     assert got[0] == got[1]
     assert got[0].startswith(b'+PONG\r\n+T [0 ADDR] "PING"\r\n-ERR Replica can')
     assert mon.check("RESET") == b"+RESET\r\n"
