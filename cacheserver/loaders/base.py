@@ -174,6 +174,7 @@ class Loader:
         "negatives",
         "prefix",
         "queries",
+        "query_error",
         "queue",
         "retries",
         "spec",
@@ -188,6 +189,9 @@ class Loader:
         self.queue: deque[Flight] = deque()
         self.acquiring = False  # a worker is waiting for a connection for this loader
         self.batch_sql: str | None = None
+        # PostgreSQL's refusal of the query when it was prepared at start or
+        # reload ("" when it prepared, or was not tried: the database was down)
+        self.query_error = ""
         # key -> unix ms until which zero rows are remembered (insertion ~ deadline order)
         self.negative: dict[bytes, int] = {}
         # key -> (value, fresh until, stale until), unix ms
@@ -298,9 +302,49 @@ class Loaders(TaskOwner):
         the database (a database down at start is an error on first load)."""
         self.pool.start()
         self._start_listener()
+        self.spawn(self._check_queries(self.loaders))
         self.sweeper = asyncio.get_running_loop().call_later(SWEEP_INTERVAL, self._sweep)
         # FLUSHDB, FLUSHALL and SWAPDB signal Database.flushed(): costs nothing otherwise
         self.server.keyspace.add_flush_hook(self.flushed)
+
+    async def _check_queries(self, loaders: list[Loader]) -> None:
+        """Prepare ``loaders``' queries on one connection, so that a query
+        PostgreSQL refuses (a typo, a missing table or column) is logged at
+        start or reload and shown by LOADER LIST, not first met at a miss.  A
+        database that does not answer within the connect and borrow timeouts
+        leaves the check to the first loads, and so does a pool that keeps
+        no connection open (min_connections 0): the check opens none."""
+        db = self.spec.database
+        pool = self.pool
+        if not db.min_connections:
+            return
+        try:
+            pc = await pool.acquire(db.connect_timeout + db.borrow_timeout)
+        except (BorrowTimeout, ConnectFailed):
+            return
+        broken = False
+        try:
+            for L in loaders:
+                try:
+                    # PREPARE / DEALLOCATE in SQL: an asyncpg statement object
+                    # left to the garbage collector closes itself later, in
+                    # the middle of whatever the connection does next
+                    await pc.conn.execute(
+                        f"PREPARE cs_query_check AS {L.spec.query}", timeout=db.query_timeout
+                    )
+                    await pc.conn.execute("DEALLOCATE cs_query_check", timeout=db.query_timeout)
+                except Exception as e:
+                    if is_connection_error(e) or isinstance(e, asyncio.TimeoutError):
+                        broken = True
+                        return
+                    L.query_error = reason(e)
+                    log.error(
+                        "loader %r: PostgreSQL refuses its query: %s", L.spec.name, L.query_error
+                    )
+                else:
+                    L.query_error = ""
+        finally:
+            pool.release(pc, discard=broken or pc.conn.is_closed())
 
     def _start_listener(self) -> None:
         from cacheserver.loaders.listen import Listener
@@ -579,6 +623,7 @@ class Loaders(TaskOwner):
                     return
                 retried = True
                 L.retries += 1
+                pool.drop_idle()
                 pool = self.pool  # the current one, after a reload
                 try:
                     pc = await pool.acquire(
@@ -881,13 +926,15 @@ class Loaders(TaskOwner):
             raise
         old = {L.spec.name: L for L in self.loaders}
         loaders: list[Loader] = []
+        fresh: list[Loader] = []
         for s in spec.loaders:
             L = old.get(s.name)
             if L is not None and L.spec.signature() == s.signature():
                 L.spec = s
                 loaders.append(L)
             else:
-                loaders.append(Loader(s))
+                fresh.append(Loader(s))
+                loaders.append(fresh[-1])
         db_changed = spec.database != self.spec.database
         channels_before = sorted(self.by_channel)
         self.spec = spec
@@ -909,6 +956,8 @@ class Loaders(TaskOwner):
         self.reloads += 1
         self.last_reload_error = ""
         log.warning("loaders: reloaded %s (%d loaders)", self.path, len(loaders))
+        # new queries, or all of them on a new database
+        self.spawn(self._check_queries(loaders if db_changed else fresh))
 
     # -- introspection ------------------------------------------------------------------------
 

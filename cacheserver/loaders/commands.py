@@ -46,11 +46,16 @@ def loader_container(c: Client, argv: list[bytes]) -> bytes:
 
 
 def loader_list(c: Client, argv: list[bytes]) -> bytes:
-    """LOADER LIST -> array of maps (name key query format ttl jitter negative_ttl stale_for invalidate_channel db)"""
+    """LOADER LIST -> array of maps (name key query format ttl jitter negative_ttl stale_for invalidate_channel db query_error)"""
     loaders = c.server.loaders
     if loaders is None:
         return EMPTY_ARRAY
-    return array([_pairs(L.spec.describe(), c.resp3) for L in loaders.loaders])
+    return array(
+        [
+            _pairs([*L.spec.describe(), ("query_error", L.query_error)], c.resp3)
+            for L in loaders.loaders
+        ]
+    )
 
 
 def loader_stats(c: Client, argv: list[bytes]) -> bytes:

@@ -335,6 +335,14 @@ class Pool(TaskOwner):
                 return
         self.idle.append(pc)
 
+    def drop_idle(self) -> None:
+        """A connection just broke: the idle ones may have broken with it (a
+        server restart ends them all, and they only notice when used), so
+        close them rather than lend one to the retry."""
+        while self.idle:
+            self._discard(self.idle.pop())
+        self._fill()
+
     def _discard(self, pc: PooledConn) -> None:
         self.size -= 1
         self.conns.discard(pc.conn)

@@ -172,3 +172,44 @@ def test_database_down_stale_errors_and_recovery(pg2: Cluster, servers: CacheSer
     assert mid.call("GET", "crawl:3") == b"$8\r\nsecond 3\r\n"
     mid.close()
     pg2.execute("UPDATE products SET name = 'second 1' WHERE id = 1")
+
+
+def test_a_query_postgresql_refuses_is_reported_at_start(
+    pg: Cluster, servers: CacheServers, caplog: pytest.LogCaptureFixture
+) -> None:
+    st = servers.start(
+        db_table(pg, application_name="cs-check")
+        + loader("good", "SELECT name FROM products WHERE id = $1", format="value")
+        + loader("typo", "SELECT nme FROM products WHERE id = $1", format="value")
+    )
+    r = client(st)
+
+    def errors() -> dict[str, bytes]:
+        out = {}
+        for entry in r.execute_command("LOADER", "LIST"):
+            d = entry if isinstance(entry, dict) else dict(zip(entry[::2], entry[1::2], strict=True))
+            out[d[b"name"].decode()] = d[b"query_error"]
+        return out
+
+    found = wait_for(lambda: errors()["typo"], what="the refused query reported")
+    assert b'column "nme" does not exist' in found
+    assert errors()["good"] == b""
+    assert any("PostgreSQL refuses its query" in m for m in caplog.messages)
+    assert r.get("good:1") == b"product 1"
+
+
+def test_a_retry_after_every_backend_ended_gets_a_fresh_connection(
+    pg: Cluster, servers: CacheServers
+) -> None:
+    """PostgreSQL ended every connection (a restart does): the load that
+    meets the first dead one retries on a new one, not on another idle
+    connection that died the same way."""
+    st = servers.start(
+        db_table(pg, min_connections=3, application_name="cs-ended")
+        + loader("ended", "SELECT name FROM products WHERE id = $1", format="value")
+    )
+    r = client(st)
+    assert r.get("ended:1") == b"product 1"
+    wait_for(lambda: pg.connections("cs-ended") == 3, what="three connections open")
+    pg.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'cs-ended'")
+    assert r.get("ended:2") == b"product 2"  # (retried, unless the pool saw them end first)
