@@ -1421,6 +1421,14 @@ ROLE_MASTER = b"*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"
 _WAIT_MAX_MS = 100 * 365 * 86400 * 1000
 
 
+def lastsave(c: Client, argv: list[bytes]) -> bytes:
+    """LASTSAVE -> integer (unix time of the last save: the start, as nothing is ever saved)
+
+    Complexity: O(1)
+    """
+    return integer(int(c.server.start_time))
+
+
 def role(c: Client, argv: list[bytes]) -> bytes:
     """ROLE -> array (master, its replication offset, its replicas: none)
 
@@ -1463,6 +1471,9 @@ def make_commands() -> list[Command]:
     return [
         Command(b"INFO", info, -1, ls, group=_SRV, categories=("dangerous",)),
         Command(b"MONITOR", monitor_, 1, adm, group=_SRV),
+        Command(
+            b"LASTSAVE", lastsave, 1, ls | FAST, group=_SRV, categories=("admin", "dangerous")
+        ),
         Command(
             b"ROLE",
             role,

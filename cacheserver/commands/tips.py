@@ -52,6 +52,7 @@ _tips("mget", "request_policy:multi_shard")
 _tips("mset", "request_policy:multi_shard", "response_policy:all_succeeded")
 _tips("msetnx", "request_policy:multi_shard", "response_policy:agg_min")
 _tips("wait", "request_policy:all_shards", "response_policy:agg_min")
+_tips("lastsave", "nondeterministic_output")
 _tips("randomkey", "request_policy:all_shards", "nondeterministic_output")
 _tips("scan", "nondeterministic_output", "request_policy:special")
 _tips(

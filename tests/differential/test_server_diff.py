@@ -592,8 +592,10 @@ def test_role_and_wait(d: Pair) -> None:
         ("MULTI",),
         ("WAIT", "5", "0"),  # inside EXEC: no blocking
         ("EXEC",),
-        ("COMMAND", "INFO", "role", "wait"),
+        ("COMMAND", "INFO", "role", "wait", "lastsave"),
     )
+    ours, real = d.both("LASTSAVE")  # the start time of each
+    assert ours[:1] == real[:1] == b":" and abs(int(ours[1:]) - int(real[1:])) < 86400
     d.resp3()
     d.check("ROLE")
 
