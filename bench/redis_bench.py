@@ -116,6 +116,8 @@ BENCHES: dict[str, Bench] = {
         _custom("GETBIT", "GETBIT bits:__rand_int__ 9", setup_each="SETBIT bits:__rand_int__ 9 1"),
         _custom("BITCOUNT", "BITCOUNT bitcount", setup=("SETBIT bitcount 7999 1",)),
         _custom("BITFIELD", "BITFIELD counters:__rand_int__ INCRBY u8 #3 1"),
+        # one HyperLogLog (dense once it has a few thousand elements)
+        _custom("PFADD", "PFADD hll e:__rand_int__"),
         # the 10 smallest of 100 numbers
         _custom(
             "SORT",

@@ -700,6 +700,12 @@ SETTINGS: tuple[Setting, ...] = (
         "0-100: how long one command may spend evicting before the rest goes to the background",
         hi=100,
     ),
+    Setting(
+        "hll-sparse-max-bytes",
+        "memory",
+        3000,
+        "largest sparse HyperLogLog (header included) before it turns dense",
+    ),
     Setting("lfu-log-factor", "int", 10, "how slowly LFU counters grow", hi=I32),
     Setting(
         "lfu-decay-time", "int", 1, "minutes for an LFU counter to decay by one; 0 = never", hi=I32

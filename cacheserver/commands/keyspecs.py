@@ -59,7 +59,9 @@ _spec(
     "RW access update",
 )
 _spec("expire expireat hmset hset lset persist pexpire pexpireat setrange zadd", "RW update")
-_spec("append hsetnx linsert lpush lpushx rpush rpushx sadd", "RW insert")
+_spec("append hsetnx linsert lpush lpushx pfadd rpush rpushx sadd", "RW insert")
+_spec("pfcount", "RW access")
+_spec("pfmerge", "RW access insert", "RO access")
 _spec("hdel lrem ltrim srem zrem zremrangebylex zremrangebyrank zremrangebyscore", "RW delete")
 _spec(
     "sdiffstore sunionstore zdiffstore zinterstore zrangestore zunionstore",
@@ -88,6 +90,8 @@ KEY_SPEC_NOTES: dict[bytes, bytes] = {
     b"set": b"RW and ACCESS due to the optional `GET` argument",
     b"getex": b"RW and UPDATE because it changes the TTL",
     b"bitfield": b"This command allows both access and modification of the key",
+    b"pfcount": b"RW because it may change the internal representation of the key, and "
+    b"propagate to replicas",
 }
 
 _SET_PLAIN: Flags = (b"OW", b"update")

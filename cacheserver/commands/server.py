@@ -769,7 +769,7 @@ _INT_NAMES = frozenset(
     "ttl index1 index2 destination-db delta number rank bit numerator denominator "
     "microsec delay size s ms".split()
 )
-_KEY_NAMES = frozenset("key source destination newkey destkey srckey dst src".split())
+_KEY_NAMES = frozenset("key source destination newkey destkey srckey dst src sourcekey".split())
 _FLAG_ORDER = ("optional", "multiple", "multiple_token")
 
 
@@ -1143,6 +1143,8 @@ def _keys_of(c: Client, argv: list[bytes]) -> tuple[Command, list[tuple[int, key
         raise CommandError(b"ERR Invalid number of arguments specified for command")
     if row.fullname in keyspecs.NUMKEYS:
         keys = keyspecs.numkeys_keys_and_flags(row.fullname, args)
+    elif row.getkeys is None and keyspecs.spec_keys(keyspecs.specs_of(row), args) is None:
+        keys = []  # a spec that cannot apply (PFMERGE's sources, with none given)
     else:
         try:
             positions = row.key_positions(args)

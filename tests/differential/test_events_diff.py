@@ -153,6 +153,7 @@ STRINGS = [
     "BITFIELD k OVERFLOW FAIL INCRBY u1 7 1 ; BITFIELD k ; BITFIELD_RO k GET u8 0",
     "RPUSH l 3 1 2 ; SORT l STORE d ; SORT l LIMIT 0 1 STORE d ; SORT nokey STORE d ; SORT l",
     "SET d x EX 100 ; RPUSH l 1 ; SORT l STORE d ; SORT_RO l ; SORT nokey STORE nokey2",
+    "PFADD h a ; PFADD h a ; PFADD h ; PFCOUNT h ; PFCOUNT h ; PFMERGE h2 h ; PFMERGE h3",
 ]
 
 KEYS = [
