@@ -20,6 +20,9 @@ Redis 7 computes it.
 from __future__ import annotations
 
 import math
+import re
+from bisect import bisect_right
+from itertools import accumulate
 from typing import TYPE_CHECKING
 
 from cacheserver.commands.table import DENYOOM, FAST, READONLY, WRITE, Command
@@ -157,35 +160,67 @@ def _to_dense(hll: bytearray) -> bool:
     return True
 
 
+# the registers a one-byte opcode covers (ZERO, VAL); 0 for an XZERO's first byte
+_SPAN1 = bytes((b & 63) + 1 if b < 0x40 else (b & 3) + 1 if b >= 0x80 else 0 for b in range(256))
+_XZERO_FIRST = re.compile(rb"[\x40-\x7f]")
+
+
+def _locate(hll: bytearray, index: int) -> tuple[int, int, int, int, int] | None:
+    """The opcode covering register ``index``: (its offset, its first
+    register, its span, its length, the previous opcode's offset or -1);
+    None when the opcodes do not reach it.  XZERO opcodes are few: between
+    them, the one-byte opcodes are summed and searched at C speed (the
+    only bytes in 0x40-0x7f at an opcode boundary start an XZERO)."""
+    end = len(hll)
+    p = HDR
+    first = 0
+    prev = -1
+    while p < end:
+        m = _XZERO_FIRST.search(hll, p)
+        q = end if m is None else m.start()
+        if q > p:
+            spans = hll[p:q].translate(_SPAN1)
+            total = sum(spans)
+            if index < first + total:
+                # the 128-byte chunk holding it, then the opcode in the chunk
+                r = index - first
+                c0 = base = 0
+                while True:
+                    chunk = spans[c0 : c0 + 128]
+                    n = sum(chunk)
+                    if r < base + n:
+                        break
+                    base += n
+                    c0 += 128
+                acc = list(accumulate(chunk))
+                j = bisect_right(acc, r - base)
+                k = c0 + j
+                before = base + (acc[j - 1] if j else 0)
+                return p + k, first + before, chunk[j], 1, (p + k - 1 if k else prev)
+            first += total
+            prev = q - 1
+        if q >= end:
+            break
+        if q + 1 >= end:
+            return None
+        span = (((hll[q] & 0x3F) << 8) | hll[q + 1]) + 1
+        if index < first + span:
+            return q, first, span, 2, prev
+        first += span
+        prev = q
+        p = q + 2
+    return None
+
+
 def sparse_set(hll: bytearray, index: int, count: int, max_bytes: int) -> int:
     """Raise register ``index`` to ``count`` (redis ``hllSparseSet``): 1 if
     it changed, 0 if not, -1 when corrupt; may turn the HLL dense."""
     if count > VAL_MAX_VALUE:
         return _promote(hll, index, count)
-    end = len(hll)
-    p = HDR
-    first = span = 0
-    prev = -1
-    oplen = 1
-    while p < end:
-        op = hll[p]
-        oplen = 1
-        if op & 0x80:
-            span = (op & 3) + 1
-        elif op & 0x40:
-            if p + 1 >= end:
-                return -1
-            span = (((op & 0x3F) << 8) | hll[p + 1]) + 1
-            oplen = 2
-        else:
-            span = (op & 0x3F) + 1
-        if index <= first + span - 1:
-            break
-        prev = p
-        p += oplen
-        first += span
-    else:
+    found = _locate(hll, index)
+    if found is None:
         return -1
+    p, first, span, oplen, prev = found
     op = hll[p]
     is_val = bool(op & 0x80)
     if is_val:

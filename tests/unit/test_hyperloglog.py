@@ -49,3 +49,34 @@ def test_the_memory_books_follow_every_write(h: Harness) -> None:
     h.run("SET", "b", h.run("GET", "a")[h.run("GET", "a").index(b"\n") + 1 : -2])
     h.run("PFMERGE", "c", "a", "b")
     assert memory_problems(h.server) == []
+
+
+def walk(hll: bytearray, index: int) -> tuple[int, int, int, int, int]:
+    """redis hllSparseSet's opcode walk, written out."""
+    p, first, prev = 16, 0, -1
+    while True:
+        op = hll[p]
+        oplen = 2 if op & 0xC0 == 0x40 else 1
+        if op & 0x80:
+            span = (op & 3) + 1
+        elif op & 0x40:
+            span = (((op & 0x3F) << 8) | hll[p + 1]) + 1
+        else:
+            span = (op & 0x3F) + 1
+        if index <= first + span - 1:
+            return p, first, span, oplen, prev
+        prev, p, first = p, p + oplen, first + span
+
+
+def test_locate_finds_what_the_opcode_walk_finds() -> None:
+    from cacheserver.commands.hyperloglog import _locate
+
+    rnd = random.Random(4)
+    hll = new_hll()
+    step = 0
+    while hll[4] != DENSE:
+        if step % 8 == 0:
+            for index in [0, REGISTERS - 1, *(rnd.randrange(REGISTERS) for _ in range(20))]:
+                assert _locate(hll, index) == walk(hll, index)
+        add(hll, b"%d" % rnd.getrandbits(40), 3000)
+        step += 1
