@@ -681,7 +681,9 @@ def make_commands() -> list[Command]:
         Command(b"RENAMENX", renamenx, 3, WRITE | FAST, 1, 2, 1, group=_KS),
         Command(b"COPY", copy, -3, WRITE | DENYOOM, 1, 2, 1, group=_KS, since="6.2.0"),
         Command(b"MOVE", move, 3, WRITE | FAST, 1, 1, 1, group=_KS),
-        Command(b"SWAPDB", swapdb, 3, WRITE | FAST, group=_SRV, categories=_KS_DANGER, since="4.0.0"),
+        Command(
+            b"SWAPDB", swapdb, 3, WRITE | FAST, group=_SRV, categories=_KS_DANGER, since="4.0.0"
+        ),
         Command(b"KEYS", keys, 2, ro, group=_KS, categories=_DANGER),
         Command(b"SCAN", scan, -2, ro, group=_KS, since="2.8.0"),
         Command(b"RANDOMKEY", randomkey, 1, ro, group=_KS),

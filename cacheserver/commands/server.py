@@ -1473,9 +1473,7 @@ def make_commands() -> list[Command]:
     return [
         Command(b"INFO", info, -1, ls, group=_SRV, categories=("dangerous",)),
         Command(b"MONITOR", monitor_, 1, adm, group=_SRV),
-        Command(
-            b"LASTSAVE", lastsave, 1, ls | FAST, group=_SRV, categories=("admin", "dangerous")
-        ),
+        Command(b"LASTSAVE", lastsave, 1, ls | FAST, group=_SRV, categories=("admin", "dangerous")),
         Command(
             b"ROLE",
             role,
