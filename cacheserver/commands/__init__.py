@@ -5,6 +5,7 @@ from __future__ import annotations
 from cacheserver.commands import (
     acl,
     bitmaps,
+    cluster,
     connection,
     hashes,
     hyperloglog,
@@ -42,6 +43,7 @@ FAMILIES = (
     pubsub,
     loader,
     acl,
+    cluster,
 )
 
 

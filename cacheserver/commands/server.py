@@ -630,6 +630,8 @@ _DOC_GROUPS = {
 _DOC_FLAGS = {b"debug": (b"syscmd",)}
 _DEPRECATED = {
     b"brpoplpush": (b"6.2.0", b"`BLMOVE` with the `RIGHT` and `LEFT` arguments"),
+    b"cluster|slaves": (b"5.0.0", b"`CLUSTER REPLICAS`"),
+    b"cluster|slots": (b"7.0.0", b"`CLUSTER SHARDS`"),
     b"getset": (b"6.2.0", b"`SET` with the `!GET` argument"),
     b"hmset": (b"4.0.0", b"`HSET` with multiple field-value pairs"),
     b"rpoplpush": (b"6.2.0", b"`LMOVE` with the `RIGHT` and `LEFT` arguments"),

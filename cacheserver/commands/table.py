@@ -15,7 +15,7 @@ Flags follow redis ``server.h`` (``CMD_WRITE``, ``CMD_READONLY`` ...):
 - NO_AUTH: allowed before AUTH.
 - NO_MULTI: not allowed inside MULTI.
 - MOVABLE_KEYS: key positions depend on the arguments (``getkeys`` tells).
-- ALLOW_BUSY, SKIP_SLOWLOG, SKIP_MONITOR: as Redis.
+- ALLOW_BUSY, SKIP_SLOWLOG, SKIP_MONITOR, NO_ASYNC_LOADING: as Redis (shown by COMMAND INFO).
 - MAY_REPLICATE: not a write, yet propagated (PUBLISH): CLIENT PAUSE WRITE
   holds it as it holds writes.  COMMAND INFO does not show it, as Redis hides it.
 
@@ -52,6 +52,7 @@ class Flag(enum.IntFlag):
     MOVABLE_KEYS = 1 << 14
     ALLOW_BUSY = 1 << 15
     MAY_REPLICATE = 1 << 16
+    NO_ASYNC_LOADING = 1 << 17
 
 
 WRITE = Flag.WRITE
@@ -71,6 +72,7 @@ NO_MULTI = Flag.NO_MULTI
 MOVABLE_KEYS = Flag.MOVABLE_KEYS
 ALLOW_BUSY = Flag.ALLOW_BUSY
 MAY_REPLICATE = Flag.MAY_REPLICATE
+NO_ASYNC_LOADING = Flag.NO_ASYNC_LOADING
 
 # Names as COMMAND INFO prints them, in redis's order (MAY_REPLICATE is hidden).
 FLAG_NAMES: tuple[tuple[Flag, bytes], ...] = (
@@ -87,6 +89,7 @@ FLAG_NAMES: tuple[tuple[Flag, bytes], ...] = (
     (SKIP_SLOWLOG, b"skip_slowlog"),
     (FAST, b"fast"),
     (NO_AUTH, b"no_auth"),
+    (NO_ASYNC_LOADING, b"no_async_loading"),
     (NO_MULTI, b"no_multi"),
     (MOVABLE_KEYS, b"movablekeys"),
     (ALLOW_BUSY, b"allow_busy"),

@@ -53,6 +53,11 @@ _tips("mset", "request_policy:multi_shard", "response_policy:all_succeeded")
 _tips("msetnx", "request_policy:multi_shard", "response_policy:agg_min")
 _tips("wait", "request_policy:all_shards", "response_policy:agg_min")
 _tips("lastsave", "nondeterministic_output")
+_tips(
+    "cluster|bumpepoch cluster|count-failure-reports cluster|getkeysinslot cluster|info "
+    "cluster|links cluster|nodes cluster|replicas cluster|shards cluster|slaves cluster|slots",
+    "nondeterministic_output",
+)
 _tips("randomkey", "request_policy:all_shards", "nondeterministic_output")
 _tips("scan", "nondeterministic_output", "request_policy:special")
 _tips(

@@ -616,3 +616,20 @@ def test_wait_forever_until_client_unblock(d: Pair, new_pair: Any) -> None:
         waiter.reply()
     finally:
         waiter.close()
+
+
+# -- CLUSTER, READONLY, READWRITE, ASKING: cluster support disabled ----------------
+
+
+def test_cluster_commands_refused_as_a_standalone_redis(d: Pair) -> None:
+    subs = parse(d.real.call("COMMAND", "INFO", "cluster"))[0][9]
+    names = sorted(s[0].split(b"|")[1] for s in subs)
+    assert len(names) == 27
+    cases: list[tuple[Any, ...]] = [("CLUSTER", n) for n in names]
+    cases += [("CLUSTER", "SLOTS", "x"), ("CLUSTER", "NOPE"), ("CLUSTER",), ("CLUSTER", "KEYSLOT", "k")]
+    cases += [("READONLY",), ("READWRITE",), ("ASKING",), ("READONLY", "x")]
+    cases += [("COMMAND", "INFO", "readonly", "readwrite", "asking")]
+    d.batch(*cases)
+    ours, real = d.parsed("COMMAND", "INFO", "cluster")  # subcommands in hash order in Redis
+    assert ours[0][:9] == real[0][:9]
+    assert sorted(ours[0][9]) == sorted(real[0][9])
