@@ -133,6 +133,17 @@ RESP_COMMANDS: list[list[bytes]] = [
     [b"OBJECT", b"ENCODING", b"fz"],
     [b"SCAN", b"0", b"MATCH", b"fz*", b"COUNT", b"10"],
     [b"INFO", b"latencystats"],
+    [b"GETBIT", b"fz", b"3"],
+    [b"BITCOUNT", b"fz", b"0", b"-1", b"BIT"],
+    [b"BITPOS", b"fz", b"1", b"2", b"-1", b"BYTE"],
+    [b"BITFIELD_RO", b"fz", b"GET", b"i8", b"#1", b"GET", b"u4", b"3"],
+    [b"SORT", b"fz:l", b"BY", b"fz:*", b"LIMIT", b"0", b"2", b"GET", b"#", b"ALPHA", b"DESC"],
+    [b"PFADD", b"fz:p", b"a", b"b"],
+    [b"PFCOUNT", b"fz:p", b"fz:q"],
+    [b"PFMERGE", b"fz:q", b"fz:p"],
+    [b"WAIT", b"1", b"10"],
+    [b"ROLE"],
+    [b"MONITOR"],
 ]
 
 NUMBERS = [b"0", b"-1", b"-2", b"1", b"3", b"17", b"2147483648", b"9223372036854775807",
