@@ -25,7 +25,7 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
-from cacheserver.commands.table import DENYOOM, FAST, READONLY, WRITE, Command
+from cacheserver.commands.table import DENYOOM, FAST, MAY_REPLICATE, READONLY, WRITE, Command
 from cacheserver.errors import CommandError, WrongType
 from cacheserver.store.keyspace import NOTIFY_STRING
 from cacheserver.store.memory import value_cost
@@ -481,6 +481,9 @@ _HLL = "hyperloglog"
 def make_commands() -> list[Command]:
     return [
         Command(b"PFADD", pfadd, -2, WRITE | DENYOOM | FAST, 1, 1, 1, group=_HLL, since="2.8.9"),
-        Command(b"PFCOUNT", pfcount, -2, READONLY, 1, -1, 1, group=_HLL, since="2.8.9"),
+        # MAY_REPLICATE: it may write the cached count back (CLIENT PAUSE WRITE holds it)
+        Command(
+            b"PFCOUNT", pfcount, -2, READONLY | MAY_REPLICATE, 1, -1, 1, group=_HLL, since="2.8.9"
+        ),
         Command(b"PFMERGE", pfmerge, -2, WRITE | DENYOOM, 1, -1, 1, group=_HLL, since="2.8.9"),
     ]

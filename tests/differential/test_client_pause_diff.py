@@ -176,6 +176,10 @@ READS: list[Cmd] = [
     ("CLIENT", "GETNAME"),
     ("CLIENT", "PAUSE", 10000, "WRITE"),
     ("BLPOP", "l", 0),  # BLPOP is a write: held (see WRITES)
+    ("GETBIT", "k", 3),
+    ("BITCOUNT", "k"),
+    ("SORT_RO", "l", "ALPHA"),
+    ("BITFIELD_RO", "k", "GET", "u8", 0),
 ]
 WRITES: list[Cmd] = [
     ("SET", "k", "v"),
@@ -194,6 +198,10 @@ WRITES: list[Cmd] = [
     ("COPY", "k", "k2"),
     ("PUBLISH", "ch", "m"),  # not a write, but replicated: held
     ("SPUBLISH", "ch", "m"),
+    ("SETBIT", "k", 3, 1),
+    ("SORT", "l", "ALPHA"),  # a write command, even without STORE
+    ("PFADD", "p", "x"),
+    ("PFCOUNT", "p"),  # it may write the cached count back: held
     ("FLUSHDB",),
 ]
 
