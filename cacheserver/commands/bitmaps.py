@@ -111,18 +111,12 @@ def _for_bits(c: Client, key: bytes, maxbit: int) -> tuple[bytearray, bool]:
         buf = bytearray(need)
         db.add(key, buf)
         return buf, True
-    grew = len(old) < need
-    if old.__class__ is bytearray:
-        buf = old
-        if grew:
-            before = value_cost(buf)
-            buf.extend(bytes(need - len(buf)))
-            db.touch_write(key, value_cost(buf) - before)
-        return buf, grew
-    buf = bytearray(old)
+    buf = db.unshare_str(key, old)
+    grew = len(buf) < need
     if grew:
+        before = value_cost(buf)
         buf.extend(bytes(need - len(buf)))
-    db.set(key, buf, keepttl=True)  # Redis unshares it into a raw string likewise
+        db.touch_write(key, value_cost(buf) - before)
     return buf, grew
 
 

@@ -33,7 +33,6 @@ from protocol.resp import OK, ONE, ZERO, integer
 
 if TYPE_CHECKING:
     from cacheserver.connection import Client
-    from cacheserver.store.keyspace import Database
 
 NOT_HLL = b"WRONGTYPE Key is not a valid HyperLogLog string value."
 CORRUPTED = b"INVALIDOBJ Corrupted HLL object detected"
@@ -361,15 +360,6 @@ def _hll_or_error(value: bytes | bytearray | None) -> None:
         raise CommandError(NOT_HLL)
 
 
-def _writable(db: Database, key: bytes, value: bytes | bytearray) -> tuple[bytearray, int]:
-    """The HLL at ``key`` as a bytearray stored there, and its cost now."""
-    if value.__class__ is bytearray:
-        return value, value_cost(value)
-    buf = bytearray(value)
-    db.set(key, buf, keepttl=True)
-    return buf, value_cost(buf)
-
-
 def pfadd(c: Client, argv: list[bytes]) -> bytes:
     """PFADD key [element [element ...]] -> integer (1 if a register changed or the key was created)
 
@@ -386,7 +376,8 @@ def pfadd(c: Client, argv: list[bytes]) -> bytes:
         updated = 1
     else:
         _hll_or_error(value)
-        hll, before = _writable(db, key, value)
+        hll = db.unshare_str(key, value)
+        before = value_cost(hll)
     for element in argv[2:]:
         r = add(hll, element, max_bytes)
         if r < 0:
@@ -438,7 +429,7 @@ def pfcount(c: Client, argv: list[bytes]) -> bytes:
     if regs is None:
         raise CommandError(CORRUPTED)
     card = count(regs)
-    hll, _ = _writable(db, key, value)
+    hll = db.unshare_str(key, value)
     hll[8:16] = card.to_bytes(8, "little")
     db.changed(key, 0, b"")  # (a changed value: WATCH and tracking hear it; no event)
     db.ks.dirty += 1
@@ -458,7 +449,8 @@ def pfmerge(c: Client, argv: list[bytes]) -> bytes:
         db.add(key, hll)
         before = value_cost(hll)
     else:
-        hll, before = _writable(db, key, value)
+        hll = db.unshare_str(key, value)
+        before = value_cost(hll)
     if dense and not _to_dense(hll):
         raise CommandError(CORRUPTED)
     max_bytes = c.server.config["hll-sparse-max-bytes"]

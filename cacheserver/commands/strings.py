@@ -677,13 +677,10 @@ def append(c: Client, argv: list[bytes]) -> bytes:
         total = len(old) + len(tail)
         if total > c.server.config["proto-max-bulk-len"]:
             raise CommandError(STRING_TOO_LONG)
-        if isinstance(old, bytearray):
-            before = value_cost(old)
-            old += tail  # in place: the cost is the appended bytes only
-            db.touch_write(key, value_cost(old) - before)
-        else:
-            # Redis unshares the value into a raw string; here it becomes mutable
-            db.set(key, bytearray(old) + tail, keepttl=True)
+        buf = db.unshare_str(key, old)
+        before = value_cost(buf)
+        buf += tail  # in place: the cost is the appended bytes only
+        db.touch_write(key, value_cost(buf) - before)
     db.changed(key, NOTIFY_STRING, b"append")
     return integer(total)
 
@@ -763,19 +760,12 @@ def setrange(c: Client, argv: list[bytes]) -> bytes:
         return integer(len(old))
     if offset + len(value) > c.server.config["proto-max-bulk-len"]:
         raise CommandError(STRING_TOO_LONG)
-    if isinstance(old, bytearray):
-        buf = old
-        before = value_cost(buf)
-        if offset > len(buf):
-            buf += bytes(offset - len(buf))
-        buf[offset : offset + len(value)] = value
-        db.touch_write(key, value_cost(buf) - before)
-    else:  # Redis unshares the value into a raw string; here it becomes mutable
-        buf = bytearray(old)
-        if offset > len(buf):
-            buf += bytes(offset - len(buf))
-        buf[offset : offset + len(value)] = value
-        db.set(key, buf, keepttl=True)
+    buf = db.unshare_str(key, old)
+    before = value_cost(buf)
+    if offset > len(buf):
+        buf += bytes(offset - len(buf))
+    buf[offset : offset + len(value)] = value
+    db.touch_write(key, value_cost(buf) - before)
     db.changed(key, NOTIFY_STRING, b"setrange")
     return integer(len(buf))
 

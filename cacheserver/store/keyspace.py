@@ -408,6 +408,19 @@ class Database:
             self._replaced(old, value)
         ks.dirty += 1
 
+    def unshare_str(self, key: bytes, value: Str) -> bytearray:
+        """The string ``value`` just looked up at ``key``, as a bytearray
+        stored there for a command to change in place (redis
+        ``dbUnshareStringValue``): a bytes value is replaced by its copy, TTL
+        and access mark kept, no write counted (the command's own
+        ``touch_write`` counts it, with any growth after this)."""
+        if value.__class__ is bytearray:
+            return value
+        buf = bytearray(value)
+        self.data[key] = buf
+        self.ks.used += value_cost(buf) - value_cost(value)
+        return buf
+
     def touch_write(self, key: bytes, grown: int) -> None:
         """A string was changed in place (APPEND, SETRANGE on a raw string),
         its buffer now ``grown`` bytes longer: count the write."""
