@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from cacheserver.commands.table import PUBSUB, READONLY, Command
 from cacheserver.pubsub import deliver
-from protocol.resp import bulk
+from protocol.resp import bulk, bulk_array
 
 if TYPE_CHECKING:
     from cacheserver.connection import Client
@@ -344,7 +344,7 @@ def _key_array(keys: dict[bytes, Client | None], skip: Client | None) -> bytes |
     names = sorted(k for k, who in keys.items() if skip is None or who is not skip)
     if not names:
         return None
-    return b"*%d\r\n" % len(names) + b"".join(bulk(k) for k in names)
+    return bulk_array(names)
 
 
 def _remember(c: Client, row: Command, argv: list[bytes]) -> None:

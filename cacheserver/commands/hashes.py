@@ -81,6 +81,7 @@ from protocol.resp import (
     ZERO,
     array_header,
     bulk,
+    bulk_strings,
     integer,
     string2ll,
 )
@@ -554,12 +555,15 @@ def _expire_time(c: Client, arg: bytes, seconds: bool, relative: bool, name: byt
 
 def _pairs(c: Client, h: Hash, fields: Iterable[bytes], n: int) -> bytes:
     """Fields and values: a RESP3 map of ``n`` pairs, or a flat RESP2 array."""
-    out = [b"%%%d\r\n" % n if c.resp3 else array_header(2 * n)]
-    append = out.append
-    for f in fields:
-        append(bulk(f))
-        append(bulk(h[f]))
-    return b"".join(out)
+    head = b"%%%d\r\n" % n if c.resp3 else array_header(2 * n)
+    if fields is h:
+        flat = list(itertools.chain.from_iterable(h.items()))
+    else:
+        names = list(fields)
+        flat = names * 2
+        flat[::2] = names
+        flat[1::2] = map(h.__getitem__, names)
+    return head + bulk_strings(flat)
 
 
 # -- handlers: Redis 7.0 ------------------------------------------------------------
@@ -762,7 +766,7 @@ def hkeys(c: Client, argv: list[bytes]) -> bytes:
     h = _read(c, argv[1])
     if h is None:
         return EMPTY_ARRAY
-    return array_header(len(h)) + b"".join(map(bulk, h))
+    return array_header(len(h)) + bulk_strings(list(h))
 
 
 def hvals(c: Client, argv: list[bytes]) -> bytes:
@@ -773,7 +777,7 @@ def hvals(c: Client, argv: list[bytes]) -> bytes:
     h = _read(c, argv[1])
     if h is None:
         return EMPTY_ARRAY
-    return array_header(len(h)) + b"".join(map(bulk, h.values()))
+    return array_header(len(h)) + bulk_strings(list(h.values()))
 
 
 def hincrby(c: Client, argv: list[bytes]) -> bytes:

@@ -44,6 +44,7 @@ from protocol.resp import (
     array_header,
     bulk,
     bulk_array,
+    bulk_strings,
     integer,
     string2ll,
 )
@@ -187,9 +188,7 @@ class Set(RandomDraws, set[bytes]):
 
 def _bulks(members: Iterable[bytes], intset: bool) -> bytes:
     """Members as bulk strings; in ascending integer order for an intset."""
-    if intset:
-        members = sorted(members, key=int)
-    return b"".join(map(bulk, members))
+    return bulk_strings(sorted(members, key=int) if intset else list(members))
 
 
 def _set_reply(c: Client, members: Iterable[bytes], n: int, intset: bool) -> bytes:
@@ -500,10 +499,10 @@ def _srandmember_count(c: Client, argv: list[bytes]) -> bytes:
             enc = {m: bulk(m) for m in s} if size <= k // 4 else None
             if enc is not None:
                 return array_header(k) + b"".join(map(enc.__getitem__, drawn))
-        return array_header(k) + b"".join(map(bulk, drawn))
+        return array_header(k) + bulk_strings(drawn)
     if count >= size:
         return array_header(size) + _bulks(s, not s.ht)
-    return array_header(count) + b"".join(map(bulk, s.sample(count)))
+    return array_header(count) + bulk_strings(s.sample(count))
 
 
 def _mean_reply_size(s: Set) -> float:

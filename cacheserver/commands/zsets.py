@@ -22,6 +22,8 @@ import math
 import random
 import re
 from collections.abc import Callable, Iterable
+from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from cacheserver.commands.keys import parse_cursor, parse_scan_options
@@ -58,7 +60,6 @@ from cacheserver.store.zset import (
     ZSet,
 )
 from protocol.resp import (
-    BULK_HDR,
     EMPTY_ARRAY,
     EMPTY_SCAN,
     LLONG_MAX,
@@ -67,6 +68,7 @@ from protocol.resp import (
     ZERO,
     array_header,
     bulk,
+    bulk_strings,
     double,
     encode_double,
     integer,
@@ -224,22 +226,30 @@ def _timeout(c: Client, arg: bytes) -> float:
 # -- replies ------------------------------------------------------------------
 
 
-# Formatted scores by value: "%.17g" costs more than a dict lookup, and the
-# scores of a range repeat.  0.0 is never cached: -0.0 is the same dict key
-# but prints "-0".
-_SCORES: dict[float, bytes] = {}
+class _ScoreTexts(dict[float, bytes]):
+    """Formatted scores by value: "%.17g" costs more than a dict lookup, and
+    the scores of a range repeat.  ``texts[s]`` formats a score it lacks
+    (``__missing__``), so a C-level map over a range's scores calls Python
+    only for those.  0.0 is never kept: -0.0 is the same dict key but prints
+    "-0".  Bounded: emptied at 65,536 entries."""
 
+    __slots__ = ()
 
-def score_bytes(s: float) -> bytes:
-    """``s`` as redis 7.0 prints a score (``%.17g``), through a bounded cache."""
-    text = _SCORES.get(s)
-    if text is None:
+    def __missing__(self, s: float) -> bytes:
         text = b"%.17g" % s
         if s != 0.0:
-            if len(_SCORES) >= 65536:
-                _SCORES.clear()
-            _SCORES[s] = text
-    return text
+            if len(self) >= 65536:
+                self.clear()
+            self[s] = text
+        return text
+
+
+_SCORES = _ScoreTexts()
+# ``s`` as redis 7.0 prints a score (``%.17g``), through the cache
+score_bytes: Callable[[float], bytes] = _SCORES.__getitem__
+
+
+_member = itemgetter(1)  # of a (score, member) pair
 
 
 def _pairs_reply(pairs: list[tuple[float, bytes]], withscores: bool, resp3: bool) -> bytes:
@@ -250,36 +260,18 @@ def _pairs_reply(pairs: list[tuple[float, bytes]], withscores: bool, resp3: bool
     if not n:
         return EMPTY_ARRAY
     if not withscores:
-        hdr = BULK_HDR
-        try:
-            return array_header(n) + b"\r\n".join([hdr[len(m)] + m for _, m in pairs]) + b"\r\n"
-        except IndexError:  # a member of 4 KB or more
-            return array_header(n) + b"".join([bulk(m) for _, m in pairs])
-    fmt = _SCORES.get
+        return array_header(n) + bulk_strings(list(map(_member, pairs)))
     if resp3:
+        fmt = score_bytes
         return array_header(n) + b"".join(
-            [
-                b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (len(m), m, fmt(s) or score_bytes(s))
-                for s, m in pairs
-            ]
+            [b"*2\r\n$%d\r\n%s\r\n,%s\r\n" % (len(m), m, fmt(s)) for s, m in pairs]
         )
-    hdr = BULK_HDR
-    try:
-        return (
-            array_header(2 * n)
-            + b"\r\n".join(
-                [
-                    hdr[len(m)] + m + b"\r\n" + hdr[len(t)] + t
-                    for s, m in pairs
-                    for t in (fmt(s) or score_bytes(s),)
-                ]
-            )
-            + b"\r\n"
-        )
-    except IndexError:  # a member of 4 KB or more
-        return array_header(2 * n) + b"".join(
-            [bulk(m) + bulk(fmt(s) or score_bytes(s)) for s, m in pairs]
-        )
+    # member, score, member, score...: each score's text from the cache
+    flat: list[Any] = list(chain.from_iterable(pairs))
+    texts = list(map(score_bytes, flat[::2]))
+    flat[::2] = flat[1::2]
+    flat[1::2] = texts
+    return array_header(2 * n) + bulk_strings(flat)
 
 
 def _nil_array(c: Client) -> bytes:

@@ -16,10 +16,12 @@ from protocol.resp import (
     ProtocolError,
     RespReader,
     array,
+    array_header,
     big_number,
     boolean,
     bulk,
     bulk_array,
+    bulk_strings,
     double,
     encode_double,
     error,
@@ -454,6 +456,18 @@ def test_arrays() -> None:
     assert bulk_array([b"a", None]) == b"*2\r\n$1\r\na\r\n$-1\r\n"
     assert bulk_array([None], nil=NIL3) == b"*1\r\n_\r\n"
     assert NIL2 == b"$-1\r\n"
+
+
+@pytest.mark.parametrize("n", [0, 1, 8, 9, 100])
+def test_bulk_strings_match_one_bulk_per_item(n: int) -> None:
+    items = [b"x" * (i * 37 % 300) for i in range(n)]  # the empty string among them
+    assert bulk_strings(items) == b"".join(map(bulk, items))
+    assert bulk_array(iter(items)) == array_header(n) + b"".join(map(bulk, items))
+    mixed = [bytearray(b"ab\r\n"), b"\x00", b"y" * 4096, *items]  # 4 KB: past the header table
+    assert bulk_strings(mixed) == b"".join(map(bulk, mixed))
+    holes = [None if i % 3 == 0 else v for i, v in enumerate(items)]
+    expect = b"".join(NIL3 if v is None else bulk(v) for v in holes)
+    assert bulk_array(holes, nil=NIL3) == array_header(n) + expect
 
 
 def test_resp3_types_and_their_resp2_forms() -> None:
