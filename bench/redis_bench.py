@@ -79,8 +79,10 @@ def _builtin(name: str, *checks: str, scale: float = 1.0) -> Bench:
     return Bench(name, ("-t", name.lower()), checks, scale=scale)
 
 
-def _custom(name: str, command: str, setup: tuple[str, ...] = (), setup_each: str = "") -> Bench:
-    return Bench(name, tuple(command.split()), (command,), setup, setup_each)
+def _custom(
+    name: str, command: str, setup: tuple[str, ...] = (), setup_each: str = "", scale: float = 1.0
+) -> Bench:
+    return Bench(name, tuple(command.split()), (command,), setup, setup_each, scale)
 
 
 # The request each built-in test sends is the one in redis-benchmark.c
@@ -98,6 +100,26 @@ BENCHES: dict[str, Bench] = {
         _builtin("SADD", "SADD myset element:__rand_int__"),
         _builtin("HSET", "HSET myhash element:__rand_int__ {data}"),
         _builtin("ZADD", "ZADD myzset 0 element:__rand_int__"),
+        # redis-benchmark's LRANGE_100 and LRANGE_600, on a list of 600 values
+        # (its own -t lrange_* runs an LPUSH test first, a second result row)
+        _custom(
+            "LRANGE_100",
+            "LRANGE lrange 0 99",
+            setup=("RPUSH lrange" + " {data}" * 600,),
+            scale=0.25,
+        ),
+        _custom(
+            "LRANGE_600",
+            "LRANGE lrange 0 599",
+            setup=("RPUSH lrange" + " {data}" * 600,),
+            scale=0.05,
+        ),
+        _custom(
+            "HGETALL",
+            "HGETALL hgetall",  # 100 fields of 64 bytes
+            setup=tuple(f"HSET hgetall f{i} {'v' * 64}" for i in range(100)),
+            scale=0.25,
+        ),
         _custom(
             "ZRANGE",
             "ZRANGE zrange 0 99 WITHSCORES",  # the first 100 of 1,000
