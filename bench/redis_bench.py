@@ -114,6 +114,8 @@ BENCHES: dict[str, Bench] = {
             setup=("RPUSH lrange" + " {data}" * 600,),
             scale=0.05,
         ),
+        # ten of the keys SET wrote (run it after SET)
+        _custom("MGET", "MGET" + " key:__rand_int__" * 10, scale=0.2),
         _custom(
             "HGETALL",
             "HGETALL hgetall",  # 100 fields of 64 bytes

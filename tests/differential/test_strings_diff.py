@@ -193,6 +193,25 @@ def test_mget_non_string_is_nil(d: Pair) -> None:
     d.check("MGET", "s", "list", "missing")
 
 
+def test_mget_counts_hits_and_misses(d: Pair) -> None:
+    """MGET counts a hit per key found (another type too) and a miss per key
+    not, a TTL key among them or not."""
+    make_list(d, "list")
+    d.batch(
+        ("CONFIG", "RESETSTAT"),
+        ("MSET", "a", "1", "b", "2"),
+        ("MGET", "a", "b", "missing", "list", "a"),
+        ("SET", "t", "v", "EX", "100"),
+        ("MGET", "t", "a", "missing", "list"),
+        ("MGET", "missing", "missing2"),
+    )
+    ours, real = (
+        [x for x in info.split(b"\r\n") if x.startswith((b"keyspace_hits:", b"keyspace_misses:"))]
+        for info in d.both("INFO", "stats")
+    )
+    assert ours == real == [b"keyspace_hits:7", b"keyspace_misses:4"]
+
+
 def test_getset_getdel(d: Pair) -> None:
     d.batch(
         ("GETSET", "k", "v1"),

@@ -138,6 +138,20 @@ def test_lazy_key_expiry(s: Signals) -> None:
     s.expect("RPUSH l b", [("expired", "l"), ("new", "l"), ("rpush", "l")])
 
 
+
+def test_mget_keymiss_events_and_access_marks(s: Signals) -> None:
+    s.run("MSET", "a", "1", "b", "2")
+    s.take()
+    db = s.h.server.keyspace.dbs[0]
+    db.access.clear()
+    s.expect("MGET a x b y", [("keymiss", "x"), ("keymiss", "y")])
+    assert set(db.access) == {b"a", b"b"}
+    s.run("SET", "t", "v", "PX", "100")
+    s.take()
+    s.t += 100
+    s.expect("MGET a t x", [("expired", "t"), ("keymiss", "t"), ("keymiss", "x")])
+
+
 NO_OPS = [
     "SADD s a",
     "SREM s x",
