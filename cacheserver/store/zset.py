@@ -22,8 +22,9 @@ score is stored as ``0.0``, so replies show the scores Redis shows.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable
-from itertools import chain, islice
+from itertools import accumulate, chain, islice
 from typing import Any
 
 from sortedcontainers import SortedList  # type: ignore[import-untyped]
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_LISTPACK_ENTRIES",
     "MAX_LISTPACK_VALUE",
     "LexBound",
+    "RankedList",
     "ZSet",
 ]
 
@@ -104,6 +106,80 @@ def _zero(pairs: list[tuple[float, bytes]]) -> list[tuple[float, bytes]]:
     return [(0.0, m) if s == 0.0 else (s, m) for s, m in pairs]
 
 
+class RankedList(SortedList):  # type: ignore[misc]
+    """A ``SortedList`` whose positions (a rank from a bisect, the n-th
+    element) come from the running totals of its sublists' lengths: one list
+    read instead of ``SortedList``'s walk of its index tree, about 110
+    bytecodes at 100,000 members (ZRANK, ZCOUNT, ZRANGE by index or score).
+
+    The totals are made at C speed (``accumulate``) on a positional read
+    after a write, but only once the reads since the last write are at least
+    a sixteenth of the number of sublists: until then the read walks the
+    tree, so that writes and reads in turn on a big set do not rebuild the
+    totals for every read.  Every write drops them (``_expand`` and
+    ``_delete`` are where each insert and delete ends; ``_clear`` and
+    ``_update`` rebuild the whole)."""
+
+    def __init__(self, iterable: Iterable[Any] | None = None) -> None:
+        self._cum: list[int] | None = None  # before SortedList.__init__, which may _update
+        self._stale = 0
+        super().__init__(iterable)
+
+    def _totals(self) -> list[int] | None:
+        """The running totals (``cum[pos]``: elements before sublist ``pos``), or
+        None while the tree should answer."""
+        self._stale += 1
+        if self._stale << 4 < len(self._lists):
+            return None
+        self._stale = 0
+        cum = self._cum = list(accumulate(map(len, self._lists), initial=0))
+        return cum
+
+    def _loc(self, pos: int, idx: int) -> int:
+        if not pos:
+            return idx
+        cum = self._cum
+        if cum is None and (cum := self._totals()) is None:
+            return SortedList._loc(self, pos, idx)  # type: ignore[no-any-return]
+        return cum[pos] + idx
+
+    def _pos(self, idx: int) -> tuple[int, int]:
+        cum = self._cum
+        if cum is None and (cum := self._totals()) is None:
+            return SortedList._pos(self, idx)  # type: ignore[no-any-return]
+        n = self._len
+        if idx < 0:
+            idx += n
+            if idx < 0:
+                raise IndexError("list index out of range")
+        elif idx >= n:
+            raise IndexError("list index out of range")
+        pos = bisect_right(cum, idx) - 1
+        return pos, idx - cum[pos]
+
+    def _expand(self, pos: int) -> None:
+        self._cum = None
+        self._stale = 0
+        SortedList._expand(self, pos)
+
+    def _delete(self, pos: int, idx: int) -> None:
+        self._cum = None
+        self._stale = 0
+        SortedList._delete(self, pos, idx)
+
+    def _clear(self) -> None:
+        self._cum = None
+        SortedList._clear(self)
+
+    clear = _clear
+
+    def _update(self, iterable: Iterable[Any]) -> None:
+        self._cum = None
+        SortedList._update(self, iterable)
+
+    update = _update
+
+
 class ZSet(dict[bytes, float]):
     """A sorted set value (TYPE ``zset``): member -> score, plus ``sl``."""
 
@@ -113,7 +189,7 @@ class ZSet(dict[bytes, float]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.sl: Any = SortedList()
+        self.sl: Any = RankedList()
         self.big = False  # skiplist encoding (a one-way switch)
         self.scans: ScanCursors | None = None  # ZSCAN cursors, made on first use
         # memory estimate (store/memory.py): bytes accounted; its base, bytes per element and the length at the last full estimate
@@ -163,7 +239,7 @@ class ZSet(dict[bytes, float]):
         if not z.big:
             pairs = _zero(pairs)
         dict.update(z, ((m, s) for s, m in pairs))
-        z.sl = SortedList(pairs)
+        z.sl = RankedList(pairs)
         return z
 
     @classmethod
@@ -180,7 +256,7 @@ class ZSet(dict[bytes, float]):
         items[:cut] = _zero(items[:cut])
         z.big = cut < len(items)
         dict.update(z, ((m, s) for s, m in items))
-        z.sl = SortedList(items)
+        z.sl = RankedList(items)
         return z
 
     # -- single members -------------------------------------------------------

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
+
+import pytest
 
 from cacheserver.store.zset import (
     LEX_EXCL,
@@ -13,6 +16,7 @@ from cacheserver.store.zset import (
     MAX_LISTPACK_ENTRIES,
     MAX_LISTPACK_VALUE,
     LexBound,
+    RankedList,
     ZSet,
     lex_empty,
 )
@@ -321,3 +325,54 @@ def test_single_operations_on_a_million_members_are_logarithmic() -> None:
     for s, b in zip(small, big, strict=True):
         assert b <= 2 * s + 40, (small, big)
         assert b < 200, (small, big)
+
+
+def test_ranked_list_positions_match_a_plain_list() -> None:
+    """RankedList's positions (from its running totals or, between writes,
+    from SortedList's tree) against a sorted Python list, over random writes
+    and reads with many small sublists."""
+    rnd = random.Random(7)
+    for load in (4, 16):
+        sl = RankedList()
+        sl._reset(load)
+        ref: list[int] = []
+        for step in range(4000):
+            op = rnd.random()
+            if op < 0.35 or not ref:
+                v = rnd.randrange(500)
+                sl.add(v)
+                ref.append(v)
+                ref.sort()
+            elif op < 0.45:
+                v = rnd.choice(ref)
+                sl.remove(v)
+                ref.remove(v)
+            elif op < 0.5:
+                i = rnd.randrange(-len(ref), len(ref))
+                assert sl.pop(i) == ref.pop(i)
+            elif op < 0.52:
+                a, b = sorted(rnd.randrange(len(ref) + 1) for _ in range(2))
+                del sl[a:b]
+                del ref[a:b]
+            elif op < 0.53:
+                more = [rnd.randrange(500) for _ in range(rnd.randrange(50))]
+                sl.update(more)
+                ref = sorted(ref + more)
+            else:  # reads: bursts of them let the totals be built
+                for _ in range(rnd.randrange(1, 40)):
+                    v = rnd.randrange(-5, 505)
+                    assert sl.bisect_left(v) == bisect.bisect_left(ref, v)
+                    assert sl.bisect_right(v) == bisect.bisect_right(ref, v)
+                    i = rnd.randrange(-len(ref), len(ref))
+                    assert sl[i] == ref[i]
+                    a, b = sorted(rnd.randrange(-len(ref) - 2, len(ref) + 2) for _ in range(2))
+                    assert sl[a:b] == ref[a:b]
+            assert len(sl) == len(ref)
+            if step % 500 == 0:
+                assert list(sl) == ref
+                sl._check()
+        for bad in (len(ref), -len(ref) - 1):
+            with pytest.raises(IndexError):
+                sl[bad]
+        sl.clear()
+        assert sl.bisect_left(3) == 0 and list(sl) == []
