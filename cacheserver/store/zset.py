@@ -22,7 +22,7 @@ score is stored as ``0.0``, so replies show the scores Redis shows.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from itertools import accumulate, chain, islice
 from typing import Any
@@ -157,6 +157,27 @@ class RankedList(SortedList):  # type: ignore[misc]
         pos = bisect_right(cum, idx) - 1
         return pos, idx - cum[pos]
 
+    def move(self, old: Any, new: Any) -> None:
+        """Replace ``old`` (present) by ``new``.  When ``new`` sorts into the
+        same sublist (a score changed by a little: ZINCRBY on a leaderboard),
+        in place: the sublist's length stays, and so do the positions' tree
+        and totals.  Otherwise a delete and an add, without ``remove``'s
+        second search."""
+        _maxes = self._maxes
+        _lists = self._lists
+        pos = bisect_left(_maxes, old)
+        lst = _lists[pos]
+        idx = bisect_left(lst, old)
+        if (not pos or new > _maxes[pos - 1]) and (
+            pos + 1 == len(_lists) or new < _lists[pos + 1][0]
+        ):
+            del lst[idx]
+            insort(lst, new)
+            _maxes[pos] = lst[-1]
+            return
+        self._delete(pos, idx)
+        self.add(new)
+
     def _expand(self, pos: int) -> None:
         self._cum = None
         self._stale = 0
@@ -276,10 +297,8 @@ class ZSet(dict[bytes, float]):
         """Move a member from score ``old`` to ``new`` (``new != old``)."""
         if new == 0.0 and not self.big:
             new = 0.0
-        sl = self.sl
-        sl.remove((old, member))
+        self.sl.move((old, member), (new, member))
         self[member] = new
-        sl.add((new, member))
 
     def discard(self, member: bytes) -> bool:
         """Remove ``member``; False if it was absent."""

@@ -329,8 +329,8 @@ def test_single_operations_on_a_million_members_are_logarithmic() -> None:
 
 def test_ranked_list_positions_match_a_plain_list() -> None:
     """RankedList's positions (from its running totals or, between writes,
-    from SortedList's tree) against a sorted Python list, over random writes
-    and reads with many small sublists."""
+    from SortedList's tree) and its moves against a sorted Python list, over
+    random writes and reads with many small sublists."""
     rnd = random.Random(7)
     for load in (4, 16):
         sl = RankedList()
@@ -350,6 +350,13 @@ def test_ranked_list_positions_match_a_plain_list() -> None:
             elif op < 0.5:
                 i = rnd.randrange(-len(ref), len(ref))
                 assert sl.pop(i) == ref.pop(i)
+            elif op < 0.6:  # a small change (often in place) or a jump
+                old = rnd.choice(ref)
+                new = old + rnd.choice((-2, -1, 1, 2, rnd.randrange(-500, 500)))
+                sl.move(old, new)
+                ref.remove(old)
+                ref.append(new)
+                ref.sort()
             elif op < 0.52:
                 a, b = sorted(rnd.randrange(len(ref) + 1) for _ in range(2))
                 del sl[a:b]
