@@ -7,7 +7,7 @@ them from the network, under ``valgrind --tool=callgrind`` at two request
 counts; the difference of the totals divided by the difference of the counts
 is the cost of one request, setup and interpreter start cancelled out.
 
-    python3 bench/hotpath.py --tests set,get                 # 100,000 keys, -P 16 (also incr, setnew, publish, multi, hset, sadd, lpush, lpop, zadd, zrank)
+    python3 bench/hotpath.py --tests set,get                 # 100,000 keys, -P 16 (also incr, setnew, publish, multi, hset, sadd, lpush, lpop, zadd, zrank, zincrby)
     python3 bench/hotpath.py --tests set --config maxmemory=50mb --config maxmemory-policy=allkeys-lru
     python3 bench/hotpath.py --tests get --acl '~key:* +@all'  # as a restricted user
     python3 bench/hotpath.py --run set 20000                 # one run, no valgrind
@@ -149,11 +149,17 @@ def run(
             if cmd == b"HSET":
                 args.append(value)
             reqs.append(_encode(cmd, key, *args))
-    elif test == "zrank":  # a sorted set of every member of the key space (bench ZRANK)
+    elif test in ("zrank", "zincrby"):  # a sorted set of every member of the key space
         fill = [_encode(b"ZADD", b"zrank", b"%012d" % i, b"m%012d" % i) for i in range(keys)]
         for i in range(0, len(fill), 1000):
             c.data_received(b"".join(fill[i : i + 1000]))
-        reqs = [_encode(b"ZRANK", b"zrank", b"m%012d" % rnd.randrange(keys)) for _ in range(total)]
+        if test == "zrank":  # bench ZRANK
+            reqs = [_encode(b"ZRANK", b"zrank", b"m%012d" % rnd.randrange(keys)) for _ in range(total)]
+        else:  # a leaderboard's small increments
+            reqs = [
+                _encode(b"ZINCRBY", b"zrank", b"1", b"m%012d" % rnd.randrange(keys))
+                for _ in range(total)
+            ]
     elif test == "lpop":  # a list long enough for every pop (redis-benchmark LPOP)
         fill = [_encode(b"RPUSH", b"mylist", *[value] * 100) for _ in range(total // 100 + 1)]
         for f in fill:

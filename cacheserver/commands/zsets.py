@@ -386,6 +386,19 @@ def zincrby(c: Client, argv: list[bytes]) -> bytes:
 
     Complexity: O(log(N)) where N is the number of elements in the sorted set.
     """
+    incr = parse_score(argv[2])
+    if incr is not None:  # an existing member whose score changes: the common case
+        db = c.db
+        key = argv[1]
+        zs = db.lookup_typed(key, c.now, ZSet)
+        member = argv[3]
+        if zs is not None and (cur := zs.get(member)) is not None:
+            score = incr + cur
+            if score != cur and score == score:  # (NaN: _zadd's error)
+                zs.rescore(member, cur, score)
+                db.ks.dirty += 1
+                db.changed(key, NOTIFY_ZSET, b"zincr", zs)
+                return double(score, c.resp3)
     return _zadd(c, argv, _INCR)
 
 

@@ -201,6 +201,7 @@ SETS = [
 ZSETS = [
     "ZADD z 1 a 2 b ; ZADD z 1 a ; ZADD z 3 a ; ZADD z NX 5 a ; ZADD z XX 5 a ; ZADD z XX 1 c",
     "ZADD z CH 1 a ; ZADD z INCR 2 a ; ZINCRBY z 1 b ; ZADD z GT 0 a ; ZADD z LT INCR 1 a",
+    "ZADD z 1 a inf b ; ZINCRBY z 2 a ; ZINCRBY z 0 a ; ZINCRBY z -inf b ; ZINCRBY z 1 c",
     "ZADD z 1 a 2 b 3 c ; ZREM z x ; ZREM z a ; ZREM z b c",
     "ZADD z 1 a 2 b 3 c 4 d ; ZREMRANGEBYSCORE z 10 20 ; ZREMRANGEBYSCORE z 1 1 ; ZREMRANGEBYRANK z 0 0",
     "ZADD z 0 a 0 b 0 c ; ZREMRANGEBYLEX z [a [a ; ZREMRANGEBYLEX z - + ; ZREMRANGEBYRANK z 0 -1",
