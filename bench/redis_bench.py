@@ -132,6 +132,12 @@ BENCHES: dict[str, Bench] = {
             "ZRANK zrank m__rand_int__",
             setup_each="ZADD zrank __rand_int__ m__rand_int__",
         ),
+        # a leaderboard: small increments of random members of a 100,000-member set
+        _custom(
+            "ZINCRBY",
+            "ZINCRBY zincrby 1 m__rand_int__",
+            setup_each="ZADD zincrby __rand_int__ m__rand_int__",
+        ),
         # bitmaps: a bit of one of the key space's small bitmaps (the random
         # number cannot be an offset: redis-benchmark pads it with zeros,
         # which Redis refuses there), a population count over 1,000 bytes,
