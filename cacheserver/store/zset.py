@@ -1,11 +1,13 @@
 """The sorted set value (redis ``t_zset.c``'s ``zset``): a dict plus a sorted list.
 
 A ``ZSet`` is a ``dict`` of member -> score (ZSCORE and membership in O(1))
-and a ``SortedList`` of ``(score, member)`` tuples in Redis's order: by
-score, ties by member bytes (``memcmp``, as ``sdscmp``).  The dict value and
-the tuple share one float object.  Every positional question (rank, score or
-lex range, the n-th element) is a bisect or an index into the sorted list,
-O(log n); taking m elements from a position costs O(log n + m).
+and a ``RankedList`` (a sortedcontainers ``SortedList`` that keeps running
+totals for positions, and moves a rescored member in place when it can) of
+``(score, member)`` tuples in Redis's order: by score, ties by member bytes
+(``memcmp``, as ``sdscmp``).  The dict value and the tuple share one float
+object.  Every positional question (rank, score or lex range, the n-th
+element) is a bisect or an index into the sorted list, O(log n); taking m
+elements from a position costs O(log n + m).
 
 NaN never enters: the commands reject it before it gets here, so tuples
 always compare.  ``-0.0`` and ``0.0`` compare equal, so they tie by member,
