@@ -553,17 +553,11 @@ def _expire_time(c: Client, arg: bytes, seconds: bool, relative: bool, name: byt
 # -- replies ----------------------------------------------------------------------
 
 
-def _pairs(c: Client, h: Hash, fields: Iterable[bytes], n: int) -> bytes:
-    """Fields and values: a RESP3 map of ``n`` pairs, or a flat RESP2 array."""
+def _pairs(c: Client, h: Hash) -> bytes:
+    """Every field and value: a RESP3 map, or a flat RESP2 array (HGETALL)."""
+    n = len(h)
     head = b"%%%d\r\n" % n if c.resp3 else array_header(2 * n)
-    if fields is h:
-        flat = list(itertools.chain.from_iterable(h.items()))
-    else:
-        names = list(fields)
-        flat = names * 2
-        flat[::2] = names
-        flat[1::2] = map(h.__getitem__, names)
-    return head + bulk_strings(flat)
+    return head + bulk_strings(list(itertools.chain.from_iterable(h.items())))
 
 
 # -- handlers: Redis 7.0 ------------------------------------------------------------
@@ -755,7 +749,7 @@ def hgetall(c: Client, argv: list[bytes]) -> bytes:
     h = _read(c, argv[1])
     if h is None:
         return _load(c, argv) or (EMPTY_MAP3 if c.resp3 else EMPTY_ARRAY)
-    return _pairs(c, h, h, len(h))
+    return _pairs(c, h)
 
 
 def hkeys(c: Client, argv: list[bytes]) -> bytes:
