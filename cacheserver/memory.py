@@ -63,8 +63,9 @@ _MULTI_ALLOWED = frozenset((b"exec", b"discard", b"quit", b"reset"))
 
 def table_bytes(ks: Keyspace) -> int:
     """The keyspace's tables, exactly: the key, expiry and access dicts, the
-    expiry heap with its tuples and deadline ints, the eviction sample."""
-    total = 0
+    expiry heap with its tuples and deadline ints, the eviction sample; and
+    the hash field names shared between hashes."""
+    total = ks.fields.cost()
     for db in ks.dbs:
         heap = db.heap
         total += (

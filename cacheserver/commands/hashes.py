@@ -69,7 +69,7 @@ from cacheserver.store.keyspace import (
     Keyspace,
     ScanCursors,
 )
-from cacheserver.store.memory import dict_sample, draws_cost, pairs_cost
+from cacheserver.store.memory import FieldNames, dict_sample, draws_cost, pairs_cost
 from cacheserver.store.sampling import RandomDraws
 from protocol.resp import (
     EMPTY_ARRAY,
@@ -135,12 +135,26 @@ _CONDITIONS = {b"nx": _NX, b"xx": _XX, b"gt": _GT, b"lt": _LT}
 class Hash(RandomDraws, dict[bytes, bytes]):
     """A hash value: field -> value, and slots that stay None unless used."""
 
-    __slots__ = ("__weakref__", "arr", "base", "big", "grave", "mem", "per", "scans", "sn", "ttl")
+    __slots__ = (
+        "__weakref__",
+        "arr",
+        "base",
+        "big",
+        "grave",
+        "mem",
+        "names",
+        "per",
+        "scans",
+        "sn",
+        "ttl",
+    )
 
     TYPE = b"hash"
 
-    def __init__(self) -> None:
+    def __init__(self, names: FieldNames | None = None) -> None:
         super().__init__()
+        # the keyspace's shared field names (store/memory.py), None: none shared
+        self.names = names
         self.big = False  # a hashtable in Redis's terms (never goes back)
         self.ttl: FieldTtl | None = None
         self.arr: list[bytes] | None = None
@@ -154,7 +168,7 @@ class Hash(RandomDraws, dict[bytes, bytes]):
 
     def mem_sample(self, k: int) -> float:
         """Mean bytes of one field and its value, over up to ``k`` of them (0: all)."""
-        return pairs_cost(dict_sample(self, k))
+        return pairs_cost(dict_sample(self, k), self.names)
 
     def mem_side(self) -> int:
         """Bytes of the random-draw index and of the field TTLs."""
@@ -173,7 +187,7 @@ class Hash(RandomDraws, dict[bytes, bytes]):
 
     def copy(self) -> Hash:
         """A deep copy (COPY): fields, encoding and field deadlines."""
-        new = Hash()
+        new = Hash(self.names)
         dict.update(new, self)
         new.big = self.big
         t = self.ttl
@@ -202,6 +216,9 @@ class Hash(RandomDraws, dict[bytes, bytes]):
                 self.ttl.forget(self, field)
             self[field] = value
             return 0
+        names = self.names
+        if names is not None and len(self) < MAX_LISTPACK_ENTRIES:  # a record, not a big map
+            field = names.share(field)
         self[field] = value
         self._note_added(field)
         return 1
@@ -504,7 +521,7 @@ def _write(c: Client, key: bytes) -> Hash | None:
 def _write_or_create(c: Client, key: bytes) -> Hash:
     h = _write(c, key)
     if h is None:
-        h = Hash()
+        h = Hash(c.db.ks.fields)
         c.db.add(key, h)
     return h
 
@@ -574,17 +591,20 @@ def hset(c: Client, argv: list[bytes]) -> bytes:
     db, key = c.db, argv[1]
     h = db.lookup(key, c.now)  # _write_or_create, inlined: the benchmarked path
     if h is None:
-        h = Hash()
+        h = Hash(db.ks.fields)
         db.add(key, h)
     elif h.__class__ is not Hash:
         raise WrongType()
     elif (t := h.ttl) is not None and _purge(db, key, h, t, c.now):
-        h = Hash()
+        h = Hash(db.ks.fields)
         db.add(key, h)
     if n == 4:  # the common case: one pair
         field, value = argv[2], argv[3]
         if h.ttl is None and h.arr is None:
             size = len(h)
+            names = h.names
+            if names is not None and size < MAX_LISTPACK_ENTRIES:
+                field = names.share(field)
             h[field] = value
             added = len(h) - size
         else:
@@ -606,7 +626,11 @@ def _store_pairs(h: Hash, argv: list[bytes], start: int) -> int:
         h.big = True  # redis hashTypeTryConversion looks at every argument first
     if h.ttl is None and h.arr is None:
         size = len(h)
-        h.update(zip(argv[start::2], argv[start + 1 :: 2], strict=True))
+        names = h.names
+        fields = argv[start::2]
+        if names is not None and size < MAX_LISTPACK_ENTRIES:
+            fields = list(map(names.share, fields))
+        h.update(zip(fields, argv[start + 1 :: 2], strict=True))
         added = len(h) - size
     else:
         store = h.store
@@ -1241,7 +1265,7 @@ def hsetex(c: Client, argv: list[bytes]) -> bytes:
             return ZERO
     db = c.db
     if h is None:
-        h = Hash()
+        h = Hash(db.ks.fields)
         db.add(key, h)
     keep = expiry  # an expiry set below, or KEEPTTL: the old TTL is not dropped here
     _store_values(h, argv, first, keep)

@@ -75,6 +75,7 @@ if TYPE_CHECKING:
     from cacheserver.loaders.listen import Listener
     from cacheserver.server import Server
     from cacheserver.store.keyspace import Database
+    from cacheserver.store.memory import FieldNames
 
 log = logging.getLogger("cacheserver")
 
@@ -736,7 +737,7 @@ class Loaders(TaskOwner):
             if current is not None and db.delete(key):  # a stale copy put back for a row now gone
                 db.changed(key, NOTIFY_GENERIC, b"del")
             return
-        stored: Any = value if isinstance(value, bytes) else _make_hash(value)
+        stored: Any = value if isinstance(value, bytes) else _make_hash(value, db.ks.fields)
         ttl = L.ttl_ms()
         readers = self._untrack_waiters(f)
         _put(db, key, stored, now + ttl)
@@ -1064,10 +1065,10 @@ def _absent_changed(db: Database, key: bytes) -> None:
             hook(db, key)
 
 
-def _make_hash(pairs: list[tuple[bytes, bytes]]) -> Any:
+def _make_hash(pairs: list[tuple[bytes, bytes]], names: FieldNames) -> Any:
     from cacheserver.commands.hashes import Hash
 
-    h = Hash()
+    h = Hash(names)
     items: list[bytes] = []
     for field, value in pairs:
         h.store(field, value)

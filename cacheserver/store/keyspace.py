@@ -38,7 +38,13 @@ from typing import TYPE_CHECKING, Any
 from cacheserver.errors import WrongType
 from cacheserver.store.lazyfree import FreeQueue
 from cacheserver.store.lfu import Lfu, LfuAccess
-from cacheserver.store.memory import STR_OVERHEAD, collection_size, key_cost, value_cost
+from cacheserver.store.memory import (
+    STR_OVERHEAD,
+    FieldNames,
+    collection_size,
+    key_cost,
+    value_cost,
+)
 
 if TYPE_CHECKING:
     from cacheserver.store.prefixes import PrefixStats
@@ -630,6 +636,7 @@ class Keyspace:
         "clock",
         "dbs",
         "dirty",
+        "fields",
         "flush_hooks",
         "hooked",
         "latency",
@@ -658,6 +665,7 @@ class Keyspace:
         # LFU settings and clock while an LFU policy is on, else None
         self.lfu: Lfu | None = None
         self.dirty = 0  # writes since start (rdb_changes_since_last_save)
+        self.fields = FieldNames()  # hash field names shared between hashes
         # bytes the keys and values take, estimated (store/memory.py)
         self.used = 0
         # maxmemory is set, and what ``used`` may reach before eviction:
@@ -776,6 +784,7 @@ class Keyspace:
                 # the whole total goes with the first job, so pending bytes stay right
                 self.lazyfree.release_tables(tables[:-1], tables[-1], cost, False)
                 cost = 0
+        self.fields.clear()
         self.dirty += n
         return n
 

@@ -46,6 +46,7 @@ from typing import Any
 __all__ = [
     "SAMPLES",
     "STR_OVERHEAD",
+    "FieldNames",
     "collection_size",
     "dict_sample",
     "draws_cost",
@@ -146,14 +147,59 @@ def dict_sample(d: Any, k: int) -> Any:
     return chain(islice(d.items(), half), islice(reversed(d.items()), k - half))
 
 
-def pairs_cost(items: Any) -> float:
-    """Mean ``str_cost`` of field plus value over (field, value) pairs."""
+def pairs_cost(items: Any, names: FieldNames | None = None) -> float:
+    """Mean ``str_cost`` of field plus value over (field, value) pairs; a
+    field name held by ``names`` costs nothing here (``FieldNames.cost``
+    counts it once)."""
     total = 0
     count = 0
+    get = (names or _NO_NAMES).get
     for f, v in items:
-        total += len(f) + len(v)
+        total += len(v) + STR_OVERHEAD
+        if get(f) is not f:
+            total += len(f) + STR_OVERHEAD
         count += 1
-    return total / count + 2 * STR_OVERHEAD if count else 0.0
+    return total / count if count else 0.0
+
+
+class FieldNames(dict[bytes, bytes]):
+    """Hash field names of one keyspace, one object each for every small hash
+    that uses it: hashes shaped like records (user:1, user:2... with the same
+    fields) would otherwise hold a copy of each name per hash, 40 bytes and
+    more each.  Only a hash's first 512 fields (hash-max-listpack-entries'
+    default) share their names: past that a hash is a map whose fields are
+    its own.  Bounded: names of up to ``SHARED_LEN`` bytes, ``SHARED_MAX`` of
+    them; past that a new name is stored as it came.  Emptied by FLUSHALL."""
+
+    __slots__ = ("size",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size = 0  # the names' str_cost, summed
+
+    def share(self, f: bytes) -> bytes:
+        """The shared object for the name ``f`` (``f`` itself, made shared if
+        there is room, or left alone)."""
+        s = self.get(f)
+        if s is not None:
+            return s
+        if len(f) <= SHARED_LEN and len(self) < SHARED_MAX and f.__class__ is bytes:
+            self[f] = f
+            self.size += len(f) + STR_OVERHEAD
+        return f
+
+    def cost(self) -> int:
+        """The table and its names."""
+        return _getsizeof(self) + self.size
+
+    def clear(self) -> None:
+        super().clear()
+        self.size = 0
+
+
+SHARED_LEN = 64
+SHARED_MAX = 65_536
+_NO_NAMES: dict[bytes, bytes] = {}
 
 
 def draws_cost(arr: list[bytes] | None, grave: Any) -> int:

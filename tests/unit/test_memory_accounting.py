@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from cacheserver.store.memory import SAMPLES, collection_size, key_cost, str_cost, value_usage
+from cacheserver.store.memory import (
+    SAMPLES,
+    SHARED_LEN,
+    STR_OVERHEAD,
+    collection_size,
+    key_cost,
+    pairs_cost,
+    str_cost,
+    value_usage,
+)
 from helpers import Harness, memory_problems
 
 NOW = 1_700_000_000_000
@@ -182,6 +191,47 @@ def test_collection_estimate_is_exact_when_small(t: Harness) -> None:
     t.run("HSET", "h", "a", "1", "bb", "2" * 50)
     h = t.server.keyspace.dbs[0].data[b"h"]
     exact = value_usage(h, 0)
-    assert h.mem == exact == collection_size(h)
+    # (the estimate keeps whole bytes per element: a mean of x.5 rounds)
+    assert abs(h.mem - exact) * 2 <= len(h) and h.mem == collection_size(h)
     assert len(h) <= SAMPLES
 
+
+
+def test_hash_field_names_are_shared_between_hashes(t: Harness) -> None:
+    long_field = b"f" * (SHARED_LEN + 1)
+    for key in (b"user:1", b"user:2"):
+        t.run("HSET", key, "name", "x", "email", "y")
+        t.run("HSETNX", key, "age", "1")
+        t.run("HINCRBY", key, "visits", "1")
+        t.run("HSET", key, long_field, "z")
+    ks = t.server.keyspace
+    data = ks.dbs[0].data
+    a, b = data[b"user:1"], data[b"user:2"]
+    for name in (b"name", b"email", b"age", b"visits"):
+        (fa,) = [f for f in a if f == name]
+        (fb,) = [f for f in b if f == name]
+        assert fa is fb
+        # a shared name costs a hash nothing beyond its entry (the table is
+        # counted once, with the keyspace's tables); an equal name that is
+        # another object costs its bytes
+        assert pairs_cost([(fa, b"x")], ks.fields) == 1 + STR_OVERHEAD
+        other = bytes(bytearray(fa))
+        assert pairs_cost([(other, b"x")], ks.fields) == 1 + len(fa) + 2 * STR_OVERHEAD
+    (la,) = [f for f in a if f == long_field]
+    (lb,) = [f for f in b if f == long_field]
+    assert la is not lb  # too long to share
+    assert ks.fields.cost() >= 4 * STR_OVERHEAD
+    # a hash's first 512 fields share their names; past that it is a map
+    for key in (b"map:1", b"map:2"):
+        t.run("HSET", key, *[x for i in range(500) for x in (b"k%d" % i, b"v")])
+        for i in range(500, 515):
+            t.run("HSET", key, b"k%d" % i, "v")
+        t.run("HSET", key, "k515", "v", "k516", "v")
+    first = {f: f for f in data[b"map:1"]}
+    assert [f for f in data[b"map:2"] if first[f] is f] == [b"k%d" % i for i in range(512)]
+    # COPY keeps the names shared; FLUSHALL empties the table
+    t.run("COPY", "user:1", "user:3")
+    shared = next(f for f in a if f == b"name")
+    assert next(f for f in data[b"user:3"] if f == b"name") is shared
+    t.run("FLUSHALL")
+    assert len(ks.fields) == 0 and ks.fields.size == 0
