@@ -81,6 +81,7 @@ from protocol.resp import (
     ZERO,
     array_header,
     bulk,
+    bulk_array,
     bulk_strings,
     integer,
     string2ll,
@@ -784,7 +785,7 @@ def hkeys(c: Client, argv: list[bytes]) -> bytes:
     h = _read(c, argv[1])
     if h is None:
         return EMPTY_ARRAY
-    return array_header(len(h)) + bulk_strings(list(h))
+    return bulk_array(list(h))
 
 
 def hvals(c: Client, argv: list[bytes]) -> bytes:
@@ -795,7 +796,7 @@ def hvals(c: Client, argv: list[bytes]) -> bytes:
     h = _read(c, argv[1])
     if h is None:
         return EMPTY_ARRAY
-    return array_header(len(h)) + bulk_strings(list(h.values()))
+    return bulk_array(list(h.values()))
 
 
 def hincrby(c: Client, argv: list[bytes]) -> bytes:

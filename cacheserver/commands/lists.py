@@ -54,7 +54,7 @@ from protocol.resp import (
     ZERO,
     array_header,
     bulk,
-    bulk_strings,
+    bulk_array,
     integer,
     string2ll,
 )
@@ -151,11 +151,6 @@ def parse_timeout(arg: bytes) -> float:
 
 def _nil_array(c: Client) -> bytes:
     return NIL3 if c.resp3 else NIL_ARRAY2
-
-
-def _bulks(items: list[bytes]) -> bytes:
-    """An array of bulk strings."""
-    return array_header(len(items)) + bulk_strings(items)
 
 
 def _span(n: int, start: int, end: int) -> tuple[int, int] | None:
@@ -265,7 +260,7 @@ def _key_values(db: Database, key: bytes, lst: List, left: bool, n: int) -> byte
     """Pop up to ``n`` and reply ``[key, [elements]]`` (LMPOP, BLMPOP)."""
     items = _pop_many(lst, left, min(n, len(lst)))
     _popped(db, key, lst, left)
-    return b"*2\r\n" + bulk(key) + _bulks(items)
+    return b"*2\r\n" + bulk(key) + bulk_array(items)
 
 
 # -- push -------------------------------------------------------------------
@@ -349,7 +344,7 @@ def _pop(c: Client, argv: list[bytes], left: bool) -> bytes:
         return EMPTY_ARRAY
     items = _pop_many(lst, left, min(cnt, len(lst)))
     _popped(db, key, lst, left)
-    return _bulks(items)
+    return bulk_array(items)
 
 
 def lpop(c: Client, argv: list[bytes]) -> bytes:
@@ -394,7 +389,7 @@ def lrange(c: Client, argv: list[bytes]) -> bytes:
     if span is None:
         return EMPTY_ARRAY
     start, end = span
-    return _bulks(_items(lst, start, end))
+    return bulk_array(_items(lst, start, end))
 
 
 def lindex(c: Client, argv: list[bytes]) -> bytes:

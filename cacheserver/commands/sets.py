@@ -499,10 +499,10 @@ def _srandmember_count(c: Client, argv: list[bytes]) -> bytes:
             enc = {m: bulk(m) for m in s} if size <= k // 4 else None
             if enc is not None:
                 return array_header(k) + b"".join(map(enc.__getitem__, drawn))
-        return array_header(k) + bulk_strings(drawn)
+        return bulk_array(drawn)
     if count >= size:
         return array_header(size) + _bulks(s, not s.ht)
-    return array_header(count) + bulk_strings(s.sample(count))
+    return bulk_array(s.sample(count))
 
 
 def _mean_reply_size(s: Set) -> float:

@@ -68,6 +68,7 @@ from protocol.resp import (
     ZERO,
     array_header,
     bulk,
+    bulk_array,
     bulk_strings,
     double,
     encode_double,
@@ -260,7 +261,7 @@ def _pairs_reply(pairs: list[tuple[float, bytes]], withscores: bool, resp3: bool
     if not n:
         return EMPTY_ARRAY
     if not withscores:
-        return array_header(n) + bulk_strings(list(map(_member, pairs)))
+        return bulk_array(list(map(_member, pairs)))
     if resp3:
         fmt = score_bytes
         return array_header(n) + b"".join(
