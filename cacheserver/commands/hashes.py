@@ -603,7 +603,7 @@ def hset(c: Client, argv: list[bytes]) -> bytes:
         field, value = argv[2], argv[3]
         if h.ttl is None and h.arr is None:
             size = len(h)
-            names = h.names
+            names = h.names  # Hash.store's shared name, inline
             if names is not None and size < MAX_LISTPACK_ENTRIES:
                 field = names.share(field)
             h[field] = value
@@ -628,9 +628,9 @@ def _store_pairs(h: Hash, argv: list[bytes], start: int) -> int:
     if h.ttl is None and h.arr is None:
         size = len(h)
         names = h.names
-        fields = argv[start::2]
+        fields: Iterable[bytes] = argv[start::2]
         if names is not None and size < MAX_LISTPACK_ENTRIES:
-            fields = list(map(names.share, fields))
+            fields = map(names.share, fields)
         h.update(zip(fields, argv[start + 1 :: 2], strict=True))
         added = len(h) - size
     else:
