@@ -542,7 +542,8 @@ NEG_TWO = b":-2\r\n"
 # "$<n>\r\n" for n < 4096, shared by encoders that build many bulks at once
 BULK_HDR = [b"$%d\r\n" % i for i in range(4096)]
 _ARRAY_HDR = [b"*%d\r\n" % i for i in range(1024)]
-_INT = [b":%d\r\n" % i for i in range(1024)]
+# ":<n>\r\n" for n < 1024: the counts most integer replies carry
+INTEGERS = [b":%d\r\n" % i for i in range(1024)]
 
 
 def bulk(v: bytes | bytearray) -> bytes:
@@ -556,7 +557,7 @@ def bulk(v: bytes | bytearray) -> bytes:
 def integer(n: int) -> bytes:
     """``:<n>\\r\\n``"""
     if 0 <= n < 1024:
-        return _INT[n]
+        return INTEGERS[n]
     return b":%d\r\n" % n
 
 

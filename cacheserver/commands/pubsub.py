@@ -22,7 +22,7 @@ from cacheserver.commands.table import (
     Command,
 )
 from cacheserver.errors import CommandError, unknown_subcommand
-from protocol.resp import bulk, bulk_array, integer
+from protocol.resp import INTEGERS, bulk, bulk_array, integer
 
 if TYPE_CHECKING:
     from cacheserver.connection import Client
@@ -168,7 +168,8 @@ def punsubscribe(c: Client, argv: list[bytes]) -> bytes:
 
 def publish(c: Client, argv: list[bytes]) -> bytes:
     """PUBLISH channel message -> integer (clients that received it)"""
-    return integer(c.server.pubsub.publish(argv[1], argv[2]))
+    n = c.server.pubsub.publish(argv[1], argv[2])
+    return INTEGERS[n] if n < 1024 else integer(n)  # integer()'s table, a call less
 
 
 def spublish(c: Client, argv: list[bytes]) -> bytes:
