@@ -50,8 +50,10 @@ def send(conn: Writer, chunks: list[bytes]) -> int | None:
     if conn.deferred is not None:  # keep order behind replies not yet sent
         chunks = conn.deferred + chunks
         conn.deferred = None
-    if len(chunks) == 1:
-        t.write(chunks[0])
-        return len(chunks[0])
-    t.writelines(chunks)
-    return sum(map(len, chunks))
+    # one buffer: uvloop's writelines pays per buffer (1.4 us more for 16
+    # replies, 7 us for 160 messages, than a join and one write), and the
+    # joined length is the byte count without summing (a copy, as redis
+    # copies every reply into its output buffers)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    t.write(data)
+    return len(data)
