@@ -342,22 +342,23 @@ class Client(asyncio.Protocol):
                         continue
                     row = sub
                 self.last_cmd = row.fullname
-                u = self.acl_user
-                if (
-                    u is not None
-                    and self.after_gate is None
-                    and (
-                        (v := u.compiled.get(row)) is True
-                        or (v.__class__ is tuple and argv[1].startswith(v))
-                    )
-                ):
-                    pass  # allowed, as the gate would say (User.gate), without the call
-                elif self.intercept is not None:
-                    early = self.intercept(self, row, argv)
-                    if early is not None:
-                        append(early)
-                        t0 = perf()
-                        continue
+                if self.intercept is not None:  # (a restricted user's gate is one)
+                    u = self.acl_user
+                    if (
+                        u is not None
+                        and self.after_gate is None
+                        and (
+                            (v := u.compiled.get(row)) is True
+                            or (v.__class__ is tuple and argv[1].startswith(v))
+                        )
+                    ):
+                        pass  # allowed, as the gate would say (User.gate), without the call
+                    else:
+                        early = self.intercept(self, row, argv)
+                        if early is not None:
+                            append(early)
+                            t0 = perf()
+                            continue
                 # over maxmemory: evict first, refuse a DENYOOM command if still over
                 if ks.limited and ks.used > ks.budget:
                     early = srv.memory.over_limit(self, row)
