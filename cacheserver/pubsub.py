@@ -209,13 +209,11 @@ class PubSub:
         """Send ``message`` to the subscribers of ``channel`` and, unless
         ``shard``, to every pattern matching it; returns the number of
         deliveries (a client matching by two patterns counts twice)."""
-        n = 0
         size = len(message)  # bulk()'s header, inline: a call less per PUBLISH (4%)
-        hdr = BULK_HDR[size] if size < len(BULK_HDR) else b"$%d\r\n" % size
+        hdr = BULK_HDR[size] if size < _BULK_HDRS else b"$%d\r\n" % size
         clients = (self.shard if shard else self.channels).get(channel)
-        if clients:
-            n = self._send(clients, b"".join((clients.head, hdr, message, CRLF)))
-        if not shard and self.patterns:
+        n = self._send(clients, b"".join((clients.head, hdr, message, CRLF))) if clients else 0
+        if self.patterns and not shard:
             for match, clients in self.patterns.values():
                 if match(channel):
                     data = b"".join((clients.head, bulk(channel), hdr, message, CRLF))
@@ -256,6 +254,8 @@ class PubSub:
         clients = (self.shard if shard else self.channels).get(channel)
         return len(clients) if clients else 0
 
+
+_BULK_HDRS = len(BULK_HDR)
 
 # RESP2 messages start so; the RESP3 push differs in its first byte only
 _MESSAGE = b"*3\r\n$7\r\nmessage\r\n"
