@@ -223,11 +223,12 @@ def _popped(db: Database, key: bytes, lst: List, left: bool) -> None:
     then ``del``."""
     if not lst:
         db.delete(key)
+        db.changed(key, NOTIFY_LIST, b"lpop" if left else b"rpop")
+        db.notify(key, NOTIFY_GENERIC, b"del")
     else:
         db.ks.dirty += 1
-    db.changed(key, NOTIFY_LIST, b"lpop" if left else b"rpop")
-    if not lst:
-        db.notify(key, NOTIFY_GENERIC, b"del")
+        # the list passed: its estimate is refreshed without a lookup
+        db.changed(key, NOTIFY_LIST, b"lpop" if left else b"rpop", lst)
 
 
 def _moved(
@@ -345,11 +346,7 @@ def _pop(c: Client, argv: list[bytes], left: bool) -> bytes:
         raise WrongType()
     if cnt < 0:
         value = lst.popleft() if left else lst.pop()
-        if lst:  # _popped's usual case, inline (and no lookup for the estimate)
-            db.ks.dirty += 1
-            db.changed(key, NOTIFY_LIST, b"lpop" if left else b"rpop", lst)
-        else:
-            _popped(db, key, lst, left)
+        _popped(db, key, lst, left)
         return bulk(value)
     if cnt == 0:
         return EMPTY_ARRAY
