@@ -307,7 +307,8 @@ class Client(asyncio.Protocol):
     def process(self) -> None:
         """Run every complete buffered request; their replies go out in one write."""
         srv = self.server
-        gets = self.reader.gets
+        reader = self.reader
+        take = reader.take
         rows = srv.table.by_name
         out: list[bytes] = []
         append = out.append
@@ -323,94 +324,111 @@ class Client(asyncio.Protocol):
         t0 = perf()
         try:
             while True:
-                argv = gets()
-                if argv is False:
+                # every complete request buffered, parsed in one call; those
+                # left when the walk stops early are put back (below)
+                reqs = take()
+                if not reqs:
                     break
-                row = rows.get(argv[0])
-                if row is None:
-                    row = rows.get(argv[0].lower())
-                n = len(argv)
-                if row is None or (row.arity != n and not 0 > row.arity >= -n):
-                    append(self.reject(row, argv))
-                    t0 = perf()  # a refused command's time is nobody's
-                    continue
-                if row.subcommands and n > 1:
-                    sub = row.subcommands.get(argv[1].lower())
-                    if sub is None or (sub.arity != n and not 0 > sub.arity >= -n):
-                        append(self.reject_sub(row, sub, argv))
-                        t0 = perf()
+                it = iter(reqs)
+                for argv in it:
+                    row = rows.get(argv[0])
+                    if row is None:
+                        row = rows.get(argv[0].lower())
+                    n = len(argv)
+                    if row is None or (row.arity != n and not 0 > row.arity >= -n):
+                        append(self.reject(row, argv))
+                        t0 = perf()  # a refused command's time is nobody's
                         continue
-                    row = sub
-                self.last_cmd = row.fullname
-                if self.intercept is not None:  # (a restricted user's gate is one)
-                    u = self.acl_user
-                    if (
-                        u is not None
-                        and self.after_gate is None
-                        and (
-                            (v := u.compiled.get(row)) is True
-                            or (v.__class__ is tuple and argv[1].startswith(v))
-                        )
-                    ):
-                        pass  # allowed, as the gate would say (User.gate), without the call
-                    else:
-                        early = self.intercept(self, row, argv)
+                    if row.subcommands and n > 1:
+                        sub = row.subcommands.get(argv[1].lower())
+                        if sub is None or (sub.arity != n and not 0 > sub.arity >= -n):
+                            append(self.reject_sub(row, sub, argv))
+                            t0 = perf()
+                            continue
+                        row = sub
+                    self.last_cmd = row.fullname
+                    if self.intercept is not None:  # (a restricted user's gate is one)
+                        u = self.acl_user
+                        if (
+                            u is not None
+                            and self.after_gate is None
+                            and (
+                                (v := u.compiled.get(row)) is True
+                                or (v.__class__ is tuple and argv[1].startswith(v))
+                            )
+                        ):
+                            pass  # allowed, as the gate would say (User.gate), without the call
+                        else:
+                            early = self.intercept(self, row, argv)
+                            if early is not None:
+                                append(early)
+                                t0 = perf()
+                                continue
+                    # over maxmemory: evict first, refuse a DENYOOM command if still over
+                    if ks.limited and ks.used > ks.budget:
+                        early = srv.memory.over_limit(self, row)
                         if early is not None:
                             append(early)
                             t0 = perf()
                             continue
-                # over maxmemory: evict first, refuse a DENYOOM command if still over
-                if ks.limited and ks.used > ks.budget:
-                    early = srv.memory.over_limit(self, row)
-                    if early is not None:
-                        append(early)
-                        t0 = perf()
-                        continue
-                try:
-                    reply = row.handler(self, argv)  # type: ignore[misc]
-                except Exception as e:
-                    reply = self.failed(row, e)
-                # one clock reading per command: its time includes its parse
-                t1 = perf()
-                ns = t1 - t0
-                t0 = t1
-                row.nsec += ns
-                row.hist[ns.bit_length()] += 1
-                if reply.__class__ is bytes:
-                    append(reply)
-                elif reply.__class__ is Pending:
+                    try:
+                        reply = row.handler(self, argv)  # type: ignore[misc]
+                    except Exception as e:
+                        reply = self.failed(row, e)
+                    # one clock reading per command: its time includes its parse
+                    t1 = perf()
+                    ns = t1 - t0
+                    t0 = t1
+                    row.nsec += ns
+                    row.hist[ns.bit_length()] += 1
+                    if reply.__class__ is bytes:
+                        append(reply)
+                    elif reply.__class__ is Pending:
+                        if ns > slow_ns:
+                            self.slow(row, argv, ns, reply)
+                        self.blocked_call = (row, argv, ns)
+                        if out:
+                            self.write(out)
+                            out = self.out = []
+                        self.wait_for(reply)
+                        if ready:
+                            srv.after_command(out)
+                        break
+                    elif reply.__class__ is ReplySwitch:
+                        append = self.switched(out, reply)
+                    elif self.quiet:  # a list of chunks, not sent: one (empty) reply
+                        append(b"")
+                    else:  # a list of chunks (a large reply kept unjoined)
+                        out.extend(reply)
+                    # after the reply: a monitoring client sees its own command
+                    # after the command's reply, as from Redis (monitor.py)
                     if ns > slow_ns:
                         self.slow(row, argv, ns, reply)
-                    self.blocked_call = (row, argv, ns)
-                    if out:
-                        self.write(out)
-                        out = self.out = []
-                    self.wait_for(reply)
-                    if ready:
+                    if ready:  # keys that blocked clients wait on became ready, or
+                        # tracking messages for this client wait for the reply
                         srv.after_command(out)
+                    if self.close_after_reply:
+                        break
+                else:  # the batch ran out: take the next, if there may be one
+                    if reader.more:
+                        continue
                     break
-                elif reply.__class__ is ReplySwitch:
-                    append = self.switched(out, reply)
-                elif self.quiet:  # a list of chunks, not sent: one (empty) reply
-                    append(b"")
-                else:  # a list of chunks (a large reply kept unjoined)
-                    out.extend(reply)
-                # after the reply: a monitoring client sees its own command
-                # after the command's reply, as from Redis (monitor.py)
-                if ns > slow_ns:
-                    self.slow(row, argv, ns, reply)
-                if ready:  # keys that blocked clients wait on became ready, or
-                    # tracking messages for this client wait for the reply
-                    srv.after_command(out)
-                if self.close_after_reply:
-                    break
+                # the walk stopped early (a blocked request, a close): the
+                # requests after this one wait in the reader
+                rest = list(it)
+                if rest:
+                    reader.unread(rest)
+                break
         except ProtocolError as e:
             log.debug("protocol error from client %s: %s", self.addr, e.msg)
             srv.stats.count_error(b"ERR")
             append(e.reply)
             self.close_after_reply = True
         except Held:
-            pass  # CLIENT PAUSE holds the request (Pause.hold); the rest waits behind it
+            # CLIENT PAUSE holds the request (Pause.hold); the rest waits behind it
+            rest = list(it)
+            if rest:
+                reader.unread(rest)
         if ready:  # left by a command that answered through the intercept
             srv.after_command(out)
         srv.current_client = None
@@ -466,7 +484,7 @@ class Client(asyncio.Protocol):
         if argv is None or self.closed or self.write_paused:
             return  # (resume_writing runs it)
         self.held = None
-        self.reader = _Replay(self, self.reader, argv)  # type: ignore[assignment]
+        self.reader.unread([argv])
         self.process()
 
     def reject(self, row: Command | None, argv: list[bytes]) -> bytes:
@@ -795,27 +813,6 @@ class Client(asyncio.Protocol):
             f"resp={3 if self.resp3 else 2} lib-name={self.lib_name.decode(errors='replace')} "
             f"lib-ver={self.lib_ver.decode(errors='replace')}"
         )
-
-
-class _Replay:
-    """Stands in for a client's reader for the batch that runs a request
-    CLIENT PAUSE held: that request first, then the real reader's, which is
-    the client's again from the first call on."""
-
-    __slots__ = ("argv", "client", "reader")
-
-    def __init__(self, client: Client, reader: RespReader, argv: list[bytes]) -> None:
-        self.client = client
-        self.reader = reader
-        self.argv: list[bytes] | None = argv
-
-    def gets(self) -> list[bytes] | bool:
-        argv = self.argv
-        if argv is None:
-            return self.reader.gets()
-        self.argv = None
-        self.client.reader = self.reader
-        return argv
 
 
 def _fmt_addr(addr: Any) -> str:

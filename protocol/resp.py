@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Literal
 
 import hiredis
@@ -60,13 +61,14 @@ class ProtocolError(Exception):
 # for what must not reach hiredis unchecked.  A regex search costs about 20
 # instructions a byte, this two or three.  (``find``, not ``in``: bytes ``in``
 # first tries its operand as an integer, and builds and drops a TypeError.)
-_SCAN = bytes.maketrans(b"0123456789=(~>|", b"0000000000+++++")
+_SCAN = bytes.maketrans(b"0123456789=(~>|%", b"0000000000++++++")
 # hiredis preallocates the list for an array header, so a count of 7+ digits
 # (at most INT_MAX in Redis, 2**31 pointers) must never reach it.
 _BIG_COUNT = b"*0000000"
 # hiredis hands these back as bytes inside a request, though Redis refuses
 # them: simple string '+', verbatim '=', big number '(' as arguments, and set
-# '~', push '>', attribute '|' where a request should start.  A chunk holding
+# '~', push '>', attribute '|' where a request should start; a map '%' there
+# comes back as a dict, whose keys would pass the batch check.  A chunk holding
 # one (or an argument starting with one) has its requests checked byte by byte.
 # Looked for only where a '+' is (a memchr; most input has none).
 _ODD = b"\r\n+"
@@ -76,6 +78,16 @@ _FAST_MIN_LIMIT = 999_999
 _STRICT_INT = re.compile(rb"-?(?:0|[1-9][0-9]{0,18})\Z")
 # Bytes around an n-byte argument: "$<n>\r\n" before it and "\r\n" after.
 _BULK_OVERHEAD = bytes(len(b"%d" % n) + 5 for n in range(65536))
+# What hiredis's gets() returns while no request is complete: a list equal
+# to nothing it returns but an empty request (``*0``, which ends a drain
+# early: the exact parser skips it), compared by list length at C speed.
+_MORE: list[list[bytes]] = []
+# Fed to hiredis when it has consumed all input, to learn whether it holds
+# part of a request: between requests it is a nil array of its own (gets()
+# returns None); inside a request it is an element, or after a type byte
+# hiredis has read, that element's line (an error, or a non-bulk element):
+# the hiredis reader is dropped and the exact parser takes the request's bytes.
+_PROBE = b"*-1\r\n"
 
 
 def string2ll(s: bytes | bytearray) -> int | None:
@@ -165,17 +177,21 @@ def _is_hex(c: int) -> bool:
 
 
 class RespReader:
-    """Incremental request reader: ``feed(bytes)``, then ``gets()`` until False.
+    """Incremental request reader: ``feed(bytes)``, then ``take()`` until empty.
 
-    ``gets()`` returns a ``list[bytes]`` per request and ``False`` when it needs
-    more data; it raises ``ProtocolError`` when the framing is broken.  Empty
-    requests (``*0``, blank inline lines) are skipped.
+    ``take()`` returns the complete requests buffered, each a ``list[bytes]``,
+    and ``[]`` when it needs more data; it raises ``ProtocolError`` when the
+    framing is broken.  Empty requests (``*0``, blank inline lines) are
+    skipped.  ``unread`` puts taken requests back in front (a walk that
+    stopped early); ``gets()`` takes one request at a time (False: more data).
 
-    Input that starts a multibulk request goes to hiredis.  hiredis is lenient
-    where Redis is not (other reply types as arguments, nested arrays, waiting
-    past a bad header), so it only keeps what it returns whole and flat: a
-    hiredis error, an odd reply, or a request still incomplete when the input
-    runs out sends the bytes from that request on to the exact parser
+    Input that starts a multibulk request goes to hiredis, which ``take``
+    drains in C (``iter(gets, sentinel)``): no Python call per request.
+    hiredis is lenient where Redis is not (other reply types as arguments,
+    nested arrays, waiting past a bad header), so only what it returns whole
+    and flat is kept (checked over the whole batch at C speed): a hiredis
+    error, an odd reply, or a request still incomplete when the input runs
+    out (``_PROBE`` tells) sends the bytes from that request on to the exact parser
     (``_slow_gets``, redis ``processInlineBuffer`` / ``processMultibulkBuffer``),
     which also takes inline requests and input near the limits.  When that
     parser finishes a request it hands the rest of the input back to hiredis,
@@ -191,6 +207,7 @@ class RespReader:
     __slots__ = (
         "_args",
         "_auth_required",
+        "_backlog",
         "_buf",
         "_bulk_len",
         "_chunks",
@@ -206,13 +223,19 @@ class RespReader:
         "_pos",
         "_verify",
         "fast",
+        "more",
     )
 
     def __init__(
         self, max_bulk_len: int = 512 * 1024 * 1024, max_multibulk_len: int = INT_MAX
     ) -> None:
-        self._hr = hiredis.Reader()
+        self._hr = hiredis.Reader(notEnoughData=_MORE)
         self.fast = True
+        # Requests taken but not run yet (put back by ``unread``), first.
+        self._backlog: list[list[bytes]] = []
+        # False when ``take`` would return [] until more input comes (the walk
+        # reads it instead of calling ``take`` once more); True is always safe.
+        self.more = True
         # Fast path: the chunks fed to hiredis since it last held nothing, their
         # size, where in them the last request of known end ended, how many
         # requests were returned after it, hiredis's buffer length as last seen
@@ -270,14 +293,17 @@ class RespReader:
         self._fast_ok = not self._auth_required and self._max_multibulk_len >= _FAST_MIN_LIMIT
 
     def buffered(self) -> int:
-        """Bytes held for requests not yet returned (at most ~1 KB over, on the fast path)."""
+        """Bytes held for requests not yet run (on the fast path, the input
+        since hiredis last held nothing; put-back requests as on the wire)."""
+        held = sum(map(_wire_size, self._backlog)) if self._backlog else 0
         if self.fast:
-            return self._fed - self._off
-        return len(self._buf) - self._pos
+            return held + self._fed - self._off
+        return held + len(self._buf) - self._pos
 
     def feed(self, data: bytes) -> None:
         if not data:
             return
+        self.more = True
         self._handback = True
         if self.fast:
             chunks = self._chunks
@@ -350,11 +376,119 @@ class RespReader:
             data = self._data()
             buf += memoryview(data)[_skip(data, self._off, self._count) :]
             self._chunks.clear()
-        self._hr = hiredis.Reader()
+        self._hr = hiredis.Reader(notEnoughData=_MORE)
         self._fed = self._off = self._count = 0
         self._verify = False
 
+    def take(self) -> list[list[bytes]]:
+        """The complete requests buffered, in order: every one hiredis holds on
+        the fast path, one at a time on the others; ``[]`` for more data."""
+        backlog = self._backlog
+        if backlog:
+            self._backlog = []
+            return backlog
+        if not self.fast or self._verify:
+            req = self._gets()
+            return [] if req is False else [req]
+        if not self._chunks:
+            return []  # nothing fed since hiredis last held nothing
+        hr = self._hr
+        try:
+            req = hr.gets()
+            if req is _MORE:
+                reqs = []
+            elif req.__class__ is not list or not req:
+                return self._take_each([req])  # not a request, or an empty one
+            elif not hr.has_data():
+                # one request ending with the input (no pipeline): hiredis,
+                # which returns a request at its last byte, holds nothing
+                for a in req:
+                    if a.__class__ is not bytes:
+                        break
+                else:
+                    self._chunks.clear()
+                    self._fed = self._off = self._count = 0
+                    self._verify = False
+                    self.more = False
+                    return [req]
+                reqs = [req]
+            else:
+                reqs = [req]
+                reqs += iter(hr.gets, _MORE)
+        except hiredis.ProtocolError:
+            # the requests before the error went with the list: the exact
+            # parser takes them again, from the end of the last one counted
+            self._to_slow()
+            return self._take_slow()
+        if reqs:
+            try:
+                if self._fed < 65536:
+                    # TypeError unless every request is a flat list of bytes
+                    # (a map or a set request is verified: '%' and '~' are odd bytes)
+                    b"".join(chain.from_iterable(reqs))
+                elif not _LISTS.issuperset(map(type, reqs)) or not _BYTES.issuperset(
+                    map(type, chain.from_iterable(reqs))
+                ):
+                    raise TypeError  # (large input: no copy of it)
+            except TypeError:
+                return self._take_each(reqs)
+            self._count += len(reqs)
+        return self._settle(reqs)
+
+    def _take_each(self, reqs: list[list[bytes]]) -> list[list[bytes]]:
+        """``take`` for a batch holding a request that is not flat: those
+        before it; it and the rest go to the exact parser."""
+        good: list[list[bytes]] = []
+        for req in reqs:
+            if req.__class__ is not list or not req or any(a.__class__ is not bytes for a in req):
+                self._to_slow()
+                return good or self._take_slow()
+            self._count += 1
+            good.append(req)
+        return self._settle(good)
+
+    def _settle(self, reqs: list[list[bytes]]) -> list[list[bytes]]:
+        """After a drain: with all input consumed and no request begun, hiredis
+        holds nothing and the input is dropped; otherwise the request it
+        holds goes to the exact parser, which judges it as it comes."""
+        hr = self._hr
+        if not hr.has_data():
+            hr.feed(_PROBE)
+            try:
+                probed = hr.gets()
+            except hiredis.ProtocolError:
+                # a type byte was read: the probe became its line, which fails
+                probed = _MORE
+            if probed is None:
+                self._chunks.clear()
+                self._fed = self._off = self._count = 0
+                self._verify = False
+                self.more = False
+                return reqs
+        self._to_slow()
+        return reqs or self._take_slow()
+
+    def _take_slow(self) -> list[list[bytes]]:
+        req = self._slow_gets()
+        return [] if req is False else [req]
+
+    def unread(self, reqs: list[list[bytes]]) -> None:
+        """Put taken requests back, to be taken first, in this order."""
+        self._backlog = reqs + self._backlog
+        self.more = True
+
     def gets(self) -> list[bytes] | Literal[False]:
+        """The next request, or False when more data is needed."""
+        backlog = self.take()
+        if not backlog:
+            return False
+        if len(backlog) > 1:
+            self.unread(backlog[1:])
+        return backlog[0]
+
+    def _gets(self) -> list[bytes] | Literal[False]:
+        """One request: each checked against its bytes on the fast path (the
+        verify mode), or from the exact parser."""
         if not self.fast:
             return self._slow_gets()
         hr = self._hr
@@ -363,7 +497,7 @@ class RespReader:
                 req = hr.gets()
             except hiredis.ProtocolError:
                 break
-            if req is False:
+            if req is _MORE:
                 if self._chunks:
                     break  # a request is incomplete: the exact parser judges it as it comes
                 return False
@@ -507,6 +641,15 @@ class RespReader:
             self._mb_left -= 1
         self._args = []
         return args
+
+
+def _wire_size(req: list[bytes]) -> int:
+    """Bytes of ``req`` as a multibulk request, every length in its shortest form."""
+    return len(b"*%d\r\n" % len(req)) + sum(len(b"$%d\r\n\r\n" % len(a)) + len(a) for a in req)
+
+
+_LISTS = frozenset((list,))
+_BYTES = frozenset((bytes,))
 
 
 def _skip(data: bytes, pos: int, count: int) -> int:

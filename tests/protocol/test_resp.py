@@ -324,6 +324,79 @@ def test_sets_and_pushes_are_not_requests() -> None:
         assert parse(chunks) == expected
 
 
+def test_take_returns_a_pipeline_at_once() -> None:
+    reqs = [[b"SET", b"k%d" % i, b"v"] for i in range(20)]
+    r = RespReader()
+    r.feed(b"".join(encode(*q) for q in reqs))
+    assert r.take() == reqs
+    assert r.more is False  # hiredis holds nothing: no call needed to learn it
+    assert r.take() == []
+    r.feed(encode("PING"))
+    assert r.more is True
+    assert r.take() == [[b"PING"]]
+    assert r.buffered() == 0
+
+
+def test_take_stops_at_a_request_that_is_not_flat() -> None:
+    good = [[b"GET", b"a"], [b"GET", b"b"]]
+    data = b"".join(encode(*q) for q in good) + b"*2\r\n$3\r\nGET\r\n:1\r\n" + encode("PING")
+    r = RespReader()
+    r.feed(data)
+    assert r.take() == good
+    with pytest.raises(ProtocolError) as e:
+        r.take()
+    assert e.value.msg == "expected '$', got ':'"
+
+
+def test_take_skips_empty_requests_in_a_pipeline() -> None:
+    data = encode("PING") + b"*0\r\n" + encode("ECHO", "x") + b"*0\r\n"
+    for chunks in every_cut(data):
+        r = RespReader()
+        out: Requests = []
+        for chunk in chunks:
+            r.feed(chunk)
+            while reqs := r.take():
+                out += reqs
+        assert out == [[b"PING"], [b"ECHO", b"x"]], [len(c) for c in chunks]
+
+
+@pytest.mark.parametrize("cut", [1, 4, 5, 13])
+def test_input_ending_inside_the_next_request(cut: int) -> None:
+    # hiredis has consumed all input yet holds part of a request (after its
+    # '*', its count line, a bulk's '$', a whole bulk): the probe tells, and
+    # the request still parses when the rest comes
+    first = encode("SET", "a", "1") + encode("SET", "b", "2")
+    nxt = encode("GET", "k")
+    r = RespReader()
+    r.feed(first + nxt[:cut])
+    assert r.take() == [[b"SET", b"a", b"1"], [b"SET", b"b", b"2"]]
+    assert r.take() == []
+    r.feed(nxt[cut:])
+    assert r.take() == [[b"GET", b"k"]]
+    assert r.take() == []
+    assert r.buffered() == 0
+
+
+def test_input_ending_at_a_type_byte_hiredis_reads_as_an_error() -> None:
+    r = RespReader()
+    r.feed(encode("PING") + encode("PING") + b"-")
+    assert r.take() == [[b"PING"], [b"PING"]]
+    r.feed(b"ERR\r\n")
+    assert r.take() == [[b"-ERR"]]  # an inline command, as Redis reads it
+
+
+def test_unread_requests_come_first() -> None:
+    r = RespReader()
+    r.feed(encode("PING") + encode("ECHO", "a") + encode("ECHO", "b"))
+    first, *rest = r.take()
+    assert first == [b"PING"]
+    r.unread(rest)
+    assert r.buffered() == len(encode("ECHO", "a") + encode("ECHO", "b"))
+    r.feed(encode("ECHO", "c"))
+    assert r.take() == [[b"ECHO", b"a"], [b"ECHO", b"b"]]
+    assert r.take() == [[b"ECHO", b"c"]]
+
+
 def test_too_big_inline_request() -> None:
     assert parse([b"x" * 65536]) == []  # exactly the limit: still waiting
     for chunks in ([b"x" * 65537], [b"x" * 40000, b"x" * 40000], [encode("PING") + b"x" * 70000]):
