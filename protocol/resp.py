@@ -61,14 +61,13 @@ class ProtocolError(Exception):
 # for what must not reach hiredis unchecked.  A regex search costs about 20
 # instructions a byte, this two or three.  (``find``, not ``in``: bytes ``in``
 # first tries its operand as an integer, and builds and drops a TypeError.)
-_SCAN = bytes.maketrans(b"0123456789=(~>|%", b"0000000000++++++")
+_SCAN = bytes.maketrans(b"0123456789=(~>|", b"0000000000+++++")
 # hiredis preallocates the list for an array header, so a count of 7+ digits
 # (at most INT_MAX in Redis, 2**31 pointers) must never reach it.
 _BIG_COUNT = b"*0000000"
 # hiredis hands these back as bytes inside a request, though Redis refuses
 # them: simple string '+', verbatim '=', big number '(' as arguments, and set
-# '~', push '>', attribute '|' where a request should start; a map '%' there
-# comes back as a dict, whose keys would pass the batch check.  A chunk holding
+# '~', push '>', attribute '|' where a request should start.  A chunk holding
 # one (or an argument starting with one) has its requests checked byte by byte.
 # Looked for only where a '+' is (a memchr; most input has none).
 _ODD = b"\r\n+"
@@ -422,14 +421,15 @@ class RespReader:
             return self._take_slow()
         if reqs:
             try:
+                # every request a list (not a map's dict, nor a push, a list
+                # subclass), and every argument bytes: b"".join raises on
+                # anything else (over large input, no copy: the types)
+                if not _LISTS.issuperset(map(type, reqs)):
+                    raise TypeError
                 if self._fed < 65536:
-                    # TypeError unless every request is a flat list of bytes
-                    # (a map or a set request is verified: '%' and '~' are odd bytes)
                     b"".join(chain.from_iterable(reqs))
-                elif not _LISTS.issuperset(map(type, reqs)) or not _BYTES.issuperset(
-                    map(type, chain.from_iterable(reqs))
-                ):
-                    raise TypeError  # (large input: no copy of it)
+                elif not _BYTES.issuperset(map(type, chain.from_iterable(reqs))):
+                    raise TypeError
             except TypeError:
                 return self._take_each(reqs)
             self._count += len(reqs)
@@ -653,15 +653,27 @@ _BYTES = frozenset((bytes,))
 
 
 def _skip(data: bytes, pos: int, count: int) -> int:
-    """Offset after the ``count`` requests at ``pos``, which hiredis returned
-    (so each is a '*' header and '$' bulks, every header ending in CRLF)."""
+    """Offset after the ``count`` requests at ``pos``, which hiredis returned:
+    each a '*' header and '$' bulks, unless a bulk's two bytes after it were
+    not CRLF (neither hiredis nor Redis looks at them) and what followed read
+    as another type to hiredis.  Redis, at the same offsets, refuses that
+    input: so does this walk, with Redis's error, where it meets it."""
     for _ in range(count):
+        if data[pos] != 42:  # '*'
+            raise ProtocolError("invalid multibulk length")
         cr = data.index(b"\r", pos)
-        n = int(data[pos + 1 : cr])
+        n = string2ll(data[pos + 1 : cr])
+        if n is None:
+            raise ProtocolError("invalid multibulk length")
         pos = cr + 2
         for _ in range(n):
+            if data[pos] != 36:  # '$'
+                raise ProtocolError(f"expected '$', got '{chr(data[pos])}'")
             cr = data.index(b"\r", pos)
-            pos = cr + 2 + int(data[pos + 1 : cr]) + 2
+            size = string2ll(data[pos + 1 : cr])
+            if size is None or size < 0:
+                raise ProtocolError("invalid bulk length")
+            pos = cr + 2 + size + 2
     return pos
 
 

@@ -385,6 +385,28 @@ def test_input_ending_at_a_type_byte_hiredis_reads_as_an_error() -> None:
     assert r.take() == [[b"-ERR"]]  # an inline command, as Redis reads it
 
 
+def test_a_map_or_push_after_a_bulk_without_its_crlf_is_inline() -> None:
+    # Redis skips the two bytes after a bulk unread, as hiredis does; what
+    # follows starts a line, here read as inline commands, never a request
+    get = b"*2\r\n$3\r\nGET\r\n$1\r\nkXY"
+    for tail, inline in (
+        (b"%1\r\n$1\r\na\r\n$1\r\nb\r\n", [[b"%1"], [b"$1"], [b"a"], [b"$1"], [b"b"]]),
+        (b">1\r\n$4\r\nPING\r\n", [[b">1"], [b"$4"], [b"PING"]]),
+    ):
+        for chunks in every_cut(get + tail + encode("PING")):
+            assert parse(chunks) == [[b"GET", b"k"], *inline, [b"PING"]]
+
+
+def test_a_simple_string_after_a_bulk_without_its_crlf_is_refused() -> None:
+    # hiredis reads "+5" as an argument; Redis, at the same offset, wants
+    # '$'.  Met when the exact parser takes over (here at the ':1'), it is a
+    # protocol error, not a crash; the requests hiredis returned with it in
+    # the same read are dropped with it (Redis would answer those before it).
+    data = encode("GET", "a") + b"*3\r\n$3\r\nSET\r\n$1\r\nkXY+5\r\n" + b":1\r\n"
+    for chunks in ([data], [data[:20], data[20:]]):
+        assert parse_error(chunks)[1] == "expected '$', got '+'"
+
+
 def test_unread_requests_come_first() -> None:
     r = RespReader()
     r.feed(encode("PING") + encode("ECHO", "a") + encode("ECHO", "b"))
