@@ -487,8 +487,9 @@ class RespReader:
         return backlog[0]
 
     def _gets(self) -> list[bytes] | Literal[False]:
-        """One request: each checked against its bytes on the fast path (the
-        verify mode), or from the exact parser."""
+        """One request: from hiredis in verify mode (the only way ``take``
+        comes here on the fast path), each checked against its bytes; or
+        from the exact parser."""
         if not self.fast:
             return self._slow_gets()
         hr = self._hr
@@ -507,17 +508,13 @@ class RespReader:
                 if a.__class__ is not bytes:
                     break  # an integer, nil, nested array...
             else:
-                if self._verify and not self._check(req):
+                if not self._check(req):
                     break
                 if not hr.has_data():
                     # Between two requests with nothing buffered: drop the input.
                     self._chunks.clear()
                     self._fed = self._off = self._count = 0
                     self._verify = False
-                elif not self._verify:
-                    # where this request ended is found again (_skip) only if
-                    # the rest must go to the exact parser
-                    self._count += 1
                 if req:
                     return req
                 continue
