@@ -265,6 +265,11 @@ class Client(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self.release()
+
+    def release(self) -> None:
+        """The client is gone: it leaves every list that holds it (clients,
+        waiters, trackers, watchers, subscribers, monitors)."""
         srv = self.server
         srv.clients.pop(self.id, None)
         if self.waiting:
@@ -276,6 +281,8 @@ class Client(asyncio.Protocol):
             self.tx.discard()
         if self.subs is not None:
             srv.pubsub.drop(self)
+        if monitor.MODE in self.modes:
+            monitor.stop(self)
 
     def pause_writing(self) -> None:
         # The peer is not reading: stop reading its requests until it drains.
@@ -646,18 +653,7 @@ class Client(asyncio.Protocol):
         """Close after the replies already written are sent."""
         if self.transport is not None and not self.closed:
             self.closed = True
-            self.server.clients.pop(self.id, None)
-            if self.waiting:
-                self.server.blocking.cancel(self)
-                self.server.pause.drop(self)
-            if self.track is not None:
-                self.server.tracking.disable(self)
-            if self.tx is not None:
-                self.tx.discard()
-            if self.subs is not None:
-                self.server.pubsub.drop(self)
-            if monitor.MODE in self.modes:
-                monitor.stop(self)
+            self.release()
             self.transport.close()
 
     # -- output buffer limits (redis checkClientOutputBufferLimits) -----------

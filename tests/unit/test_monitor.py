@@ -44,3 +44,14 @@ def test_the_threshold_is_borrowed_only_while_someone_monitors(h: Harness) -> No
     h.run("MONITOR", client=m2)
     m2.close()
     assert srv.slow_ns == before and srv.monitors == []
+
+
+def test_a_monitor_whose_peer_hangs_up_is_dropped(h: Harness) -> None:
+    """The peer closing (connection_lost, no close() of ours) ends monitoring too."""
+    srv = h.server
+    before = srv.slow_ns
+    m = h.connect()
+    h.run("MONITOR", client=m)
+    m.connection_lost(None)
+    assert srv.slow_ns == before and srv.monitors == []
+    assert h.run("SET", "k", "v") == b"+OK\r\n"
