@@ -1,10 +1,11 @@
 """The slow log and the latency monitor (redis ``slowlog.c`` and ``latency.c``),
 and the latency percentiles read from the rows' histograms.
 
-The walk pays one comparison per command: ``ns > slow_ns``, the threshold
-being the smaller of the slow log's and the latency monitor's, in
-nanoseconds (``Server.slow_ns``, huge when both are off).  Only a command over
-it calls ``Client.slow``, which sorts out what each of the two wants.
+The walk pays one comparison per timed call or run of calls: ``ns >
+slow_ns``, the threshold being the smaller of the slow log's and the latency
+monitor's, in nanoseconds (``Server.slow_ns``, huge when both are off).  Only
+a command over it calls ``Client.slow``, which sorts out what each of the two
+wants.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ __all__ = [
 
 # the threshold when nothing wants slow commands: no int64 duration exceeds it
 NEVER = 1 << 62
+# Server.slow_ns under which each call is timed alone: that of the slow log's
+# default 10 ms (a lower slow log or latency monitor threshold wants each time)
+RUN_TIMING_NS = 10_000_000 - 1
 
 # redis SLOWLOG_ENTRY_MAX_ARGC / SLOWLOG_ENTRY_MAX_STRING
 MAX_ARGC = 32

@@ -15,12 +15,12 @@ from cacheserver import __version__
 from cacheserver.acl import WRONGPASS, Acl
 from cacheserver.blocking import Blocking
 from cacheserver.commands import build_table
-from cacheserver.commands.table import Table
+from cacheserver.commands.table import FAST, Table
 from cacheserver.commands.transactions import Watches
 from cacheserver.config import Config, ConfigError, parse_args
 from cacheserver.connection import Client
 from cacheserver.errors import DB_INDEX, NOT_INTEGER, CommandError
-from cacheserver.latency import LatencyMonitor, SlowLog, slow_threshold
+from cacheserver.latency import RUN_TIMING_NS, LatencyMonitor, SlowLog, slow_threshold
 from cacheserver.memcached import Memcached
 from cacheserver.memcached.connection import McConnection
 from cacheserver.memory import Memory
@@ -164,7 +164,7 @@ class Server:
         )
         self.latency = LatencyMonitor(self.config["latency-monitor-threshold"])
         self.monitors: list[Client] = []  # MONITOR (cacheserver.monitor)
-        self.slow_ns = slow_threshold(self)
+        self.set_slow_threshold()
         for name in ("slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold"):
             self.config.on(name, self._set_slow)
         # /metrics, /healthz, /readyz over HTTP (metrics-port), and /readyz's
@@ -194,8 +194,12 @@ class Server:
         self.memory.evictor.latency = self.keyspace.latency = self.latency.timer()
 
     def set_slow_threshold(self) -> None:
-        """``slow_ns`` again, after a threshold changed or a monitor came or went."""
+        """``slow_ns`` again, after a threshold changed or a monitor came or
+        went; under ``RUN_TIMING_NS`` each call of every command is timed alone."""
         self.slow_ns = slow_threshold(self)
+        each = self.slow_ns < RUN_TIMING_NS
+        for row in self.table.all_rows():
+            row.alone = each or not row.flags & FAST
 
     def _set_key_prefixes(self, value: list[str]) -> None:
         set_prefixes(self.keyspace, [p.encode("utf-8", "surrogateescape") for p in value])

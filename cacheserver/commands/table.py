@@ -127,6 +127,7 @@ class Command:
     """One row: a command or a subcommand (``CONFIG|GET``) and its counters."""
 
     __slots__ = (
+        "alone",
         "arity",
         "categories",
         "failed_calls",
@@ -193,6 +194,10 @@ class Command:
         # histogram is the call count too (one increment less per command)
         self.nsec = 0
         self.hist = [0] * HIST_BUCKETS
+        # whether each call is timed alone; if not (a FAST command while
+        # no threshold wants each call's time), a run of calls in a pipeline
+        # is timed as one (Client.process, Server.set_slow_threshold)
+        self.alone = not self.flags & FAST
         self.rejected_calls = 0
         self.failed_calls = 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import hiredis
@@ -10,7 +11,7 @@ import pytest
 from cacheserver.commands.table import FAST, NO_AUTH, Command
 from cacheserver.config import Config
 from cacheserver.latency import REDACTIONS, LatencyMonitor, cdf, percentile
-from helpers import Harness
+from helpers import Harness, encode
 
 
 def parse(raw: bytes) -> Any:
@@ -156,3 +157,85 @@ def test_each_expired_key_deletion_is_timed_when_the_monitor_is_on() -> None:
     assert seen == ["expire-del", "expire-del"]
     h.run("CONFIG", "SET", "latency-monitor-threshold", "0")
     assert ks.latency is None
+
+
+# -- how the walk times calls ---------------------------------------------------
+
+
+class StepClock:
+    """A ``perf_counter_ns`` that moves ``step`` ns at each reading."""
+
+    def __init__(self, step: int) -> None:
+        self.t = 0
+        self.step = step
+
+    def __call__(self) -> int:
+        self.t += self.step
+        return self.t
+
+
+def test_a_pipelined_run_counts_every_call() -> None:
+    h = Harness()
+    h.feed(encode("GET", "a") * 5 + encode("SET", "a", "1") + encode("GET", "a") * 2 + encode("PING"))
+    rows = h.server.table.rows
+    assert (rows[b"get"].calls, rows[b"set"].calls, rows[b"ping"].calls) == (7, 1, 1)
+    reply = parse(h.run("LATENCY", "HISTOGRAM", "get"))
+    assert reply[0] == b"get" and reply[1][1] == 7
+
+
+def test_a_run_of_a_fast_command_is_timed_once_and_its_time_shared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One clock reading ends the run of three GETs: each gets a third of it."""
+    h = Harness()
+    monkeypatch.setattr(time, "perf_counter_ns", StepClock(3000))
+    h.feed(encode("GET", "a") * 3)
+    monkeypatch.undo()
+    get = h.server.table.rows[b"get"]
+    assert get.nsec == 3000
+    assert get.hist[(1000).bit_length()] == 3 and get.calls == 3
+
+
+def test_a_run_ends_where_another_command_comes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GET, SET, GET: SET (not FAST) is timed alone; each GET is a run of its own."""
+    h = Harness()
+    monkeypatch.setattr(time, "perf_counter_ns", StepClock(1000))
+    h.feed(encode("GET", "a") + encode("SET", "a", "1") + encode("GET", "a"))
+    monkeypatch.undo()
+    rows = h.server.table.rows
+    assert (rows[b"get"].nsec, rows[b"get"].calls) == (2000, 2)
+    assert (rows[b"set"].nsec, rows[b"set"].calls) == (1000, 1)
+
+
+def test_a_slow_run_enters_the_slow_log_as_its_last_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    h = Harness()  # the slow log's default 10 ms: FAST calls in a run share their time
+    monkeypatch.setattr(time, "perf_counter_ns", StepClock(60_000_000))
+    h.feed(encode("GET", "a") + encode("GET", "b") + encode("GET", "c"))
+    monkeypatch.undo()
+    entries = parse(h.run("SLOWLOG", "GET"))
+    assert [(e[2], e[3]) for e in entries] == [(20_000, [b"GET", b"c"])]
+
+
+def test_under_a_lower_threshold_each_call_is_timed_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    h = Harness(Config(slowlog_log_slower_than=1000))
+    monkeypatch.setattr(time, "perf_counter_ns", StepClock(2_000_000))
+    h.feed(encode("GET", "a") + encode("GET", "b"))
+    monkeypatch.undo()
+    entries = parse(h.run("SLOWLOG", "GET"))
+    assert [(e[2], e[3]) for e in entries] == [(2000, [b"GET", b"b"]), (2000, [b"GET", b"a"])]
+
+
+def test_which_calls_are_timed_alone_follows_the_thresholds_and_monitors() -> None:
+    h = Harness()
+    rows = h.server.table.rows
+    assert not rows[b"get"].alone and not rows[b"publish"].alone
+    assert rows[b"set"].alone and rows[b"keys"].alone  # not FAST: always alone
+    h.run("CONFIG", "SET", "latency-monitor-threshold", "5")
+    assert rows[b"get"].alone
+    h.run("CONFIG", "SET", "latency-monitor-threshold", "0")
+    assert not rows[b"get"].alone
+    watcher = h.connect()
+    h.run("MONITOR", client=watcher)
+    assert rows[b"get"].alone
+    watcher.connection_lost(None)
+    assert not rows[b"get"].alone
