@@ -336,7 +336,8 @@ class Client(asyncio.Protocol):
         # work).  Any other command, or any command while the slow log, the
         # latency monitor or a MONITOR wants each call's own time, is timed
         # alone (Command.alone).  A request refused or answered before it
-        # ran (queued in MULTI) adds its little time to the run it falls in.
+        # ran (queued in MULTI) has no time of its own; inside a run, its
+        # little time goes to the run, whose clock it does not restart.
         run: Command = None  # type: ignore[assignment]  # the command of the run being timed
         run_n = 0  # its calls so far (0 while each call is timed alone)
         last = _NO_ARGV  # its last call
@@ -357,11 +358,15 @@ class Client(asyncio.Protocol):
                     n = len(argv)
                     if row is None or (row.arity != n and not 0 > row.arity >= -n):
                         append(self.reject(row, argv))
+                        if not run_n:  # a refused command's time is nobody's
+                            t0 = perf()
                         continue
                     if row.subcommands and n > 1:
                         sub = row.subcommands.get(argv[1].lower())
                         if sub is None or (sub.arity != n and not 0 > sub.arity >= -n):
                             append(self.reject_sub(row, sub, argv))
+                            if not run_n:
+                                t0 = perf()
                             continue
                         row = sub
                     if row is not run:
@@ -386,12 +391,16 @@ class Client(asyncio.Protocol):
                             early = self.intercept(self, row, argv)
                             if early is not None:
                                 append(early)
+                                if not run_n:
+                                    t0 = perf()
                                 continue
                     # over maxmemory: evict first, refuse a DENYOOM command if still over
                     if ks.limited and ks.used > ks.budget:
                         early = srv.memory.over_limit(self, row)
                         if early is not None:
                             append(early)
+                            if not run_n:
+                                t0 = perf()
                             continue
                     try:
                         reply = row.handler(self, argv)  # type: ignore[misc]

@@ -239,3 +239,13 @@ def test_which_calls_are_timed_alone_follows_the_thresholds_and_monitors() -> No
     assert rows[b"get"].alone
     watcher.connection_lost(None)
     assert not rows[b"get"].alone
+
+
+def test_a_refused_command_adds_no_time_to_the_next_call_timed_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    h = Harness()
+    monkeypatch.setattr(time, "perf_counter_ns", StepClock(1000))
+    h.feed(encode("NOSUCH") + encode("SET", "a", "1"))
+    monkeypatch.undo()
+    assert h.server.table.rows[b"set"].nsec == 1000
