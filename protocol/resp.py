@@ -71,6 +71,11 @@ _BIG_COUNT = b"*0000000"
 # one (or an argument starting with one) has its requests checked byte by byte.
 # Looked for only where a '+' is (a memchr; most input has none).
 _ODD = b"\r\n+"
+# A request can also start right after a payload whose two "\r\n" bytes were
+# something else (both parsers skip them unchecked).  There a push or an
+# attribute fails the flat-list test, but a set comes back as a plain list:
+# so any '~' has its chunk's requests checked.
+_SET = 126
 # Array counts of up to 6 digits reach hiredis: a multibulk limit below this
 # sends all input to the exact parser.  (Bulks are bounded by what hiredis holds.)
 _FAST_MIN_LIMIT = 999_999
@@ -315,7 +320,7 @@ class RespReader:
                 and not (chunks and self._seam(data, _BIG_COUNT, 8))
             ):
                 if not self._verify and (
-                    (scanned.find(43) >= 0 and scanned.find(_ODD) >= 0)
+                    (scanned.find(43) >= 0 and (scanned.find(_ODD) >= 0 or data.find(_SET) >= 0))
                     or (chunks and self._seam(data, _ODD, 2))
                 ):
                     self._start_verify()

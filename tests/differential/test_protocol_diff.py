@@ -91,6 +91,14 @@ def test_unchecked_line_ends(d: Pair) -> None:
     same(d, b"*1\rX$4\r\nPINGxy*2\r\n$4\r\nECHO\r\n$1\r\nab\r\n", replies=2)
 
 
+@pytest.mark.parametrize("head", [b"~", b">", b"|", b"=", b"(", b"+", b":", b"%", b"#"])
+def test_type_byte_after_an_unchecked_payload_end(fresh: Pair, head: bytes) -> None:
+    # The two bytes skipped after "PING" are not "\r\n", so a RESP3 type byte
+    # starts the next request: Redis runs "~1" as an inline command.
+    data = b"*1\r\n$4\r\nPINGxx" + head + b"1\r\n$4\r\nPING\r\n" + encode("PING")
+    same(fresh, data, replies=5)
+
+
 # -- unknown commands and arity -------------------------------------------------------------
 
 UNKNOWN = [

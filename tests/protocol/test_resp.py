@@ -324,6 +324,14 @@ def test_sets_and_pushes_are_not_requests() -> None:
         assert parse(chunks) == expected
 
 
+def test_a_set_after_an_unchecked_payload_end_is_not_a_request() -> None:
+    # Both parsers skip the two bytes after a payload unchecked: "xx" here.
+    data = b"*1\r\n$4\r\nPINGxx~1\r\n$4\r\nPING\r\n" + b"*1\r\n$4\r\nPINGxx>1\r\n$4\r\nPING\r\n"
+    expected = [[b"PING"], [b"~1"], [b"$4"], [b"PING"], [b"PING"], [b">1"], [b"$4"], [b"PING"]]
+    for chunks in every_cut(data):
+        assert parse(chunks) == expected
+
+
 def test_take_returns_a_pipeline_at_once() -> None:
     reqs = [[b"SET", b"k%d" % i, b"v"] for i in range(20)]
     r = RespReader()
