@@ -8,6 +8,7 @@ import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -102,6 +103,35 @@ def test_large_values_both_ways(tls_port: int, certs: Certs) -> None:
     r.set("tls:big", big)
     assert r.get("tls:big") == big
     r.close()
+
+
+@pytest.mark.parametrize("loop", ["uvloop", "asyncio"])
+def test_clients_at_once_on_either_loop(loop: str, certs: Certs) -> None:
+    # Every TLS connection reads through one shared buffer: input of several
+    # clients at once, pipelined and in many records, must stay apart.
+    cfg = Config()
+    cfg.values.update(certs.server_args())
+    cfg.values["tls-port"] = free_port()
+    st = ServerThread(cfg, loop=loop).start()
+    try:
+
+        def work(n: int) -> list[bytes | None]:
+            r = tls_redis(cfg["tls-port"], certs)
+            pipe = r.pipeline(transaction=False)
+            for i in range(300):
+                pipe.set(f"c{n}:{i}", bytes([n]) * (i * 211 % 40_000))
+            for i in range(300):
+                pipe.get(f"c{n}:{i}")
+            replies: list[bytes | None] = pipe.execute()[300:]
+            r.close()
+            return replies
+
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(work, range(4)))
+        for n, replies in enumerate(results):
+            assert replies == [bytes([n]) * (i * 211 % 40_000) for i in range(300)]
+    finally:
+        st.stop()
 
 
 def test_client_certificate_required(tls_port: int, certs: Certs) -> None:
