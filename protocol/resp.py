@@ -65,6 +65,14 @@ _SCAN = bytes.maketrans(b"0123456789=(~>|", b"0000000000+++++")
 # hiredis preallocates the list for an array header, so a count of 7+ digits
 # (at most INT_MAX in Redis, 2**31 pointers) must never reach it.
 _BIG_COUNT = b"*0000000"
+# A big chunk (a read of 8 KiB or more) whose head holds a bulk header of 5+
+# digits (10,000 bytes or more) goes to the exact parser, which appends the
+# payload as it comes: here all of it would be scanned, at about 1 ns a byte,
+# only to find a few header bytes.  (A chunk that ends inside a request goes
+# there too, after the drain: so does the rest of a payload read in pieces.)
+_BIG_CHUNK = 8192
+_BIG_BULK_AT = re.compile(rb"\$[0-9]{5}")
+_HEAD = 512
 # hiredis hands these back as bytes inside a request, though Redis refuses
 # them: simple string '+', verbatim '=', big number '(' as arguments, and set
 # '~', push '>', attribute '|' where a request should start.  A chunk holding
@@ -316,6 +324,7 @@ class RespReader:
                 and (data[0] == 42 or chunks)  # '*', or hiredis is inside a request
                 # a bulk over the limit cannot fit in what hiredis holds
                 and self._fed + len(data) <= self._max_bulk_len
+                and (len(data) < _BIG_CHUNK or _BIG_BULK_AT.search(data, 0, _HEAD) is None)
                 and (scanned := data.translate(_SCAN)).find(_BIG_COUNT) < 0
                 and not (chunks and self._seam(data, _BIG_COUNT, 8))
             ):
@@ -380,7 +389,8 @@ class RespReader:
             data = self._data()
             buf += memoryview(data)[_skip(data, self._off, self._count) :]
             self._chunks.clear()
-        self._hr = hiredis.Reader(notEnoughData=_MORE)
+            # (with no input fed since it last held nothing, hiredis is clean)
+            self._hr = hiredis.Reader(notEnoughData=_MORE)
         self._fed = self._off = self._count = 0
         self._verify = False
 
@@ -564,6 +574,7 @@ class RespReader:
             and buf[pos] == 42
             and self._fast_ok
             and len(buf) - pos <= self._max_bulk_len
+            and (len(buf) - pos < _BIG_CHUNK or _BIG_BULK_AT.search(buf, pos, pos + _HEAD) is None)
             and (scanned := buf[pos:].translate(_SCAN)).find(_BIG_COUNT) < 0
         ):
             rest = bytes(buf[pos:])
@@ -637,7 +648,10 @@ class RespReader:
             n = self._bulk_len
             if len(buf) - pos < n + 2:
                 return False
-            args.append(bytes(buf[pos : pos + n]))
+            # a big payload is copied once (a bytearray slice would copy it twice)
+            args.append(
+                bytes(buf[pos : pos + n]) if n < 4096 else bytes(memoryview(buf)[pos : pos + n])
+            )
             pos = self._pos = pos + n + 2
             self._bulk_len = -1
             self._mb_left -= 1

@@ -332,6 +332,32 @@ def test_a_set_after_an_unchecked_payload_end_is_not_a_request() -> None:
         assert parse(chunks) == expected
 
 
+@pytest.mark.parametrize("size", [9_999, 10_000, 70_000, 600_000])
+def test_big_payloads_among_small_requests(size: int) -> None:
+    # A big chunk whose head holds a big bulk goes to the exact parser, the
+    # rest of the input back to hiredis: every cut gives the same requests.
+    pattern = bytes(range(256)) + b"*9999999\r\n$"  # headers in a payload mean nothing
+    big = (pattern * (size // len(pattern) + 1))[:size]
+    reqs = [
+        [b"GET", b"a"],
+        [b"SET", b"k", big],
+        [b"ECHO", b"x" * 300],
+        [b"SET", b"k2", big],
+        [b"PING"],
+    ]
+    data = b"".join(encode(*q) for q in reqs)
+    for step in (len(data), 8191, 8192, 65536, 100_001, 1000):
+        chunks = [data[i : i + step] for i in range(0, len(data), step)]
+        assert parse(chunks) == reqs
+    head = encode("SET", "k", big)
+    r = RespReader()
+    r.feed(head + encode("PING"))
+    assert r.take() == [[b"SET", b"k", big]]
+    assert r.take() == [[b"PING"]]
+    assert r.take() == []
+    assert r.fast  # back on the fast path once drained
+
+
 def test_take_returns_a_pipeline_at_once() -> None:
     reqs = [[b"SET", b"k%d" % i, b"v"] for i in range(20)]
     r = RespReader()
