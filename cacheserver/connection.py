@@ -145,6 +145,7 @@ class Client(asyncio.Protocol):
         "transport",
         "tx",
         "unblock_ns",
+        "unjoined",
         "user",
         "waiting",
         "write_paused",
@@ -154,6 +155,7 @@ class Client(asyncio.Protocol):
         self.server = server
         self.stats = server.stats
         self.deferred: list[bytes] | None = None  # replies waiting for Server.flush_writes
+        self.unjoined = False  # a reply in parts is among the output: write it unjoined
         self.transport: asyncio.Transport | None = None
         self.reader = RespReader(
             max_bulk_len=server.config["proto-max-bulk-len"],
@@ -438,6 +440,7 @@ class Client(asyncio.Protocol):
                         append(b"")
                     else:  # a list of chunks (a large reply kept unjoined)
                         out.extend(reply)
+                        self.unjoined = True
                     # after the reply: a monitoring client sees its own command
                     # after the command's reply, as from Redis (monitor.py)
                     if each and ns > slow_ns:

@@ -725,6 +725,23 @@ def bulk(v: bytes | bytearray) -> bytes:
     return b"".join((b"$%d\r\n" % n, v, CRLF))
 
 
+# A bulk string this big is replied as three parts, written without a copy of
+# the value (a join would copy it into a new buffer, page by page).
+BIG_BULK = 64 * 1024
+
+
+def bulk_reply(v: bytes | bytearray) -> bytes | list[bytes]:
+    """``bulk(v)``, or for a ``bytes`` value of ``BIG_BULK`` bytes or more
+    its parts: a reply the walk writes unjoined.  (A bytearray, which APPEND
+    may grow in place before the transport has sent it, is copied.)"""
+    n = len(v)
+    if n < 4096:
+        return BULK_HDR[n] + v + CRLF
+    if n < BIG_BULK or v.__class__ is not bytes:
+        return b"".join((b"$%d\r\n" % n, v, CRLF))
+    return [b"$%d\r\n" % n, v, CRLF]
+
+
 def integer(n: int) -> bytes:
     """``:<n>\\r\\n``"""
     if 0 <= n < 1024:

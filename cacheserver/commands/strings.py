@@ -37,6 +37,7 @@ from protocol.resp import (
     ZERO,
     array_header,
     bulk,
+    bulk_reply,
     integer,
     string2ll,
 )
@@ -406,7 +407,7 @@ def _lcs_reply(
 # -- handlers -----------------------------------------------------------------
 
 
-def get(c: Client, argv: list[bytes]) -> bytes:
+def get(c: Client, argv: list[bytes]) -> bytes | list[bytes]:
     """GET key -> bulk | nil
 
     A miss on a loader key loads it first (cacheserver.loaders)."""
@@ -416,7 +417,7 @@ def get(c: Client, argv: list[bytes]) -> bytes:
         if loaders is not None and (reply := loaders.load(c, argv, argv[1])) is not None:
             return reply  # type: ignore[no-any-return]
         return c.nil
-    return bulk(value)
+    return bulk_reply(value)
 
 
 def set_(c: Client, argv: list[bytes]) -> bytes:

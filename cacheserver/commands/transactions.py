@@ -303,6 +303,7 @@ def exec_(c: Client, argv: list[bytes]) -> bytes | ReplySwitch:
                 out.append(reply)
             elif reply.__class__ is list:  # a large reply kept in chunks
                 out.extend(reply)
+                c.unjoined = True
             elif reply.__class__ is ReplySwitch:
                 # CLIENT REPLY: it rules from the EXEC reply on, which it
                 # stays an element of (Redis lets it cut the array short)

@@ -104,6 +104,7 @@ class McConnection(asyncio.Protocol):
         "swallow",
         "transport",
         "unauth",
+        "unjoined",
         "waiting",
         "write_paused",
     )
@@ -117,6 +118,7 @@ class McConnection(asyncio.Protocol):
         self.kind = kind
         self.transport: asyncio.Transport | None = None
         self.deferred: list[bytes] | None = None  # replies waiting for Server.flush_writes
+        self.unjoined = False  # (see Client.unjoined)
         self.buf = b""  # an incomplete line
         self.pending: tuple[Any, ...] | None = None  # a storage command awaiting its data
         self.need = 0  # bytes of that data block, CRLF included

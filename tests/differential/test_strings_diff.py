@@ -50,6 +50,30 @@ def test_get_set_values(d: Pair) -> None:
     )
 
 
+def test_big_values_in_pipelines_and_transactions(d: Pair) -> None:
+    # A value of 64 KiB or more is written in parts, without a copy; one that
+    # APPEND or SETRANGE grew in place is copied first.
+    big = bytes(range(256)) * 2048  # 512 KiB
+    d.batch(
+        ("SET", "b1", big),
+        ("GET", "b1"),
+        ("GET", "nope"),
+        ("GET", "b1"),
+        ("APPEND", "b1", "tail"),
+        ("GET", "b1"),
+        ("APPEND", "b1", "more"),
+        ("GET", "b1"),
+        ("MULTI",),
+        ("GET", "b1"),
+        ("SET", "b2", big[:70_000]),
+        ("GET", "b2"),
+        ("EXEC",),
+        ("SETRANGE", "b2", 5, "zz"),
+        ("GET", "b2"),
+        ("DEL", "b1", "b2"),
+    )
+
+
 def test_set_options_and_errors(d: Pair) -> None:
     d.batch(
         ("SET", "k", "v", "NX"),

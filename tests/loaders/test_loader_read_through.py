@@ -89,6 +89,19 @@ def test_json_format(st: Any, pg: Cluster) -> None:
     assert 3600 <= ttl <= 3960  # 1h plus up to 10% jitter
 
 
+def test_big_row_is_answered_whole(st: Any, pg: Cluster) -> None:
+    # a loaded value of 64 KiB or more is answered in parts, as a hit is
+    pg.execute("INSERT INTO products (id, name, note) VALUES (900001, 'big', repeat('n', 200000))")
+    try:
+        r = client(st)
+        raw = r.get("product:900001")
+        assert raw is not None and json.loads(raw)["note"] == "n" * 200_000
+        assert r.get("product:900001") == raw
+        assert r.ping()
+    finally:
+        pg.execute("DELETE FROM products WHERE id = 900001")
+
+
 def test_hash_format(st: Any, pg: Cluster) -> None:
     r = client(st)
     # NULL columns are left out of the hash
