@@ -361,6 +361,9 @@ class McConnection(asyncio.Protocol):
                     self.have = n - pos
                     pos = n
                     break
+            elif reply.__class__ is list:  # a big value's parts: written unjoined
+                out.extend(reply)
+                self.unjoined = True
             else:  # text.DropBatch
                 _drop_unsent(out)
                 append(reply)
@@ -416,7 +419,10 @@ class McConnection(asyncio.Protocol):
         except Exception:
             log.exception("internal error answering a memcached load")
             reply = INTERNAL_ERROR
-        if reply is not None:
+        if reply.__class__ is list:  # a big value's parts
+            self.unjoined = True
+            self.write(reply)
+        elif reply is not None:
             self.write([reply])
         self._feed_held()
 

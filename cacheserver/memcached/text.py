@@ -21,6 +21,7 @@ from cacheserver.memcached import ops
 from cacheserver.memcached.items import KEY_MAX, item_size
 from cacheserver.memcached.ops import ADD, APPEND, CAS, PREPEND, REPLACE, SET
 from cacheserver.memcached.tokens import strtol32, strtoul32, strtoull
+from protocol.resp import BIG_BULK
 
 if TYPE_CHECKING:
     from cacheserver.memcached.connection import McConnection
@@ -58,7 +59,7 @@ GET_BAD_KEY = DropBatch(b"CLIENT_ERROR bad command line format\r\n")
 # -- retrieval -------------------------------------------------------------------
 
 
-def get(c: McConnection, parts: list[bytes]) -> bytes | None:
+def get(c: McConnection, parts: list[bytes]) -> bytes | list[bytes] | None:
     """get <key>* -> VALUE <key> <flags> <bytes>\\r\\n<data>\\r\\n ... END"""
     if len(parts) == 2:  # the hot path: one key
         key = parts[1]
@@ -82,7 +83,10 @@ def get(c: McConnection, parts: list[bytes]) -> bytes | None:
         if items.track_fetch:
             items.mark_fetched(key)
         flags = items.flags.get(key, 0) if items.flags else 0
-        return b"VALUE %s %d %d\r\n%s\r\nEND\r\n" % (key, flags, len(value), value)
+        if len(value) < BIG_BULK or value.__class__ is not bytes:
+            return b"VALUE %s %d %d\r\n%s\r\nEND\r\n" % (key, flags, len(value), value)
+        # a big value is written in parts, not copied (protocol.resp.bulk_reply)
+        return [b"VALUE %s %d %d\r\n" % (key, flags, len(value)), value, b"\r\nEND\r\n"]
     if len(parts) < 2:
         return ERROR
     # several keys: the lookup inlined (ops.find), counters summed at the end

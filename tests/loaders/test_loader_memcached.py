@@ -41,6 +41,13 @@ format = "value"
 ttl = "1h"
 
 [[loader]]
+name = "mcn"
+key = "mcn:{{id:int}}"
+query = "SELECT note FROM products WHERE id = $1"
+format = "value"
+ttl = "1h"
+
+[[loader]]
 name = "mch"
 key = "mch:{{id:int}}"
 query = "SELECT name FROM products WHERE id = $1"
@@ -94,6 +101,20 @@ def test_memcached_reads_load(pg: Cluster, servers: CacheServers) -> None:
         ), reply
     finally:
         c.close()
+
+
+def test_big_loaded_value(pg: Cluster, servers: CacheServers) -> None:
+    # a loaded value of 64 KiB or more is answered in parts, as a hit is
+    pg.execute("INSERT INTO products (id, name, note) VALUES (900002, 'big', repeat('m', 150000))")
+    st = servers.start(config(pg.port))
+    m = McClient((st.host, st.mc_port), timeout=15)
+    try:
+        assert m.get("mcn:900002") == b"m" * 150_000
+        assert m.get("mcn:900002") == b"m" * 150_000
+        assert m.version()
+    finally:
+        m.close()
+        pg.execute("DELETE FROM products WHERE id = 900002")
 
 
 def test_memcached_load_failure(pg2: Cluster, servers: CacheServers) -> None:
