@@ -71,6 +71,9 @@ _BIG_COUNT = b"*0000000"
 # only to find a few header bytes.  (A chunk that ends inside a request goes
 # there too, after the drain: so does the rest of a payload read in pieces.)
 _BIG_CHUNK = 8192
+# The exact parser gathers a payload of this size or more that is not all in
+# its buffer yet as the list of reads that bring it, joined once.
+_BIG_PAYLOAD = 65536
 _BIG_BULK_AT = re.compile(rb"\$[0-9]{5}")
 _HEAD = 512
 # hiredis hands these back as bytes inside a request, though Redis refuses
@@ -220,6 +223,8 @@ class RespReader:
         "_args",
         "_auth_required",
         "_backlog",
+        "_big",
+        "_big_have",
         "_buf",
         "_bulk_len",
         "_chunks",
@@ -264,6 +269,10 @@ class RespReader:
         self._mb_left = 0
         self._bulk_len = -1
         self._args: list[bytes] = []
+        # A big payload still coming: the reads that hold it, and their size
+        # (kept apart, joined once: not grown in ``_buf`` and copied out).
+        self._big: list[bytes] | None = None
+        self._big_have = 0
         self._max_bulk_len = max_bulk_len
         self._max_multibulk_len = max_multibulk_len
         # Before AUTH, Redis caps multibulk at 10 and bulks at 16384 bytes.
@@ -310,7 +319,7 @@ class RespReader:
         held = sum(map(_wire_size, self._backlog)) if self._backlog else 0
         if self.fast:
             return held + self._fed - self._off
-        return held + len(self._buf) - self._pos
+        return held + len(self._buf) - self._pos + self._big_have
 
     def feed(self, data: bytes) -> None:
         if not data:
@@ -338,6 +347,11 @@ class RespReader:
                 self._hr.feed(data)
                 return
             self._to_slow()
+        big = self._big
+        if big is not None:
+            big.append(data)
+            self._big_have += len(data)
+            return
         self._buf += data
 
     def _seam(self, data: bytes, needle: bytes, width: int) -> bool:
@@ -646,17 +660,48 @@ class RespReader:
                 pos = self._pos = cr + 2
                 self._bulk_len = ll
             n = self._bulk_len
-            if len(buf) - pos < n + 2:
+            if self._big is not None:
+                if self._big_have < n + 2:
+                    return False
+                args.append(self._big_payload(buf, n))
+                pos = self._pos = 2  # the two bytes after it, unchecked
+            elif len(buf) - pos < n + 2:
+                if n >= _BIG_PAYLOAD:
+                    # the reads of the rest go to a list, joined once at the end
+                    self._big = [bytes(memoryview(buf)[pos:])]
+                    self._big_have = len(buf) - pos
+                    buf.clear()
+                    self._pos = 0
                 return False
-            # a big payload is copied once (a bytearray slice would copy it twice)
-            args.append(
-                bytes(buf[pos : pos + n]) if n < 4096 else bytes(memoryview(buf)[pos : pos + n])
-            )
-            pos = self._pos = pos + n + 2
+            else:
+                # a big payload is copied once (a bytearray slice would copy it twice)
+                args.append(
+                    bytes(buf[pos : pos + n]) if n < 4096 else bytes(memoryview(buf)[pos : pos + n])
+                )
+                pos = self._pos = pos + n + 2
             self._bulk_len = -1
             self._mb_left -= 1
         self._args = []
         return args
+
+    def _big_payload(self, buf: bytearray, n: int) -> bytes:
+        """The ``n``-byte payload the reads in ``_big`` hold, joined; what
+        follows it (its CRLF first) becomes ``buf``, which is empty."""
+        parts: list[bytes | memoryview] = list(self._big or ())
+        extra = self._big_have - n  # bytes after the payload, in the last reads
+        after: list[bytes | memoryview] = []
+        while extra >= len(parts[-1]):  # a read that holds none of it
+            extra -= len(parts[-1])
+            after.append(parts.pop())
+        last = memoryview(parts[-1])
+        parts[-1] = last[: len(last) - extra]
+        payload = b"".join(parts)
+        buf += last[len(last) - extra :]
+        for chunk in reversed(after):
+            buf += chunk
+        self._big = None
+        self._big_have = 0
+        return payload
 
 
 def _wire_size(req: list[bytes]) -> int:

@@ -358,6 +358,32 @@ def test_big_payloads_among_small_requests(size: int) -> None:
     assert r.fast  # back on the fast path once drained
 
 
+def test_a_big_payload_gathered_from_reads() -> None:
+    # The exact parser gathers a payload of 64 KiB or more read by read; its
+    # CRLF and the next requests may come in any of them.
+    big = bytes(range(256)) * 400  # 102,400 bytes
+    head = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$102400\r\n"
+    tail = encode("GET", "k") + encode("PING")
+    want = [[b"SET", b"k", big], [b"GET", b"k"], [b"PING"]]
+    cuts = [
+        [head + big[:1000], big[1000:], b"\r", b"\n" + tail],
+        [head + big[:1000], big[1000:60000], big[60000:], b"\r\n", tail],
+        [head, big[:50000], big[50000:] + b"\r\n" + tail[:5], tail[5:]],
+        [head + big[:70000], big[70000:] + b"\r", b"\n", b"", tail],
+        [head + big[:-1], big[-1:] + b"\r\n" + tail],
+    ]
+    for chunks in cuts:
+        r = RespReader()
+        out: Requests = []
+        for i, chunk in enumerate(chunks):
+            r.feed(chunk)
+            drain(r, out)
+            if i == 1 and not out:  # what is held counts toward the query buffer limit
+                assert r.buffered() == len(chunks[0]) + len(chunk) - len(head)
+        assert out == want
+        assert r.buffered() == 0
+
+
 def test_take_returns_a_pipeline_at_once() -> None:
     reqs = [[b"SET", b"k%d" % i, b"v"] for i in range(20)]
     r = RespReader()
