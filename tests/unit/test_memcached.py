@@ -519,3 +519,34 @@ def test_memcached_reads_mark_access_as_redis_reads_do() -> None:
     assert all(b"k%d" % i in data for i in range(20))  # the read ones stay
     assert ks.stats.evicted_keys > 0
     assert ks.stats.evicted_unfetched == ks.stats.evicted_keys  # only unread ones went
+
+
+# -- big data blocks ---------------------------------------------------------------
+
+
+def test_big_data_block_read_by_read() -> None:
+    # A block of 64 KiB or more is joined once from the reads that bring it;
+    # its CRLF and the next requests may come in any of them.
+    value = bytes(range(256)) * 300  # 76,800 bytes
+    head = b"set big 3 0 %d\r\n" % len(value)
+    nxt = b"get big\r\nmn\r\n"
+    want = b"STORED\r\nVALUE big 3 %d\r\n%s\r\nEND\r\nMN\r\n" % (len(value), value)
+    cuts = [
+        [head + value[:100], value[100:], b"\r", b"\n" + nxt],
+        [head, value[:40_000], value[40_000:] + b"\r\n" + nxt[:4], nxt[4:]],
+        [head + value[:-1], value[-1:] + b"\r\n" + nxt],
+        [head + value[:70_000], value[70_000:], b"\r\n", nxt],
+        [head + value + b"\r\n" + nxt],
+    ]
+    for chunks in cuts:
+        h = McHarness()
+        out = b"".join(h.feed(chunk) for chunk in chunks)
+        assert out == want, chunks[0][:40]
+
+
+def test_big_data_block_without_its_crlf() -> None:
+    value = b"v" * 70_000
+    h = McHarness()
+    out = h.feed(b"set big 0 0 %d\r\n" % len(value) + value[:1000])
+    out += h.feed(value[1000:] + b"XY" + b"get big\r\n")
+    assert out == b"CLIENT_ERROR bad data chunk\r\nEND\r\n"
