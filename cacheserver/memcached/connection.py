@@ -29,6 +29,7 @@ from cacheserver.memcached.ops import Waiting
 from cacheserver.memcached.tokens import strtoul32
 from cacheserver.memory import make_room
 from cacheserver.net import send
+from protocol.resp import BIG_BULK
 
 if TYPE_CHECKING:
     from cacheserver.memcached.service import Memcached
@@ -79,6 +80,7 @@ class McConnection(asyncio.Protocol):
     __slots__ = (
         "addr",
         "auth_need",
+        "block",
         "buf",
         "chunks",
         "close_after",
@@ -124,6 +126,8 @@ class McConnection(asyncio.Protocol):
         self.need = 0  # bytes of that data block, CRLF included
         self.chunks: list[bytes] = []
         self.have = 0
+        # a big data block's value joined by ``feed`` ([None]: it did not end in CRLF)
+        self.block: list[bytes | None] | None = None
         self.held: list[bytes] = []  # reads while the peer does not read its replies
         self.swallow = 0  # bytes still to discard
         self.close_after = False
@@ -224,7 +228,10 @@ class McConnection(asyncio.Protocol):
             self.have += len(data)
             if self.have < self.need:
                 return
-            data = b"".join(self.chunks)
+            if self.need >= BIG_BULK:
+                data = self._join_block()
+            else:
+                data = b"".join(self.chunks)
             self.chunks = []
         elif self.buf:
             data = self.buf + data
@@ -313,7 +320,11 @@ class McConnection(asyncio.Protocol):
         n = len(data)
         pos = 0
         if self.pending is not None:
-            pos = self._complete(data, 0, self.need, append)
+            if self.block is not None:  # joined by feed: the input is what follows
+                self._store(self.block[0], append)
+                self.block = None
+            else:
+                pos = self._complete(data, 0, self.need, append)
         while pos < n:
             nl = data.find(b"\n", pos)
             if nl < 0:
@@ -426,13 +437,41 @@ class McConnection(asyncio.Protocol):
             self.write([reply])
         self._feed_held()
 
+    def _join_block(self) -> bytes:
+        """The big data block that ``chunks`` completes: its value joined once
+        (not the whole input joined, then the value copied out of it), kept in
+        ``block``; returns the input after the block."""
+        chunks = self.chunks
+        extra = self.have - self.need  # bytes after the block, in the last reads
+        after: list[bytes] = []
+        while extra >= len(chunks[-1]):  # a read that holds none of the block
+            extra -= len(chunks[-1])
+            after.append(chunks.pop())
+        last = chunks[-1]
+        k = len(last) - extra  # the block's bytes in the last read
+        parts: list[bytes | memoryview] = list(chunks)
+        if k >= 2:
+            crlf = last[k - 2 : k]
+            parts[-1] = memoryview(last)[: k - 2]
+        else:  # the block's CR ends the read before
+            crlf = chunks[-2][-1:] + last[:1]
+            parts[-2] = memoryview(chunks[-2])[:-1]
+            parts.pop()
+        self.block = [b"".join(parts) if crlf == b"\r\n" else None]
+        return b"".join([last[k:], *reversed(after)])
+
     def _complete(self, data: bytes, pos: int, need: int, append: Any) -> int:
         """Hand the data block at ``pos`` to the waiting storage command."""
+        end = pos + need
+        self._store(data[pos : end - 2] if data[end - 2 : end] == b"\r\n" else None, append)
+        return end
+
+    def _store(self, value: bytes | None, append: Any) -> None:
+        """Run the waiting storage command with its data block's value (None:
+        the block did not end in CRLF)."""
         pending = self.pending
         assert pending is not None
         self.pending = None
-        end = pos + need
-        value = data[pos : end - 2] if data[end - 2 : end] == b"\r\n" else None
         try:
             srv = self.server
             if value is not None and srv.memory.maxmemory and not make_room(srv):
@@ -447,7 +486,6 @@ class McConnection(asyncio.Protocol):
             reply = INTERNAL_ERROR
         if reply is not None:
             append(reply)
-        return end
 
     def write(self, chunks: list[bytes]) -> None:
         n = send(self, chunks)
