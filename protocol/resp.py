@@ -687,21 +687,27 @@ class RespReader:
     def _big_payload(self, buf: bytearray, n: int) -> bytes:
         """The ``n``-byte payload the reads in ``_big`` hold, joined; what
         follows it (its CRLF first) becomes ``buf``, which is empty."""
-        parts: list[bytes | memoryview] = list(self._big or ())
-        extra = self._big_have - n  # bytes after the payload, in the last reads
-        after: list[bytes | memoryview] = []
-        while extra >= len(parts[-1]):  # a read that holds none of it
-            extra -= len(parts[-1])
-            after.append(parts.pop())
-        last = memoryview(parts[-1])
-        parts[-1] = last[: len(last) - extra]
-        payload = b"".join(parts)
-        buf += last[len(last) - extra :]
-        for chunk in reversed(after):
+        payload, after = split_reads(self._big or [], self._big_have, n)
+        for chunk in after:
             buf += chunk
         self._big = None
         self._big_have = 0
         return payload
+
+
+def split_reads(reads: list[bytes], size: int, n: int) -> tuple[bytes, list[memoryview]]:
+    """The first ``n`` of the ``size`` bytes that ``reads`` hold, joined (the
+    one copy), and views of the rest, in order."""
+    extra = size - n  # bytes after the first n, in the last reads
+    i = len(reads)
+    while i > 1 and extra >= len(reads[i - 1]):  # a read that holds none of the first n
+        i -= 1
+        extra -= len(reads[i])
+    last = memoryview(reads[i - 1])
+    cut = len(last) - extra
+    head: list[bytes | memoryview] = list(reads[: i - 1])
+    head.append(last[:cut])
+    return b"".join(head), [last[cut:], *(memoryview(r) for r in reads[i:])]
 
 
 def _wire_size(req: list[bytes]) -> int:

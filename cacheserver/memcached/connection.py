@@ -29,7 +29,7 @@ from cacheserver.memcached.ops import Waiting
 from cacheserver.memcached.tokens import strtoul32
 from cacheserver.memory import make_room
 from cacheserver.net import send
-from protocol.resp import BIG_BULK
+from protocol.resp import BIG_BULK, split_reads
 
 if TYPE_CHECKING:
     from cacheserver.memcached.service import Memcached
@@ -441,24 +441,10 @@ class McConnection(asyncio.Protocol):
         """The big data block that ``chunks`` completes: its value joined once
         (not the whole input joined, then the value copied out of it), kept in
         ``block``; returns the input after the block."""
-        chunks = self.chunks
-        extra = self.have - self.need  # bytes after the block, in the last reads
-        after: list[bytes] = []
-        while extra >= len(chunks[-1]):  # a read that holds none of the block
-            extra -= len(chunks[-1])
-            after.append(chunks.pop())
-        last = chunks[-1]
-        k = len(last) - extra  # the block's bytes in the last read
-        parts: list[bytes | memoryview] = list(chunks)
-        if k >= 2:
-            crlf = last[k - 2 : k]
-            parts[-1] = memoryview(last)[: k - 2]
-        else:  # the block's CR ends the read before
-            crlf = chunks[-2][-1:] + last[:1]
-            parts[-2] = memoryview(chunks[-2])[:-1]
-            parts.pop()
-        self.block = [b"".join(parts) if crlf == b"\r\n" else None]
-        return b"".join([last[k:], *reversed(after)])
+        value, after = split_reads(self.chunks, self.have, self.need - 2)
+        rest = b"".join(after)  # the block's CRLF, then the next requests
+        self.block = [value if rest[:2] == b"\r\n" else None]
+        return rest[2:]
 
     def _complete(self, data: bytes, pos: int, need: int, append: Any) -> int:
         """Hand the data block at ``pos`` to the waiting storage command."""

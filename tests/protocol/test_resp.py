@@ -31,6 +31,7 @@ from protocol.resp import (
     set_reply,
     simple,
     split_inline,
+    split_reads,
     string2ll,
     verbatim,
 )
@@ -382,6 +383,19 @@ def test_a_big_payload_gathered_from_reads() -> None:
                 assert r.buffered() == len(chunks[0]) + len(chunk) - len(head)
         assert out == want
         assert r.buffered() == 0
+
+
+def test_split_reads() -> None:
+    data = bytes(range(50))
+    for cuts in ([50], [10, 40], [10, 10, 1, 29], [1, 1, 48], [49, 1]):
+        reads, at = [], 0
+        for c in cuts:
+            reads.append(data[at : at + c])
+            at += c
+        for n in range(51):
+            head, rest = split_reads(reads, 50, n)
+            assert head == data[:n]
+            assert b"".join(rest) == data[n:]
 
 
 def test_take_returns_a_pipeline_at_once() -> None:
