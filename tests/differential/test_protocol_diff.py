@@ -99,6 +99,19 @@ def test_type_byte_after_an_unchecked_payload_end(fresh: Pair, head: bytes) -> N
     same(fresh, data, replies=5)
 
 
+def test_big_payloads_then_more_requests(fresh: Pair) -> None:
+    # a payload the exact parser gathers read by read, then what follows it:
+    # an inline command, two unchecked bytes and a '~' line, a pipeline
+    big = bytes(range(256)) * 400
+    head = encode("SET", "k", big)[: -len(big) - 2]
+    data = (
+        head + big + b"\r\nPING\r\nGET nope\r\n"
+        + head + big + b"XY~1\r\n$4\r\nPING\r\n"
+        + encode("STRLEN", "k") + encode("GET", "k")
+    )
+    same(fresh, data, replies=9)
+
+
 # -- unknown commands and arity -------------------------------------------------------------
 
 UNKNOWN = [
