@@ -687,7 +687,8 @@ class RespReader:
     def _big_payload(self, buf: bytearray, n: int) -> bytes:
         """The ``n``-byte payload the reads in ``_big`` hold, joined; what
         follows it (its CRLF first) becomes ``buf``, which is empty."""
-        payload, after = split_reads(self._big or [], self._big_have, n)
+        assert self._big is not None
+        payload, after = split_reads(self._big, self._big_have, n)
         for chunk in after:
             buf += chunk
         self._big = None
@@ -789,7 +790,7 @@ def bulk_reply(v: bytes | bytearray) -> bytes | list[bytes]:
     if n < 4096:
         return BULK_HDR[n] + v + CRLF
     if n < BIG_BULK or v.__class__ is not bytes:
-        return b"".join((b"$%d\r\n" % n, v, CRLF))
+        return bulk(v)
     return [b"$%d\r\n" % n, v, CRLF]
 
 

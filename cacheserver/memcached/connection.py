@@ -29,7 +29,7 @@ from cacheserver.memcached.ops import Waiting
 from cacheserver.memcached.tokens import strtoul32
 from cacheserver.memory import make_room
 from cacheserver.net import send
-from protocol.resp import BIG_BULK, split_reads
+from protocol.resp import split_reads
 
 if TYPE_CHECKING:
     from cacheserver.memcached.service import Memcached
@@ -126,8 +126,8 @@ class McConnection(asyncio.Protocol):
         self.need = 0  # bytes of that data block, CRLF included
         self.chunks: list[bytes] = []
         self.have = 0
-        # a big data block's value joined by ``feed`` ([None]: it did not end in CRLF)
-        self.block: list[bytes | None] | None = None
+        # the value of a data block completed by ``feed`` (None: no CRLF after it)
+        self.block: bytes | None = None
         self.held: list[bytes] = []  # reads while the peer does not read its replies
         self.swallow = 0  # bytes still to discard
         self.close_after = False
@@ -228,10 +228,7 @@ class McConnection(asyncio.Protocol):
             self.have += len(data)
             if self.have < self.need:
                 return
-            if self.need >= BIG_BULK:
-                data = self._join_block()
-            else:
-                data = b"".join(self.chunks)
+            data = self._join_block()
             self.chunks = []
         elif self.buf:
             data = self.buf + data
@@ -319,12 +316,9 @@ class McConnection(asyncio.Protocol):
         table = TABLE
         n = len(data)
         pos = 0
-        if self.pending is not None:
-            if self.block is not None:  # joined by feed: the input is what follows
-                self._store(self.block[0], append)
-                self.block = None
-            else:
-                pos = self._complete(data, 0, self.need, append)
+        if self.pending is not None:  # its block was completed by feed: data follows it
+            self._store(self.block, append)
+            self.block = None
         while pos < n:
             nl = data.find(b"\n", pos)
             if nl < 0:
@@ -438,12 +432,12 @@ class McConnection(asyncio.Protocol):
         self._feed_held()
 
     def _join_block(self) -> bytes:
-        """The big data block that ``chunks`` completes: its value joined once
+        """The data block that ``chunks`` completes: its value joined once
         (not the whole input joined, then the value copied out of it), kept in
-        ``block``; returns the input after the block."""
+        ``block`` (None: it did not end in CRLF); returns the input after it."""
         value, after = split_reads(self.chunks, self.have, self.need - 2)
         rest = b"".join(after)  # the block's CRLF, then the next requests
-        self.block = [value if rest[:2] == b"\r\n" else None]
+        self.block = value if rest[:2] == b"\r\n" else None
         return rest[2:]
 
     def _complete(self, data: bytes, pos: int, need: int, append: Any) -> int:
