@@ -332,10 +332,10 @@ class Client(asyncio.Protocol):
         ks = srv.keyspace
         ready = ks.ready
         slow_ns = srv.slow_ns  # SLOWLOG / LATENCY threshold
-        # A run of calls of one FAST command (one Redis says cannot take
-        # long) is timed as a whole, its time shared by its calls: a clock
-        # reading per run, not per call (in a pipeline of GETs, 11% of the
-        # work).  Any other command, or any command while the slow log, the
+        # A run of calls of one brief command (Command.brief: FAST, one Redis
+        # says cannot take long, or SET) is timed as a whole, its time shared
+        # by its calls: a clock reading per run, not per call (in a pipeline
+        # of GETs, 11% of the work).  Any other command, or any command while the slow log, the
         # latency monitor or a MONITOR wants each call's own time, is timed
         # alone (Command.alone).  A request refused or answered before it
         # ran (queued in MULTI) has no time of its own; inside a run, its
@@ -358,14 +358,14 @@ class Client(asyncio.Protocol):
                     if row is None:
                         row = rows.get(argv[0].lower())
                     n = len(argv)
-                    if row is None or (row.arity != n and not 0 > row.arity >= -n):
+                    if row is None or (row.arity != n and n < row.least):
                         append(self.reject(row, argv))
                         if not run_n:  # a refused command's time is nobody's
                             t0 = perf()
                         continue
                     if row.subcommands and n > 1:
                         sub = row.subcommands.get(argv[1].lower())
-                        if sub is None or (sub.arity != n and not 0 > sub.arity >= -n):
+                        if sub is None or (sub.arity != n and n < sub.least):
                             append(self.reject_sub(row, sub, argv))
                             if not run_n:
                                 t0 = perf()

@@ -15,7 +15,7 @@ from cacheserver import __version__
 from cacheserver.acl import WRONGPASS, Acl
 from cacheserver.blocking import Blocking
 from cacheserver.commands import build_table
-from cacheserver.commands.table import FAST, Table
+from cacheserver.commands.table import Table
 from cacheserver.commands.transactions import Watches
 from cacheserver.config import Config, ConfigError, parse_args
 from cacheserver.connection import Client
@@ -199,7 +199,7 @@ class Server:
         self.slow_ns = slow_threshold(self)
         each = self.slow_ns < RUN_TIMING_NS
         for row in self.table.all_rows():
-            row.alone = each or not row.flags & FAST
+            row.alone = each or not row.brief
 
     def _set_key_prefixes(self, value: list[str]) -> None:
         set_prefixes(self.keyspace, [p.encode("utf-8", "surrogateescape") for p in value])

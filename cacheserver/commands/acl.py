@@ -219,7 +219,7 @@ def acl_dryrun(c: Client, argv: list[bytes]) -> bytes:
     if row is None:
         raise CommandError(b"ERR Command '%s' not found" % args[0])
     n = len(args)
-    if row.arity != n and not 0 > row.arity >= -n:
+    if not row.fits(n):
         raise CommandError(b"ERR wrong number of arguments for '%s' command" % row.fullname)
     res, pos = acl.check(u, row, args)
     if res == users.OK:

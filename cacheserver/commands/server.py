@@ -1141,7 +1141,7 @@ def _keys_of(c: Client, argv: list[bytes]) -> tuple[Command, list[tuple[int, key
     if not _has_keys(row) or keyspecs.not_key(row.fullname):
         raise CommandError(b"ERR The command has no key arguments")
     n = len(args)
-    if (row.arity > 0 and row.arity != n) or n < -row.arity:
+    if not row.fits(n):
         raise CommandError(b"ERR Invalid number of arguments specified for command")
     if row.fullname in keyspecs.NUMKEYS:
         keys = keyspecs.numkeys_keys_and_flags(row.fullname, args)

@@ -122,6 +122,12 @@ class ReplySwitch:
 
 GetKeys = Callable[[list[bytes]], list[int]]
 
+# Commands as brief as a FAST one here, though Redis leaves them out of @fast
+# because they may free a big old value at once: here a dropped value of more
+# than lazyfree.HUGE elements is always freed in steps, so an overwrite frees
+# a bounded amount (well under the 10 ms under which calls are timed in runs).
+BRIEF = frozenset({b"set", b"setex", b"psetex"})
+
 
 class Command:
     """One row: a command or a subcommand (``CONFIG|GET``) and its counters."""
@@ -129,6 +135,7 @@ class Command:
     __slots__ = (
         "alone",
         "arity",
+        "brief",
         "categories",
         "failed_calls",
         "first",
@@ -139,6 +146,7 @@ class Command:
         "handler",
         "hist",
         "last",
+        "least",
         "name",
         "nsec",
         "parent",
@@ -169,6 +177,9 @@ class Command:
         self.name = name.lower()
         self.handler = handler
         self.arity = arity
+        # the walk's arity test is ``n != arity and n < least``: a variable
+        # arity (-N) passes any N or more arguments, a fixed one only its own
+        self.least = -arity if arity < 0 else 1 << 62
         self.flags = Flag(flags)
         self.first = first
         self.last = last
@@ -194,12 +205,17 @@ class Command:
         # histogram is the call count too (one increment less per command)
         self.nsec = 0
         self.hist = [0] * HIST_BUCKETS
-        # whether each call is timed alone; if not (a FAST command while
+        # whether each call is timed alone; if not (a brief command while
         # no threshold wants each call's time), a run of calls in a pipeline
         # is timed as one (Client.process, Server.set_slow_threshold)
-        self.alone = not self.flags & FAST
+        self.brief = bool(self.flags & FAST) or self.name in BRIEF
+        self.alone = not self.brief
         self.rejected_calls = 0
         self.failed_calls = 0
+
+    def fits(self, n: int) -> bool:
+        """Whether ``n`` arguments (the name counted) suit the arity."""
+        return self.arity == n or n >= self.least
 
     @property
     def calls(self) -> int:

@@ -372,6 +372,18 @@ def test_huge_values_are_freed_in_steps_whatever_the_settings(h: Harness) -> Non
     assert len(h.server.keyspace.lazyfree) == 1
 
 
+def test_an_overwrite_frees_a_huge_old_value_in_steps(h: Harness) -> None:
+    """What lets SET, SETEX and PSETEX be timed in runs (table.BRIEF): the
+    value they drop is freed at once only when it is small."""
+    for cmd in (("SET", "k", "v"), ("SETEX", "k", "10", "v"), ("PSETEX", "k", "10000", "v")):
+        for i in range(0, 10_000, 1000):
+            h.run("SADD", "k", *[f"m{j}" for j in range(i, i + 1000)])
+        before = len(h.server.keyspace.lazyfree)
+        assert h.run(*cmd) == b"+OK\r\n"
+        assert len(h.server.keyspace.lazyfree) == before + 1
+        h.run("DEL", "k")
+
+
 def test_flushall_async_and_flushdb_async(h: Harness) -> None:
     ks = h.server.keyspace
     fill(h, "a", 3000)
