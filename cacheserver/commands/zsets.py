@@ -52,10 +52,13 @@ from cacheserver.errors import (
 from cacheserver.glob import compile_matcher
 from cacheserver.store.keyspace import NOTIFY_GENERIC, NOTIFY_ZSET, ScanCursors
 from cacheserver.store.zset import (
+    LEX_COUNT,
     LEX_EXCL,
+    LEX_FORWARD,
     LEX_INCL,
     LEX_MAX,
     LEX_MIN,
+    LEX_REVERSE,
     LexBound,
     ZSet,
 )
@@ -509,7 +512,7 @@ def zlexcount(c: Client, argv: list[bytes]) -> bytes:
     zs = c.db.get_typed(argv[1], c.now, ZSet)
     if zs is None:
         return ZERO
-    lo, hi = zs.lex_span(mn, mx)
+    lo, hi = zs.lex_span(mn, mx, LEX_COUNT)
     return integer(hi - lo) if hi > lo else ZERO
 
 
@@ -618,7 +621,7 @@ def _zrange(
         if rangetype == _SCORE:
             lo, hi = zs.score_span(*srange)
         else:
-            lo, hi = zs.lex_span(lrange[0], lrange[1], reverse)
+            lo, hi = zs.lex_span(lrange[0], lrange[1], LEX_REVERSE if reverse else LEX_FORWARD)
         pairs = _limited(zs, lo, hi, offset, limit, reverse)
     if dst is not None:
         return _store(c, dst, ZSet.from_inserts(pairs) if pairs else None, b"zrangestore")

@@ -35,10 +35,13 @@ from cacheserver.store.keyspace import ScanCursors
 from cacheserver.store.memory import mean_cost
 
 __all__ = [
+    "LEX_COUNT",
     "LEX_EXCL",
+    "LEX_FORWARD",
     "LEX_INCL",
     "LEX_MAX",
     "LEX_MIN",
+    "LEX_REVERSE",
     "MAX_LISTPACK_ENTRIES",
     "MAX_LISTPACK_VALUE",
     "LexBound",
@@ -65,6 +68,11 @@ _MEMBER_EXTRA = 105
 _SORTED_LIST_BASE = 600
 _INF = math.inf
 _next_up = math.nextafter
+
+
+# how a lex range is read (ZSet.lex_span): forward (ZRANGEBYLEX and
+# ZREMRANGEBYLEX), in reverse (ZREVRANGEBYLEX) or counted (ZLEXCOUNT)
+LEX_FORWARD, LEX_REVERSE, LEX_COUNT = 1, -1, 0
 
 
 def lex_gte_min(member: bytes, bound: LexBound) -> bool:
@@ -335,15 +343,20 @@ class ZSet(dict[bytes, float]):
             hi = len(sl) if mx == _INF else sl.bisect_left((_next_up(mx, _INF),))
         return lo, hi
 
-    def lex_span(self, mn: LexBound, mx: LexBound, reverse: bool = False) -> tuple[int, int]:
-        """Indexes ``[lo, hi)`` of the members in the lex range.
+    def lex_span(self, mn: LexBound, mx: LexBound, how: int = LEX_FORWARD) -> tuple[int, int]:
+        """Indexes ``[lo, hi)`` of the members in the lex range, found as the
+        command ``how`` says (a range read forward or in reverse, or counted).
 
         Redis's lex ranges assume equal scores; then the span is two bisects.
         With mixed scores the answer is Redis's walk: well defined for a
         listpack (the first member >= min, then on while <= max; from the end
         when ``reverse``) and emulated for small sets.  For a big set with
-        mixed scores Redis's answer depends on its skiplist's random levels;
-        binary searches over the members give one like it."""
+        mixed scores Redis finds an end by a skiplist descent, which depends
+        on the list's random levels (a binary search gives one like it), then
+        walks on from it as for a listpack; ZLEXCOUNT finds both ends by
+        descents and counts the ranks between them.  (ZREMRANGEBYLEX's
+        descent is Redis's only one not told first whether the range meets
+        the set: where the two differ, its answer depends on the levels.)"""
         sl = self.sl
         if not sl or lex_empty(mn, mx):
             return 0, 0
@@ -351,8 +364,8 @@ class ZSet(dict[bytes, float]):
         if first == sl[-1][0]:
             return self._lex_bisect(first, mn, mx)
         if not self.big:
-            return _lex_walk([m for _, m in sl], mn, mx, reverse)
-        return _lex_search(sl, mn, mx)
+            return _lex_walk([m for _, m in sl], mn, mx, how == LEX_REVERSE)
+        return _lex_search(sl, mn, mx, how)
 
     def _lex_bisect(self, score: float, mn: LexBound, mx: LexBound) -> tuple[int, int]:
         sl = self.sl
@@ -438,22 +451,47 @@ def _lex_walk(members: list[bytes], mn: LexBound, mx: LexBound, reverse: bool) -
     return j + 1, i + 1
 
 
-def _lex_search(sl: Any, mn: LexBound, mx: LexBound) -> tuple[int, int]:
-    """Binary searches by member alone (O(log^2 n)): the first index >= min,
-    then the first index after it that is > max."""
-    a, b = 0, len(sl)
-    while a < b:
-        mid = (a + b) // 2
-        if lex_gte_min(sl[mid][1], mn):
-            b = mid
-        else:
-            a = mid + 1
-    lo = a
-    b = len(sl)
-    while a < b:
+def _lex_search(sl: Any, mn: LexBound, mx: LexBound, how: int) -> tuple[int, int]:
+    """Redis's skiplist lex range over ``sl`` (mixed scores): an end by a
+    binary search by member alone (for its descent), then a walk from it
+    (forward while <= max, or in reverse backward while >= min), or for
+    ZLEXCOUNT both ends by searches (redis ``zslFirstInLexRange``,
+    ``zslLastInLexRange``, the count from their ranks)."""
+    n = len(sl)
+    if not lex_gte_min(sl[-1][1], mn) or not lex_lte_max(sl[0][1], mx):
+        return 0, 0  # redis zslIsInLexRange
+    walk = how != LEX_COUNT
+    a, b = 0, n
+    if how != LEX_REVERSE:  # the first member >= min
+        while a < b:
+            mid = (a + b) // 2
+            if lex_gte_min(sl[mid][1], mn):
+                b = mid
+            else:
+                a = mid + 1
+        lo = a
+        if not lex_lte_max(sl[lo][1], mx):
+            return 0, 0
+        if walk:
+            hi = lo
+            while hi < n and lex_lte_max(sl[hi][1], mx):
+                hi += 1
+            return lo, hi
+        a, b = 0, n
+    while a < b:  # the last member <= max is at a - 1
         mid = (a + b) // 2
         if lex_lte_max(sl[mid][1], mx):
             a = mid + 1
         else:
             b = mid
-    return lo, a
+    last = a - 1
+    if walk:  # in reverse
+        if not lex_gte_min(sl[last][1], mn):
+            return 0, 0
+        lo = last
+        while lo >= 0 and lex_gte_min(sl[lo][1], mn):
+            lo -= 1
+        return lo + 1, last + 1
+    if not lex_gte_min(sl[last][1], mn):
+        return lo, n  # no last member: the count runs to the end (redis zlexcountCommand)
+    return lo, last + 1

@@ -405,6 +405,26 @@ def test_lex_ranges_mixed_scores_listpack(d: Pair) -> None:
     d.batch(*cmds)
 
 
+def test_lex_ranges_mixed_scores_skiplist(d: Pair) -> None:
+    """A skiplist (a member over 64 bytes) of two members with mixed scores,
+    where Redis's answer does not depend on its random levels: a range or a
+    count is first checked against both ends of the set; ZREMRANGEBYLEX is
+    not, and where only the first member is >= min, whether its descent
+    lands on it depends on the levels (so the last set has no removals)."""
+    long_a, long_x = "a" * 70, "x" * 70
+    cmds: list[tuple[bytes | str | int, ...]] = []
+    sets = [(("-inf", long_x), (1, "member1")), ((1, long_a), (2, "b")), ((1, "m"), (2, long_a))]
+    for removals, pairs in zip((True, True, False), sets, strict=True):
+        fill = ("ZADD", "k", *[v for pair in pairs for v in pair])
+        cmds += [("DEL", "k"), fill, ("OBJECT", "ENCODING", "k")]
+        for a, b in [("(a", "(member3"), ("-", "+"), ("[b", "+"), ("-", "[c"), ("[m", "[m"),
+                     ("(a", "[n"), ("[y", "+"), ("-", "(a")]:
+            cmds += [("ZRANGEBYLEX", "k", a, b), ("ZREVRANGEBYLEX", "k", b, a), ("ZLEXCOUNT", "k", a, b)]
+            if removals:
+                cmds += [("ZREMRANGEBYLEX", "k", a, b), ("ZRANGE", "k", 0, -1, "WITHSCORES"), fill]
+    d.batch(*cmds)
+
+
 def test_zrangestore(d: Pair) -> None:
     both_protocols(
         d,

@@ -13,6 +13,7 @@ from cacheserver.store.zset import (
     LEX_INCL,
     LEX_MAX,
     LEX_MIN,
+    LEX_REVERSE,
     MAX_LISTPACK_ENTRIES,
     MAX_LISTPACK_VALUE,
     LexBound,
@@ -216,10 +217,10 @@ def test_lex_span_mixed_scores_walks_like_a_listpack() -> None:
     z = make((1.0, b"b"), (2.0, b"a"), (3.0, b"d"), (0.0, b"c"))  # order: c b a d
     incl = LEX_INCL
     assert z.lex_span((incl, b"b"), (incl, b"c")) == (0, 3)  # c, b, a: stops at d
-    lo, hi = z.lex_span((incl, b"b"), (incl, b"c"), reverse=True)  # from d: a <= c but a < b
+    lo, hi = z.lex_span((incl, b"b"), (incl, b"c"), LEX_REVERSE)  # from d: a <= c but a < b
     assert lo >= hi
     assert z.lex_span((LEX_EXCL, b"c"), (LEX_MAX, b"")) == (3, 4)
-    assert z.lex_span((incl, b"a"), (LEX_MAX, b""), reverse=True) == (0, 4)
+    assert z.lex_span((incl, b"a"), (LEX_MAX, b""), LEX_REVERSE) == (0, 4)
 
 
 def test_lex_empty() -> None:
