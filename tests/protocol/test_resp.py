@@ -311,6 +311,39 @@ def test_error_after_a_long_pipeline(name: str) -> None:
         assert parse_error(chunks) == (good, message)
 
 
+# good requests before a case: over a kilobyte of them in the same chunk
+_PAD = [[b"SET", b"key:%012d" % i, b"v" * 64] for i in range(12)]
+_PAD_BYTES = b"".join(encode(*q) for q in _PAD)
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_valid_input_in_a_big_chunk(name: str) -> None:
+    data, expected = VALID[name]
+    data = _PAD_BYTES + data
+    assert parse([data]) == _PAD + expected
+    assert parse([data[:100], data[100:]]) == _PAD + expected
+
+
+@pytest.mark.parametrize("name", ERRORS)
+def test_protocol_error_in_a_big_chunk(name: str) -> None:
+    bad, message = ERRORS[name]
+    data = _PAD_BYTES + bad
+    assert parse_error([data]) == (_PAD, message)
+    assert parse_error([data[:100], data[100:]]) == (_PAD, message)
+
+
+@pytest.mark.parametrize("pad", [b"", _PAD_BYTES])
+def test_a_count_of_seven_digits_never_reaches_hiredis(pad: bytes) -> None:
+    """hiredis would allocate the count's list at once: the exact parser
+    takes the input, in a small chunk or a big one, and waits for the rest."""
+    r = RespReader()
+    r.feed(pad + b"*1000000\r\n$4\r\nPING\r\n")
+    assert not r.fast
+    got: Requests = []
+    drain(r, got)
+    assert got == _PAD[: len(got)] and len(got) == (len(_PAD) if pad else 0)
+
+
 def test_requests_before_an_error_are_returned() -> None:
     data = encode("SET", "k", "v") + b"PING\r\n" + b"*1\r\n$-5\r\n" + encode("PING")
     for chunks in every_cut(data):
