@@ -807,9 +807,11 @@ def simple(s: bytes) -> bytes:
 
 
 def error(msg: bytes) -> bytes:
-    """``-<msg>\\r\\n``; CR and LF inside become spaces, as redis addReplyErrorLength."""
+    """``-<msg>\\r\\n``; CR and LF at the end are dropped and inside become
+    spaces, as redis addReplyErrorFormat (an error that ends with an argument:
+    ``Unsupported option x\\n``)."""
     if b"\r" in msg or b"\n" in msg:
-        msg = msg.replace(b"\r", b" ").replace(b"\n", b" ")
+        msg = msg.rstrip(b"\r\n").replace(b"\r", b" ").replace(b"\n", b" ")
     return b"-" + msg + CRLF
 
 

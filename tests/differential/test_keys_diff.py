@@ -371,6 +371,9 @@ def test_expire_option_errors(d: Pair) -> None:
             (cmd, "k", "10", "xx", "foo"),
             (cmd, "k", "x", "foo"),
             (cmd, "k", "10", b"a\r\nb\x00c"),
+            (cmd, "k", "10", b"x\n"),  # CR and LF at the end of an error are dropped
+            (cmd, "k", "10", b"\r\n"),
+            (cmd, "k", "10", b"\ra\r"),
             (cmd, "k", "x"),
             (cmd, "k", ""),
             (cmd, "k", "1.5"),
