@@ -297,8 +297,18 @@ class ServerThread:
         else:
             self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._serve())
-        self.loop.close()
+        loop = self.loop
+        loop.run_until_complete(self._serve())
+        # as asyncio.run ends (cacheserver's main): what is left is cancelled
+        # and run out, so that transports closing late (a replaced database
+        # pool's) are closed before the loop is
+        tasks = asyncio.all_tasks(loop)
+        for t in tasks:
+            t.cancel()
+        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
 
     async def _serve(self) -> None:
         self.server = Server(self.config, ephemeral=True)
