@@ -335,11 +335,11 @@ class Client(asyncio.Protocol):
         # A run of calls of one brief command (Command.brief: FAST, one Redis
         # says cannot take long, or SET) is timed as a whole, its time shared
         # by its calls: a clock reading per run, not per call (in a pipeline
-        # of GETs, 11% of the work).  Any other command, or any command while the slow log, the
-        # latency monitor or a MONITOR wants each call's own time, is timed
-        # alone (Command.alone).  A request refused or answered before it
-        # ran (queued in MULTI) has no time of its own; inside a run, its
-        # little time goes to the run, whose clock it does not restart.
+        # of GETs, 11% of the work).  Any other command, or any command while
+        # the slow log, the latency monitor or a MONITOR wants each call's own
+        # time, is timed alone (Command.alone).  A request refused or answered
+        # before it ran (queued in MULTI) has no time of its own; inside a
+        # run, its little time goes to the run, whose clock it does not restart.
         run: Command = None  # type: ignore[assignment]  # the command of the run being timed
         run_n = 0  # its calls so far (0 while each call is timed alone)
         last = _NO_ARGV  # its last call

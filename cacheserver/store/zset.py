@@ -348,24 +348,19 @@ class ZSet(dict[bytes, float]):
         command ``how`` says (a range read forward or in reverse, or counted).
 
         Redis's lex ranges assume equal scores; then the span is two bisects.
-        With mixed scores the answer is Redis's walk: well defined for a
-        listpack (the first member >= min, then on while <= max; from the end
-        when ``reverse``) and emulated for small sets.  For a big set with
-        mixed scores Redis finds an end by a skiplist descent, which depends
-        on the list's random levels (a binary search gives one like it), then
-        walks on from it as for a listpack; ZLEXCOUNT finds both ends by
-        descents and counts the ranks between them.  (ZREMRANGEBYLEX's
-        descent is Redis's only one not told first whether the range meets
-        the set: where the two differ, its answer depends on the levels.)"""
+        With mixed scores the answer is Redis's walk (``_lex_walk``).  (For a
+        big set, ZREMRANGEBYLEX's descent is Redis's only one not told first
+        whether the range meets the set: where the two differ, its answer
+        depends on the skiplist's levels.)"""
         sl = self.sl
         if not sl or lex_empty(mn, mx):
             return 0, 0
         first = sl[0][0]
         if first == sl[-1][0]:
             return self._lex_bisect(first, mn, mx)
-        if not self.big:
-            return _lex_walk([m for _, m in sl], mn, mx, how == LEX_REVERSE)
-        return _lex_search(sl, mn, mx, how)
+        if not self.big:  # (a small set's members copied: indexed in C)
+            return _lex_walk([m for _, m in sl], mn, mx, how, False)
+        return _lex_walk(_Members(sl), mn, mx, how, True)
 
     def _lex_bisect(self, score: float, mn: LexBound, mx: LexBound) -> tuple[int, int]:
         sl = self.sl
@@ -428,70 +423,85 @@ class ZSet(dict[bytes, float]):
         return self.sl[index]  # type: ignore[no-any-return]
 
 
-def _lex_walk(members: list[bytes], mn: LexBound, mx: LexBound, reverse: bool) -> tuple[int, int]:
-    """Redis's listpack walk (``zzlFirstInLexRange`` or ``zzlLastInLexRange``,
-    then forward while <= max or backward while >= min) over the members."""
+class _Members:
+    """The members of a sorted list of ``(score, member)``, by index (no copy)."""
+
+    __slots__ = ("sl",)
+
+    def __init__(self, sl: Any) -> None:
+        self.sl = sl
+
+    def __len__(self) -> int:
+        return len(self.sl)
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.sl[i][1]  # type: ignore[no-any-return]
+
+
+def _lex_walk(
+    members: list[bytes] | _Members, mn: LexBound, mx: LexBound, how: int, descend: bool
+) -> tuple[int, int]:
+    """Redis's lex range over members whose scores differ: the first member
+    >= min, then on while <= max (from the last <= max, back while >= min,
+    in reverse).  A listpack finds that end by a walk; a skiplist
+    (``descend``) by a descent, which depends on its random levels (a binary
+    search gives one like it), and ZLEXCOUNT finds both ends so and counts
+    the ranks between them (redis ``zslFirstInLexRange``,
+    ``zslLastInLexRange``, ``zlexcountCommand``)."""
     n = len(members)
     if not lex_gte_min(members[-1], mn) or not lex_lte_max(members[0], mx):
-        return 0, 0  # redis zzlIsInLexRange
-    if not reverse:
+        return 0, 0  # redis zzlIsInLexRange, zslIsInLexRange
+    if how == LEX_REVERSE:
+        last = _last_lte_max(members, mx, descend)
+        lo = last
+        while lo >= 0 and lex_gte_min(members[lo], mn):
+            lo -= 1
+        return lo + 1, last + 1
+    lo = _first_gte_min(members, mn, descend)
+    if how == LEX_FORWARD or not descend:  # (a listpack counts by walking)
+        hi = lo
+        while hi < n and lex_lte_max(members[hi], mx):
+            hi += 1
+        return lo, hi
+    if not lex_lte_max(members[lo], mx):
+        return 0, 0
+    last = _last_lte_max(members, mx, descend)
+    if not lex_gte_min(members[last], mn):
+        return lo, n  # no last member: the count runs to the end
+    return lo, last + 1
+
+
+def _first_gte_min(members: list[bytes] | _Members, mn: LexBound, descend: bool) -> int:
+    """The first member >= min, walking or by a binary search (the last
+    member is one: the search ends before the end)."""
+    if not descend:
         i = 0
-        while i < n and not lex_gte_min(members[i], mn):
+        while not lex_gte_min(members[i], mn):
             i += 1
-        j = i
-        while j < n and lex_lte_max(members[j], mx):
-            j += 1
-        return i, j
-    i = n - 1
-    while i >= 0 and not lex_lte_max(members[i], mx):
-        i -= 1
-    j = i
-    while j >= 0 and lex_gte_min(members[j], mn):
-        j -= 1
-    return j + 1, i + 1
-
-
-def _lex_search(sl: Any, mn: LexBound, mx: LexBound, how: int) -> tuple[int, int]:
-    """Redis's skiplist lex range over ``sl`` (mixed scores): an end by a
-    binary search by member alone (for its descent), then a walk from it
-    (forward while <= max, or in reverse backward while >= min), or for
-    ZLEXCOUNT both ends by searches (redis ``zslFirstInLexRange``,
-    ``zslLastInLexRange``, the count from their ranks)."""
-    n = len(sl)
-    if not lex_gte_min(sl[-1][1], mn) or not lex_lte_max(sl[0][1], mx):
-        return 0, 0  # redis zslIsInLexRange
-    walk = how != LEX_COUNT
-    a, b = 0, n
-    if how != LEX_REVERSE:  # the first member >= min
-        while a < b:
-            mid = (a + b) // 2
-            if lex_gte_min(sl[mid][1], mn):
-                b = mid
-            else:
-                a = mid + 1
-        lo = a
-        if not lex_lte_max(sl[lo][1], mx):
-            return 0, 0
-        if walk:
-            hi = lo
-            while hi < n and lex_lte_max(sl[hi][1], mx):
-                hi += 1
-            return lo, hi
-        a, b = 0, n
-    while a < b:  # the last member <= max is at a - 1
+        return i
+    a, b = 0, len(members)
+    while a < b:
         mid = (a + b) // 2
-        if lex_lte_max(sl[mid][1], mx):
+        if lex_gte_min(members[mid], mn):
+            b = mid
+        else:
+            a = mid + 1
+    return a
+
+
+def _last_lte_max(members: list[bytes] | _Members, mx: LexBound, descend: bool) -> int:
+    """The last member <= max, walking back or by a binary search (the first
+    member is one)."""
+    if not descend:
+        i = len(members) - 1
+        while not lex_lte_max(members[i], mx):
+            i -= 1
+        return i
+    a, b = 0, len(members)
+    while a < b:
+        mid = (a + b) // 2
+        if lex_lte_max(members[mid], mx):
             a = mid + 1
         else:
             b = mid
-    last = a - 1
-    if walk:  # in reverse
-        if not lex_gte_min(sl[last][1], mn):
-            return 0, 0
-        lo = last
-        while lo >= 0 and lex_gte_min(sl[lo][1], mn):
-            lo -= 1
-        return lo + 1, last + 1
-    if not lex_gte_min(sl[last][1], mn):
-        return lo, n  # no last member: the count runs to the end (redis zlexcountCommand)
-    return lo, last + 1
+    return a - 1
